@@ -1,0 +1,80 @@
+/**
+ * Redis Cluster key slots (0..16383), Redis-exact: `CRC16(key) mod 16384`, where a hash tag —
+ * the bytes between the first `{` and the first `}` after it — replaces the key when it is
+ * non-empty. `{}` (an empty tag) means the whole key is hashed: `keySlot('foo{}{bar}')` is 8363.
+ */
+import { engine, type Key } from '../engine';
+import { checkKey, checkKeys, checkTypedArray, describe } from '../validate';
+
+/** Number of Redis Cluster hash slots. */
+export const SLOT_COUNT = 16384;
+
+/** The Redis Cluster slot of `key`. */
+export function keySlot(key: Key): number {
+  checkKey(key);
+  return engine.keySlot(key);
+}
+
+function outFor(n: number, out: Uint16Array | undefined, name: string): Uint16Array {
+  if (out === undefined) return new Uint16Array(n);
+  checkTypedArray(out, Uint16Array, name);
+  if (out.length < n) {
+    throw new RangeError(`Expected a Uint16Array of length >= ${n} for ${name} but received length ${out.length}`);
+  }
+  return out;
+}
+
+/**
+ * Slots of many keys in one call (one native crossing). Writes into `out` when given (its
+ * length must be at least `keys.length`) and returns it; else returns a new `Uint16Array`.
+ */
+export function keySlots(keys: readonly Key[], out?: Uint16Array): Uint16Array {
+  checkKeys(keys);
+  const res = outFor(keys.length, out, 'out');
+  engine.keySlots(keys, res);
+  return res;
+}
+
+/**
+ * The fastest shape: byte keys packed into one `Uint8Array`, key `i` being
+ * `data.subarray(offsets[i], offsets[i + 1])` (so `offsets.length` is the key count + 1).
+ */
+export function keySlotsPacked(data: Uint8Array, offsets: Uint32Array, out?: Uint16Array): Uint16Array {
+  checkTypedArray(data, Uint8Array, 'data');
+  checkTypedArray(offsets, Uint32Array, 'offsets');
+  const n = offsets.length === 0 ? 0 : offsets.length - 1;
+  let prev = 0;
+  for (let i = 0; i < offsets.length; i++) {
+    const o = offsets[i];
+    if (o < prev || o > data.length) {
+      throw new RangeError(
+        `Expected non-decreasing offsets within data (length ${data.length}) for offsets but offsets[${i}] is ${o}`,
+      );
+    }
+    prev = o;
+  }
+  const res = outFor(n, out, 'out');
+  engine.keySlotsPacked(data, offsets, res);
+  return res;
+}
+
+/**
+ * Packs keys for {@link keySlotsPacked} (and packed ring lookups): strings as UTF-8.
+ */
+export function packKeys(keys: readonly Key[]): { data: Uint8Array; offsets: Uint32Array } {
+  checkKeys(keys);
+  const offsets = new Uint32Array(keys.length + 1);
+  const parts: Uint8Array[] = new Array(keys.length);
+  let total = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const b = typeof k === 'string' ? Buffer.from(k) : k;
+    parts[i] = b;
+    total += b.length;
+    if (total > 0xffffffff) throw new RangeError(`Expected at most 4 GiB of keys but received more (${describe(keys)})`);
+    offsets[i + 1] = total;
+  }
+  const data = new Uint8Array(total);
+  for (let i = 0; i < parts.length; i++) data.set(parts[i], offsets[i]);
+  return { data, offsets };
+}

@@ -1,0 +1,72 @@
+/**
+ * Argument validation for the public API. Messages follow `Expected X for Y but received Z`
+ * and name the argument, so a bad call is fixed from the message alone.
+ */
+import type { Key } from './engine';
+
+/** Short, safe description of a received value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  switch (typeof value) {
+    case 'string':
+      return value.length > 40 ? `string of length ${value.length}` : `string '${value}'`;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return `${typeof value} ${String(value)}`;
+    case 'symbol':
+      return 'symbol';
+    case 'function':
+      return 'function';
+    default: {
+      const ctor = (value as { constructor?: { name?: unknown } }).constructor;
+      const name = ctor && typeof ctor.name === 'string' ? ctor.name : 'object';
+      return Array.isArray(value) ? `Array of length ${value.length}` : `${name}`;
+    }
+  }
+}
+
+function isDetached(u: Uint8Array): boolean {
+  const buf = u.buffer as ArrayBuffer & { detached?: boolean };
+  return buf.detached === true;
+}
+
+/** Throws unless `key` is a string or a live Uint8Array (Buffer included). */
+export function checkKey(key: unknown, name = 'key'): asserts key is Key {
+  if (typeof key === 'string') return;
+  if (key instanceof Uint8Array) {
+    if (isDetached(key)) throw new TypeError(`Expected a live Uint8Array for ${name} but received a detached one`);
+    return;
+  }
+  throw new TypeError(`Expected string or Uint8Array for ${name} but received ${describe(key)}`);
+}
+
+/** Throws unless `keys` is an array of keys. */
+export function checkKeys(keys: unknown, name = 'keys'): asserts keys is readonly Key[] {
+  if (!Array.isArray(keys)) throw new TypeError(`Expected an array for ${name} but received ${describe(keys)}`);
+  for (let i = 0; i < keys.length; i++) checkKey(keys[i], `${name}[${i}]`);
+}
+
+/** Throws unless `value` is an instance of `ctor` (exact typed-array kind) and not detached. */
+export function checkTypedArray<T extends ArrayBufferView>(
+  value: unknown,
+  ctor: abstract new (...args: never[]) => T,
+  name: string,
+): asserts value is T {
+  if (!(value instanceof ctor)) {
+    throw new TypeError(`Expected ${ctor.name} for ${name} but received ${describe(value)}`);
+  }
+  const buf = (value as ArrayBufferView).buffer as ArrayBuffer & { detached?: boolean };
+  if (buf.detached === true) throw new TypeError(`Expected a live ${ctor.name} for ${name} but received a detached one`);
+}
+
+/** Throws unless `value` is an integer in [min, max]. */
+export function checkInteger(value: unknown, name: string, min: number, max: number): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new TypeError(`Expected an integer for ${name} but received ${describe(value)}`);
+  }
+  if (value < min || value > max) {
+    throw new RangeError(`Expected an integer in ${min}..${max} for ${name} but received ${value}`);
+  }
+}
