@@ -1,0 +1,98 @@
+/**
+ * Hashing core suite: ringcache (auto dispatch), the native engine and the TS engine against
+ * the peers users would otherwise pick (`node:crypto` md5, `cluster-key-slot`, `murmurhash`),
+ * on 11 B and 40–100 B keys, single calls and batches. Each task processes the same key set,
+ * so ns/op is per key.
+ */
+import { createHash } from 'node:crypto';
+import { engines, type Engine } from '../src/engine';
+import { keySlot, keySlots, keySlotsPacked, md5Uint32, murmur3, packKeys } from '../src';
+import { makeKeys, optionalRequire, runGroup, type BenchOptions, type BenchRow, type BenchTask } from './lib';
+
+type ClusterKeySlot = ((key: string | Buffer) => number) & { generateMulti(keys: (string | Buffer)[]): number };
+type Murmurhash = { v3(key: string, seed?: number): number };
+
+let sink = 0;
+
+function perKey(name: string, keys: readonly string[], f: (k: string) => number): BenchTask {
+  return {
+    name,
+    opsPerCall: keys.length,
+    fn: () => {
+      let acc = 0;
+      for (let i = 0; i < keys.length; i++) acc ^= f(keys[i]);
+      sink ^= acc;
+    },
+  };
+}
+
+function engineTasks(label: string, keys: readonly string[], pick: (e: Engine) => (k: string) => number): BenchTask[] {
+  const out: BenchTask[] = [];
+  if (engines.native) out.push(perKey(`ringcache native engine`, keys, pick(engines.native)));
+  out.push(perKey(`ringcache TS engine`, keys, pick(engines.js)));
+  void label;
+  return out;
+}
+
+/** Runs the hash suite; rows carry ratios to the peer baseline of each group. */
+export async function runHashBench(opts: BenchOptions = {}): Promise<BenchRow[]> {
+  const n = opts.keys ?? 1000;
+  const sets: [string, string[]][] = [
+    ['11 B', makeKeys(n, 11, 11, 11)],
+    ['40–100 B', makeKeys(n, 40, 100, 40)],
+  ];
+  const cks = optionalRequire<ClusterKeySlot>('cluster-key-slot');
+  const mm = optionalRequire<Murmurhash>('murmurhash');
+  const rows: BenchRow[] = [];
+
+  for (const [size, keys] of sets) {
+    // keySlot
+    const slotTasks: BenchTask[] = [];
+    if (cks) slotTasks.push(perKey('cluster-key-slot', keys, (k) => cks(k)));
+    slotTasks.push(perKey('ringcache keySlot', keys, keySlot));
+    slotTasks.push(...engineTasks('keySlot', keys, (e) => (k) => e.keySlot(k)));
+    rows.push(...(await runGroup('hash', `keySlot ${size}`, slotTasks, opts)));
+
+    // md5Uint32
+    const md5Tasks: BenchTask[] = [
+      perKey('node:crypto md5', keys, (k) => createHash('md5').update(k).digest().readUInt32LE(0)),
+      perKey('ringcache md5Uint32', keys, md5Uint32),
+      ...engineTasks('md5Uint32', keys, (e) => (k) => e.md5Uint32(k)),
+    ];
+    rows.push(...(await runGroup('hash', `md5Uint32 ${size}`, md5Tasks, opts)));
+
+    // murmur3
+    const mmTasks: BenchTask[] = [];
+    if (mm) mmTasks.push(perKey('murmurhash v3', keys, (k) => mm.v3(k, 0)));
+    mmTasks.push(perKey('ringcache murmur3', keys, (k) => murmur3(k)));
+    mmTasks.push(...engineTasks('murmur3', keys, (e) => (k) => e.murmur3(k, 0)));
+    rows.push(...(await runGroup('hash', `murmur3 ${size}`, mmTasks, opts)));
+
+    // keySlots batch: array of strings and packed bytes
+    const out = new Uint16Array(keys.length);
+    const packed = packKeys(keys);
+    const batchTasks: BenchTask[] = [];
+    if (cks) batchTasks.push(perKey('cluster-key-slot (loop)', keys, (k) => cks(k)));
+    batchTasks.push({ name: 'ringcache keySlots', opsPerCall: keys.length, fn: () => keySlots(keys, out) });
+    batchTasks.push({
+      name: 'ringcache keySlotsPacked',
+      opsPerCall: keys.length,
+      fn: () => keySlotsPacked(packed.data, packed.offsets, out),
+    });
+    for (const [label, e] of [
+      ['native', engines.native],
+      ['TS', engines.js],
+    ] as const) {
+      if (!e) continue;
+      batchTasks.push({ name: `${label} engine keySlots`, opsPerCall: keys.length, fn: () => e.keySlots(keys, out) });
+      batchTasks.push({
+        name: `${label} engine keySlotsPacked`,
+        opsPerCall: keys.length,
+        fn: () => e.keySlotsPacked(packed.data, packed.offsets, out),
+      });
+    }
+    rows.push(...(await runGroup('hash', `keySlots batch ${size}`, batchTasks, opts)));
+  }
+  if (sink === 0.5) console.log(sink); // keep results observable
+  return rows;
+}
