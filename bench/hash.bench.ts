@@ -26,38 +26,31 @@ function perKey(name: string, keys: readonly string[], f: (k: string) => number)
   };
 }
 
-function engineTasks(label: string, keys: readonly string[], pick: (e: Engine) => (k: string) => number): BenchTask[] {
+function engineTasks(keys: readonly string[], pick: (e: Engine) => (k: string) => number): BenchTask[] {
   const out: BenchTask[] = [];
-  if (engines.native) out.push(perKey(`ringcache native engine`, keys, pick(engines.native)));
-  out.push(perKey(`ringcache TS engine`, keys, pick(engines.js)));
-  void label;
+  if (engines.native) out.push(perKey('native engine', keys, pick(engines.native)));
+  out.push(perKey('TS engine', keys, pick(engines.js)));
   return out;
 }
 
-/** Runs the hash suite; rows carry ratios to the peer baseline of each group. */
-export async function runHashBench(opts: BenchOptions = {}): Promise<BenchRow[]> {
+function keySets(opts: BenchOptions): [string, string[]][] {
   const n = opts.keys ?? 1000;
-  const sets: [string, string[]][] = [
+  return [
     ['11 B', makeKeys(n, 11, 11, 11)],
     ['40–100 B', makeKeys(n, 40, 100, 40)],
   ];
-  const cks = optionalRequire<ClusterKeySlot>('cluster-key-slot');
+}
+
+/** Hash suite (md5Uint32, murmur3); rows carry ratios to the peer baseline of each group. */
+export async function runHashBench(opts: BenchOptions = {}): Promise<BenchRow[]> {
   const mm = optionalRequire<Murmurhash>('murmurhash');
   const rows: BenchRow[] = [];
-
-  for (const [size, keys] of sets) {
-    // keySlot
-    const slotTasks: BenchTask[] = [];
-    if (cks) slotTasks.push(perKey('cluster-key-slot', keys, (k) => cks(k)));
-    slotTasks.push(perKey('ringcache keySlot', keys, keySlot));
-    slotTasks.push(...engineTasks('keySlot', keys, (e) => (k) => e.keySlot(k)));
-    rows.push(...(await runGroup('hash', `keySlot ${size}`, slotTasks, opts)));
-
+  for (const [size, keys] of keySets(opts)) {
     // md5Uint32
     const md5Tasks: BenchTask[] = [
       perKey('node:crypto md5', keys, (k) => createHash('md5').update(k).digest().readUInt32LE(0)),
       perKey('ringcache md5Uint32', keys, md5Uint32),
-      ...engineTasks('md5Uint32', keys, (e) => (k) => e.md5Uint32(k)),
+      ...engineTasks(keys, (e) => (k) => e.md5Uint32(k)),
     ];
     rows.push(...(await runGroup('hash', `md5Uint32 ${size}`, md5Tasks, opts)));
 
@@ -65,8 +58,23 @@ export async function runHashBench(opts: BenchOptions = {}): Promise<BenchRow[]>
     const mmTasks: BenchTask[] = [];
     if (mm) mmTasks.push(perKey('murmurhash v3', keys, (k) => mm.v3(k, 0)));
     mmTasks.push(perKey('ringcache murmur3', keys, (k) => murmur3(k)));
-    mmTasks.push(...engineTasks('murmur3', keys, (e) => (k) => e.murmur3(k, 0)));
+    mmTasks.push(...engineTasks(keys, (e) => (k) => e.murmur3(k, 0)));
     rows.push(...(await runGroup('hash', `murmur3 ${size}`, mmTasks, opts)));
+  }
+  if (sink === 0.5) console.log(sink); // keep results observable
+  return rows;
+}
+
+/** Slot suite (keySlot single, keySlots batches, packed) vs `cluster-key-slot`. */
+export async function runSlotBench(opts: BenchOptions = {}): Promise<BenchRow[]> {
+  const cks = optionalRequire<ClusterKeySlot>('cluster-key-slot');
+  const rows: BenchRow[] = [];
+  for (const [size, keys] of keySets(opts)) {
+    const slotTasks: BenchTask[] = [];
+    if (cks) slotTasks.push(perKey('cluster-key-slot', keys, (k) => cks(k)));
+    slotTasks.push(perKey('ringcache keySlot', keys, keySlot));
+    slotTasks.push(...engineTasks(keys, (e) => (k) => e.keySlot(k)));
+    rows.push(...(await runGroup('slot', `keySlot ${size}`, slotTasks, opts)));
 
     // keySlots batch: array of strings and packed bytes
     const out = new Uint16Array(keys.length);
@@ -91,7 +99,7 @@ export async function runHashBench(opts: BenchOptions = {}): Promise<BenchRow[]>
         fn: () => e.keySlotsPacked(packed.data, packed.offsets, out),
       });
     }
-    rows.push(...(await runGroup('hash', `keySlots batch ${size}`, batchTasks, opts)));
+    rows.push(...(await runGroup('slot', `keySlots batch ${size}`, batchTasks, opts)));
   }
   if (sink === 0.5) console.log(sink); // keep results observable
   return rows;

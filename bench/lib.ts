@@ -34,7 +34,7 @@ export interface BenchTask {
   opsPerCall: number;
 }
 
-type Tinybench = typeof import('tinybench');
+type Tinybench = typeof import('tinybench', { with: { 'resolution-mode': 'import' } });
 
 let tinybench: Promise<Tinybench> | undefined;
 /** tinybench is ESM-only; load it with a real dynamic import from this CommonJS build. */

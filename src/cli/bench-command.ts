@@ -1,0 +1,121 @@
+/**
+ * `ringcache bench`: runs the tinybench suites (native vs TS engine vs the peers users would
+ * pick) and prints ops/s and ratios. Suites that need Redis run only when given a server.
+ */
+import { backend } from '../engine';
+import { emitJson, type Io } from './io';
+import { UsageError } from './usage-error';
+
+export const BENCH_HELP = `Usage: ringcache bench [--suite NAME]... [--keys N] [--time MS] [--json FILE]
+                       [--redis URL] [--cluster HOST:PORT]
+
+Runs the benchmark suites in one process, on the same keys, and prints a table with ops/s,
+ns/op and the ratio to each group's baseline (the peer library users would otherwise pick).
+Progress goes to stderr.
+
+Suites:
+  hash     md5Uint32 and murmur3: native engine, TS engine, node:crypto, murmurhash
+  slot     keySlot, keySlots and packed keySlots vs cluster-key-slot
+  ring     HashRing get/getMany vs the hashring package (uncached, hot keys, batches)
+  store    ClusterStore / RingStore batches vs plain ioredis (needs --redis or --cluster)
+  cache    TieredCache vs peers (needs --redis)
+
+Options:
+  --suite NAME   run only this suite (repeatable); default: every suite that needs no Redis
+  --keys N       keys per key set (default 1000)
+  --time MS      time per task in ms (default 300)
+  --json FILE    also write all rows as JSON to FILE ('-' for stdout instead of the table)
+  --redis URL    a Redis to run the store/cache suites against, e.g. redis://127.0.0.1:6379
+  --cluster H:P  a Redis Cluster node to run the cluster store suite against
+  -h, --help     this help
+
+The bench modules are dev tooling: the peer libraries are devDependencies of ringcache and
+groups whose peer is not installed are left out.`;
+
+export const SUITES = ['hash', 'slot', 'ring', 'store', 'cache'] as const;
+export type Suite = (typeof SUITES)[number];
+
+export interface BenchFlags {
+  suite: string[];
+  keys?: string;
+  time?: string;
+  json?: string;
+  redis?: string;
+  cluster?: string;
+}
+
+function positiveInt(value: string | undefined, name: string, def: number): number {
+  if (value === undefined) return def;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`bench: --${name} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+type Runner = (opts: { keys: number; time: number; onProgress: (m: string) => void; redis?: string; cluster?: string }) => Promise<
+  import('../../bench/lib').BenchRow[]
+>;
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+/** Loads a suite's runner lazily (bench modules pull in peers that only dev installs have). */
+async function runnerFor(suite: Suite): Promise<Runner | string> {
+  switch (suite) {
+    case 'hash':
+      return (require('../../bench/hash.bench') as typeof import('../../bench/hash.bench')).runHashBench;
+    case 'slot':
+      return (require('../../bench/hash.bench') as typeof import('../../bench/hash.bench')).runSlotBench;
+    case 'ring':
+      try {
+        return (require('../../bench/ring.bench') as { runRingBench: Runner }).runRingBench;
+      } catch (err) {
+        return `ring suite unavailable: ${(err as Error).message.split('\n')[0]}`;
+      }
+    case 'store':
+    case 'cache':
+      return `${suite} suite: not available in this version`;
+  }
+}
+
+export async function benchCommand(flags: BenchFlags, io: Io): Promise<number> {
+  const keys = positiveInt(flags.keys, 'keys', 1000);
+  const time = positiveInt(flags.time, 'time', 300);
+  for (const s of flags.suite) {
+    if (!(SUITES as readonly string[]).includes(s)) {
+      throw new UsageError(`bench: unknown suite '${s}' (expected one of ${SUITES.join(', ')})`);
+    }
+  }
+  const needsRedis = new Set<Suite>(['store', 'cache']);
+  const chosen: Suite[] = flags.suite.length
+    ? (flags.suite as Suite[])
+    : SUITES.filter((s) => !needsRedis.has(s) || flags.redis || flags.cluster);
+  if (!flags.suite.length && !flags.redis && !flags.cluster) {
+    io.err('bench: store and cache suites skipped: pass --redis URL and/or --cluster HOST:PORT to run them');
+  }
+  io.err(`bench: engine in use: ${backend}; suites: ${chosen.join(', ')}; ${keys} keys, ${time} ms per task`);
+
+  const all: import('../../bench/lib').BenchRow[] = [];
+  let failed = false;
+  for (const suite of chosen) {
+    if (needsRedis.has(suite) && !flags.redis && !flags.cluster) {
+      io.err(`bench: ${suite} suite needs Redis: pass --redis redis://HOST:PORT or --cluster HOST:PORT`);
+      failed = true;
+      continue;
+    }
+    const runner = await runnerFor(suite);
+    if (typeof runner === 'string') {
+      io.err(`bench: ${runner}`);
+      if (flags.suite.length) failed = true;
+      continue;
+    }
+    const t0 = Date.now();
+    const rows = await runner({ keys, time, onProgress: (m) => io.err(`  … ${m}`), redis: flags.redis, cluster: flags.cluster });
+    io.err(`bench: ${suite} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    all.push(...rows);
+  }
+  if (flags.json === '-') emitJson(io, all);
+  else {
+    const { formatTable } = require('../../bench/lib') as typeof import('../../bench/lib');
+    if (all.length) io.out(formatTable(all));
+    if (flags.json) emitJson(io, all, flags.json);
+  }
+  return failed ? 1 : 0;
+}
