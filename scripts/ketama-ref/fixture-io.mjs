@@ -1,0 +1,85 @@
+/**
+ * Shared by scripts/gen-ketama-fixtures.mjs and scripts/gen-twemproxy-fixtures.mjs: the seeded
+ * key set (test/fixtures/ketama/keys.json) and the owners encoding.
+ *
+ * Fixture sets store the server chosen for key i as byte i of `owners` (base64), so every set
+ * has at most 255 servers; 255 marks a key the reference was not asked about.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'ketama');
+export const KEYS_FILE = join(FIXTURE_DIR, 'keys.json');
+export const NOT_ASKED = 255;
+
+/** mulberry32: tiny, seedable, good enough to pick test inputs. */
+export function prng(seed) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  next.int = (n) => Math.floor(next() * n);
+  next.pick = (items) => items[Math.floor(next() * items.length)];
+  return next;
+}
+
+/**
+ * 12,000 distinct keys: short counters, memcached-style namespaced keys, random printable ASCII,
+ * non-ASCII (2/3/4-byte UTF-8 and a few lone surrogates, which hash as U+FFFD), long keys, and
+ * the empty key. None contains '\n' or '\r' (the C references read one key a line).
+ */
+export function makeKeys(seed = 0x6b657461) {
+  const r = prng(seed);
+  const keys = new Set(['']);
+  const ascii = () => String.fromCharCode(0x20 + r.int(0x5f));
+  const wide = () => {
+    const x = r();
+    if (x < 0.4) return String.fromCharCode(0xa0 + r.int(0x700)); // 2-byte UTF-8
+    if (x < 0.8) return String.fromCharCode(0x3000 + r.int(0x6000)); // 3-byte
+    if (x < 0.97) return String.fromCodePoint(0x1f300 + r.int(0x300)); // 4-byte (emoji)
+    return String.fromCharCode(0xd800 + r.int(0x800)); // lone surrogate
+  };
+  for (let i = 0; i < 3000; i++) keys.add(`key:${i}`);
+  for (let i = 0; keys.size < 5500; i++) keys.add(`user:${r.int(1e9)}:session:${r.int(1e6).toString(36)}`);
+  while (keys.size < 9000) {
+    let s = '';
+    for (let n = 1 + r.int(40); n > 0; n--) s += ascii();
+    keys.add(s);
+  }
+  while (keys.size < 11000) {
+    let s = r() < 0.5 ? 'k' : '';
+    for (let n = 1 + r.int(12); n > 0; n--) s += r() < 0.5 ? wide() : ascii();
+    keys.add(s);
+  }
+  while (keys.size < 12000) {
+    let s = `blob:${r.int(1e6)}:`;
+    for (let n = 60 + r.int(190); n > 0; n--) s += ascii();
+    keys.add(s);
+  }
+  return [...keys];
+}
+
+export function readKeys() {
+  return JSON.parse(readFileSync(KEYS_FILE, 'utf8')).keys;
+}
+
+export function encodeOwners(owners) {
+  return Buffer.from(Uint8Array.from(owners)).toString('base64');
+}
+
+export function writeFixture(name, data) {
+  mkdirSync(FIXTURE_DIR, { recursive: true });
+  const file = join(FIXTURE_DIR, name);
+  // One set a line keeps diffs readable without pretty-printing every key.
+  const { sets, keys, ...head } = data;
+  let text = JSON.stringify(head, null, 2).replace(/\n}$/, '');
+  if (keys) text += `,\n  "keys": [\n${keys.map((k) => `    ${JSON.stringify(k)}`).join(',\n')}\n  ]`;
+  if (sets) text += `,\n  "sets": [\n${sets.map((s) => `    ${JSON.stringify(s)}`).join(',\n')}\n  ]`;
+  writeFileSync(file, `${text}\n}\n`);
+  return file;
+}

@@ -1,0 +1,186 @@
+/**
+ * Ketama continuum points, bit-exact with three C implementations:
+ *
+ * - `'libmemcached'`: libmemcached 1.1.x with `MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED`
+ *   (libmemcached/hosts.cc `update_continuum`, the weighted branch).
+ * - `'twemproxy'`: nutcracker 0.5.0 with `distribution: ketama` (src/hashkit/nc_ketama.c
+ *   `ketama_update`; server names from src/nc_conf.c `conf_add_server`).
+ * - `'libketama'`: last.fm's libketama (libketama/ketama.c `ketama_create_continuum`).
+ *
+ * All three place each server at 4 points per MD5 digest of `"<name>-<i>"` (i = 0, 1, …): the
+ * digest's four little-endian uint32 words, bytes 0-3, 4-7, 8-11, 12-15, in that order. Keys are
+ * hashed with {@link md5Uint32} (little-endian word of digest bytes 0-3) and go to the first
+ * point `>= hash` in the ascending continuum, wrapping to the first point past the end (all
+ * three use this rule; libketama's odd-looking binary search in `ketama_get_server` returns the
+ * same lower bound, including for equal points).
+ *
+ * Ties (two points with the same value, from different servers): libmemcached sorts by
+ * (value, server index), so the lowest server index wins. twemproxy and libketama compare the
+ * value only and call `qsort`, which is not stable by contract; glibc ≤ 2.36 and ≥ 2.39 sort
+ * with a stable merge sort there (generation order, i.e. again the lowest server index), glibc
+ * 2.37/2.38 with an unstable introsort. A stable sort of these points by value therefore
+ * reproduces libmemcached always and the other two on common glibc builds. Different names
+ * tie only on an MD5 word collision (about 1 in 2^32 per pair of points).
+ *
+ * Only point *generation* lives here; sorting and lookup are the ring's job.
+ */
+import { engine } from '../engine';
+import { checkInteger, describe } from '../validate';
+
+/** Which C implementation's continuum to reproduce. */
+export type KetamaMode = 'libmemcached' | 'twemproxy' | 'libketama';
+
+/** One server as the C implementations see it. */
+export interface KetamaServer {
+  /** Host name or address exactly as configured (it is hashed as text, never resolved). */
+  host: string;
+  /**
+   * TCP port. libmemcached maps `0` to 11211 (`memcached_server_add_with_weight`); twemproxy
+   * needs 1..65535.
+   */
+  port: number;
+  /**
+   * Non-negative integer weight (libketama calls it memory). `0` means: libmemcached, weight 1
+   * (its default); libketama, the server gets no points (its server file parser drops such a
+   * line); twemproxy, a RangeError (nutcracker refuses the config: "has a zero weight").
+   */
+  weight: number;
+  /**
+   * twemproxy: the optional `name` of `host:port:weight name`, which then names the points
+   * instead of the address. libketama: the address token of its server file, used verbatim
+   * (default `host:port`). Ignored by libmemcached, which has no server names.
+   */
+  name?: string;
+}
+
+/** The default memcached port: libmemcached and twemproxy leave it out of point names. */
+export const MEMCACHED_DEFAULT_PORT = 11211;
+
+const MODES: readonly KetamaMode[] = ['libmemcached', 'twemproxy', 'libketama'];
+
+/** twemproxy formats `"%.*s-%u"` into a 273-byte buffer (KETAMA_MAX_HOSTLEN) and hashes at most 272 bytes. */
+const TWEMPROXY_MAX_NAME_BYTES = 272;
+
+const f32 = Math.fround;
+/** `0.0000000001F` as libmemcached writes it: a float constant. */
+const LIBMEMCACHED_EPSILON_F = f32(1e-10);
+
+/**
+ * MD5 digests (4 points each) a server gets. `weight` and `totalWeight` are the integer weights
+ * after each mode's own normalisation; `serverCount` counts the servers that take part.
+ *
+ * - libmemcached computes in float: `pct = (float)w / (float)total`, then
+ *   `floor((float)(pct * 160 / 4 * (float)n + 0.0000000001F))` — every step rounds to single
+ *   precision and the `1e-10F` is far below float resolution, so it never lifts a value like
+ *   39.999996 to 40. With equal weights this gives 39 digests (156 points) per server at
+ *   n = 25, 47, 50, 55, 61, … but 40 at n = 7, 14, 28 (where hashring, in double precision,
+ *   gives 39).
+ * - twemproxy: the same float expression, except that its `0.0000000001` is a double constant:
+ *   the float product is widened, 1e-10 added in double and the sum cast back to float before
+ *   `floorf`, which again changes nothing for any product >= 1e-3.
+ * - libketama: `floorf(pct * 40.0 * (float)n)` with a float `pct` but the double constant
+ *   `40.0`, so the product is exact in double and rounded to float once, when it is passed to
+ *   `floorf`. It keeps 40 at n = 25, 47, 50, … where libmemcached drops to 39 (61 and 122 give
+ *   39 in both).
+ */
+export function ketamaDigestCount(mode: KetamaMode, weight: number, totalWeight: number, serverCount: number): number {
+  const pct = f32(f32(weight) / f32(totalWeight));
+  if (mode === 'libketama') return Math.floor(f32(pct * 40 * serverCount));
+  // pct * 160 / 4 * (float)n, each operation in float (x86-64 SSE, no excess precision).
+  const product = f32(f32(f32(pct * 160) / 4) * f32(serverCount));
+  if (mode === 'libmemcached') return Math.floor(f32(product + LIBMEMCACHED_EPSILON_F));
+  return Math.floor(f32(product + 1e-10));
+}
+
+/**
+ * The text hashed for a server's points, before `-<i>`:
+ * - libmemcached: `host` when the port is 11211, else `host:port`;
+ * - twemproxy: the server's name when it has one, else `host` on port 11211, else `host:port`;
+ * - libketama: its address token verbatim (`name`, default `host:port`, port always included).
+ */
+export function ketamaServerName(mode: KetamaMode, server: KetamaServer): string {
+  if (mode === 'libketama') return server.name ?? `${server.host}:${server.port}`;
+  if (mode === 'twemproxy' && server.name !== undefined) return server.name;
+  const port = mode === 'libmemcached' && server.port === 0 ? MEMCACHED_DEFAULT_PORT : server.port;
+  return port === MEMCACHED_DEFAULT_PORT ? server.host : `${server.host}:${port}`;
+}
+
+function checkMode(mode: unknown): asserts mode is KetamaMode {
+  if (!MODES.includes(mode as KetamaMode)) {
+    throw new TypeError(`Expected 'libmemcached', 'twemproxy' or 'libketama' for mode but received ${describe(mode)}`);
+  }
+}
+
+function checkServer(mode: KetamaMode, server: unknown, i: number): asserts server is KetamaServer {
+  const name = `servers[${i}]`;
+  if (server === null || typeof server !== 'object') {
+    throw new TypeError(`Expected an object {host, port, weight} for ${name} but received ${describe(server)}`);
+  }
+  const s = server as Record<string, unknown>;
+  if (typeof s.host !== 'string' || s.host === '') {
+    throw new TypeError(`Expected a non-empty string for ${name}.host but received ${describe(s.host)}`);
+  }
+  checkInteger(s.port, `${name}.port`, mode === 'twemproxy' ? 1 : 0, 0xffff);
+  checkInteger(s.weight, `${name}.weight`, mode === 'twemproxy' ? 1 : 0, 0xffffffff);
+  if (s.name !== undefined && (typeof s.name !== 'string' || s.name === '')) {
+    throw new TypeError(`Expected a non-empty string or undefined for ${name}.name but received ${describe(s.name)}`);
+  }
+}
+
+/** `"<name>-<i>"`, cut to 272 UTF-8 bytes for twemproxy as its snprintf does. */
+function pointKey(mode: KetamaMode, name: string, i: number): string | Uint8Array {
+  const key = `${name}-${i}`;
+  if (mode !== 'twemproxy' || key.length * 3 <= TWEMPROXY_MAX_NAME_BYTES) return key;
+  const bytes = Buffer.from(key);
+  return bytes.length <= TWEMPROXY_MAX_NAME_BYTES ? key : bytes.subarray(0, TWEMPROXY_MAX_NAME_BYTES);
+}
+
+/**
+ * Points in generation order; owners[i] indexes `servers`. Lookups hash keys with md5Uint32.
+ *
+ * Generation order is server order, then digest `i = 0, 1, …`, then the digest's four words:
+ * sorting stably by hash gives the continuum of the C implementation (see the module comment
+ * for ties). Throws TypeError/RangeError naming the bad argument.
+ */
+export function ketamaPoints(
+  mode: KetamaMode,
+  servers: readonly KetamaServer[],
+): { hashes: Uint32Array; owners: Uint32Array } {
+  checkMode(mode);
+  if (!Array.isArray(servers)) {
+    throw new TypeError(`Expected an array for servers but received ${describe(servers)}`);
+  }
+  for (let i = 0; i < servers.length; i++) checkServer(mode, servers[i], i);
+
+  // Normalised weights, total and the number of servers in the continuum.
+  const weights = servers.map((s) => (mode === 'libmemcached' && s.weight === 0 ? 1 : s.weight));
+  let total = 0;
+  let count = 0;
+  for (const w of weights) {
+    total += w;
+    if (w > 0) count++;
+  }
+  // twemproxy sums into a uint32_t total_weight (wraps past 2^32 - 1); libmemcached and
+  // libketama sum into 64-bit integers (exact in a double below 2^53).
+  if (mode === 'twemproxy') total >>>= 0;
+  if (count === 0) return { hashes: new Uint32Array(0), owners: new Uint32Array(0) };
+
+  const digests = weights.map((w) => (w === 0 ? 0 : ketamaDigestCount(mode, w, total, count)));
+  const size = digests.reduce((a, b) => a + b, 0) * 4;
+  const hashes = new Uint32Array(size);
+  const owners = new Uint32Array(size);
+  const digest = new Uint8Array(16);
+  const words = new DataView(digest.buffer);
+  let p = 0;
+  for (let s = 0; s < servers.length; s++) {
+    const name = ketamaServerName(mode, servers[s]);
+    for (let i = 0; i < digests[s]; i++) {
+      engine.md5(pointKey(mode, name, i), digest);
+      for (let w = 0; w < 4; w++) {
+        hashes[p] = words.getUint32(w * 4, true);
+        owners[p++] = s;
+      }
+    }
+  }
+  return { hashes, owners };
+}

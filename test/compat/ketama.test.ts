@@ -1,0 +1,224 @@
+/**
+ * Ketama continuums (src/ring/ketama.ts) against the real implementations:
+ * - libmemcached.json: the real libmemcached (Debian libmemcached-dev), weighted ketama;
+ * - twemproxy.json: a real nutcracker in front of real redis-servers (which backend holds each key);
+ * - libketama.json: libketama's published rules compiled by gcc, most sets also confirmed by the
+ *   real libmemcached (`libmemcachedAgrees`).
+ * Regenerate with scripts/gen-ketama-fixtures.mjs and scripts/gen-twemproxy-fixtures.mjs.
+ *
+ * The lookup here is the C implementations' own: points sorted stably by value (generation
+ * order for ties), a key goes to the first point >= md5Uint32(key), else wraps to point 0.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { md5Uint32 } from '../../src/hash';
+import {
+  ketamaDigestCount,
+  ketamaPoints,
+  ketamaServerName,
+  type KetamaMode,
+  type KetamaServer,
+} from '../../src/ring/ketama';
+
+const DIR = join(__dirname, '..', 'fixtures', 'ketama');
+const NOT_ASKED = 255;
+
+interface FixtureSet {
+  name: string;
+  servers: KetamaServer[];
+  owners: string;
+  libmemcachedAgrees?: boolean;
+}
+interface Fixture {
+  reference: string;
+  sets: FixtureSet[];
+}
+
+const keys: string[] = JSON.parse(readFileSync(join(DIR, 'keys.json'), 'utf8')).keys;
+const keyHashes = Uint32Array.from(keys, (k) => md5Uint32(k));
+
+function load(file: string): Fixture | undefined {
+  const path = join(DIR, file);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Fixture) : undefined;
+}
+
+/** Sorted continuum: point values and their owners, ties in generation order. */
+function continuum(mode: KetamaMode, servers: readonly KetamaServer[]) {
+  const { hashes, owners } = ketamaPoints(mode, servers);
+  const order = Array.from(hashes.keys()).sort((a, b) => hashes[a] - hashes[b] || a - b);
+  return { points: Uint32Array.from(order, (i) => hashes[i]), owners: Uint32Array.from(order, (i) => owners[i]) };
+}
+
+function lookup(points: Uint32Array, owners: Uint32Array, hash: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (points[mid] < hash) lo = mid + 1;
+    else hi = mid;
+  }
+  return owners[lo === points.length ? 0 : lo];
+}
+
+/** Index of each mismatching key (at most 5) as "key → got, want". */
+function mismatches(mode: KetamaMode, set: FixtureSet): string[] {
+  const want = Buffer.from(set.owners, 'base64');
+  expect(want.length).toBe(keys.length);
+  const { points, owners } = continuum(mode, set.servers);
+  const bad: string[] = [];
+  for (let i = 0; i < keys.length && bad.length < 5; i++) {
+    if (want[i] === NOT_ASKED) continue;
+    const got = lookup(points, owners, keyHashes[i]);
+    if (got !== want[i]) bad.push(`${JSON.stringify(keys[i])} → ${got}, want ${want[i]}`);
+  }
+  return bad;
+}
+
+function suite(mode: KetamaMode, file: string, minSets: number) {
+  const fixture = load(file);
+  describe.skipIf(!fixture)(`${mode}: ${file}`, () => {
+    it(`has at least ${minSets} sets of ${keys.length} keys`, () => {
+      expect(fixture!.sets.length).toBeGreaterThanOrEqual(minSets);
+    });
+    for (const set of fixture?.sets ?? []) {
+      it(`${set.name} (${set.servers.length} servers)`, () => {
+        expect(mismatches(mode, set)).toEqual([]);
+      });
+    }
+  });
+}
+
+suite('libmemcached', 'libmemcached.json', 30);
+suite('libketama', 'libketama.json', 20);
+suite('twemproxy', 'twemproxy.json', 4);
+
+describe('libketama fixture is confirmed by the real libmemcached where the two coincide', () => {
+  const fixture = load('libketama.json');
+  it('every set with all-float and double digest counts equal agrees', () => {
+    for (const set of fixture?.sets ?? []) {
+      // libmemcached names points "host:port-i" off port 11211, libketama "<address>-i".
+      const comparable = set.servers.every((s) => {
+        const port = /^[^:\s]+:(\d+)$/.exec(ketamaServerName('libketama', s))?.[1];
+        return s.weight > 0 && port !== undefined && port !== '11211' && port !== '0';
+      });
+      if (!comparable) continue;
+      const total = set.servers.reduce((a, s) => a + s.weight, 0);
+      const n = set.servers.length;
+      const sameCounts = set.servers.every(
+        (s) => ketamaDigestCount('libketama', s.weight, total, n) === ketamaDigestCount('libmemcached', s.weight, total, n),
+      );
+      expect({ set: set.name, agrees: set.libmemcachedAgrees }).toEqual({ set: set.name, agrees: sameCounts });
+    }
+  });
+});
+
+describe('digest counts: float vs double (points per server = 4 × digests)', () => {
+  const pointsPerServer = (mode: KetamaMode, n: number, port = 11212) => {
+    const servers = Array.from({ length: n }, (_, i) => ({ host: `10.0.0.${i + 1}`, port, weight: 1 }));
+    const { owners } = ketamaPoints(mode, servers);
+    const counts = new Array<number>(n).fill(0);
+    for (const o of owners) counts[o]++;
+    return [...new Set(counts)];
+  };
+
+  it('n = 7: 160 points each in all three (hashring, in double precision, gets 156)', () => {
+    expect(pointsPerServer('libmemcached', 7)).toEqual([160]);
+    expect(pointsPerServer('twemproxy', 7)).toEqual([160]);
+    expect(pointsPerServer('libketama', 7)).toEqual([160]);
+    expect(Math.floor((1 / 7) * 40 * 7)).toBe(39); // hashring's double-precision count
+  });
+
+  it('n = 25, 47, 50: libmemcached and twemproxy compute in float and get 156; libketama rounds once and gets 160', () => {
+    for (const n of [25, 47, 50]) {
+      expect(pointsPerServer('libmemcached', n)).toEqual([156]);
+      expect(pointsPerServer('twemproxy', n)).toEqual([156]);
+      expect(pointsPerServer('libketama', n)).toEqual([160]);
+    }
+  });
+
+  it('n = 61: all three get 156', () => {
+    expect(pointsPerServer('libmemcached', 61)).toEqual([156]);
+    expect(pointsPerServer('twemproxy', 61)).toEqual([156]);
+    expect(pointsPerServer('libketama', 61)).toEqual([156]);
+  });
+
+  it('equal weights, n = 1..200: the n where libmemcached gets 39 digests', () => {
+    const short = (mode: KetamaMode) =>
+      Array.from({ length: 200 }, (_, i) => i + 1).filter((n) => ketamaDigestCount(mode, 1, n, n) !== 40);
+    const float = [25, 47, 50, 55, 61, 71, 94, 100, 107, 109, 110, 115, 122, 142, 159, 163, 188, 193, 200];
+    expect(short('libmemcached')).toEqual(float);
+    expect(short('twemproxy')).toEqual(float);
+    expect(short('libketama')).toEqual([61, 122]);
+  });
+});
+
+describe('point names', () => {
+  it('libmemcached: host on 11211 (or port 0), else host:port; name ignored', () => {
+    expect(ketamaServerName('libmemcached', { host: 'a', port: 11211, weight: 1, name: 'x' })).toBe('a');
+    expect(ketamaServerName('libmemcached', { host: 'a', port: 0, weight: 1 })).toBe('a');
+    expect(ketamaServerName('libmemcached', { host: 'a', port: 6379, weight: 1 })).toBe('a:6379');
+  });
+  it('twemproxy: name, else host on 11211, else host:port', () => {
+    expect(ketamaServerName('twemproxy', { host: 'a', port: 6379, weight: 1, name: 'redis1' })).toBe('redis1');
+    expect(ketamaServerName('twemproxy', { host: 'a', port: 11211, weight: 1 })).toBe('a');
+    expect(ketamaServerName('twemproxy', { host: 'a', port: 6379, weight: 1 })).toBe('a:6379');
+  });
+  it('libketama: host:port always (or the address token given as name)', () => {
+    expect(ketamaServerName('libketama', { host: 'a', port: 11211, weight: 1 })).toBe('a:11211');
+    expect(ketamaServerName('libketama', { host: 'a', port: 1, weight: 1, name: 'b:2' })).toBe('b:2');
+  });
+  it('points are the 4 little-endian words of md5("<name>-<i>"), in order', () => {
+    const { hashes, owners } = ketamaPoints('libmemcached', [
+      { host: 'h1', port: 11211, weight: 1 },
+      { host: 'h2', port: 11300, weight: 1 },
+    ]);
+    expect(hashes.length).toBe(320);
+    expect(Array.from(owners.subarray(158, 162))).toEqual([0, 0, 1, 1]);
+    const words = (s: string) => {
+      const d = createHash('md5').update(s).digest();
+      return [0, 4, 8, 12].map((o) => d.readUInt32LE(o));
+    };
+    expect(Array.from(hashes.subarray(0, 8))).toEqual([...words('h1-0'), ...words('h1-1')]);
+    expect(Array.from(hashes.subarray(316, 320))).toEqual(words('h2:11300-39'));
+  });
+  it('twemproxy hashes at most 272 bytes of "<name>-<i>"', () => {
+    const long = 'n'.repeat(300);
+    const a = ketamaPoints('twemproxy', [{ host: 'h', port: 1, weight: 1, name: long }]);
+    const b = ketamaPoints('twemproxy', [{ host: 'h', port: 1, weight: 1, name: `${long}x` }]);
+    expect(a.hashes).toEqual(b.hashes); // both cut to 272 'n's: every digest is the same
+    expect(new Set(a.hashes).size).toBe(4);
+  });
+});
+
+describe('weights and validation', () => {
+  it('libmemcached counts weight 0 as 1; libketama gives it no points; twemproxy refuses it', () => {
+    const servers = [
+      { host: 'a', port: 11211, weight: 0 },
+      { host: 'b', port: 11211, weight: 1 },
+    ];
+    expect(ketamaPoints('libmemcached', servers).hashes.length).toBe(320);
+    const lk = ketamaPoints('libketama', servers);
+    expect(lk.hashes.length).toBe(160);
+    expect(new Set(lk.owners)).toEqual(new Set([1]));
+    expect(() => ketamaPoints('twemproxy', servers)).toThrow(/servers\[0\]\.weight/);
+  });
+  it('empty server lists give empty continuums', () => {
+    for (const mode of ['libmemcached', 'twemproxy', 'libketama'] as const) {
+      expect(ketamaPoints(mode, []).hashes.length).toBe(0);
+    }
+    expect(ketamaPoints('libketama', [{ host: 'a', port: 1, weight: 0 }]).owners.length).toBe(0);
+  });
+  it('bad arguments throw errors that name them', () => {
+    expect(() => ketamaPoints('ketama' as KetamaMode, [])).toThrow(TypeError);
+    expect(() => ketamaPoints('libmemcached', {} as never)).toThrow(/servers/);
+    expect(() => ketamaPoints('libmemcached', [{ host: '', port: 1, weight: 1 }])).toThrow(/servers\[0\]\.host/);
+    expect(() => ketamaPoints('libmemcached', [{ host: 'a', port: 70000, weight: 1 }])).toThrow(RangeError);
+    expect(() => ketamaPoints('twemproxy', [{ host: 'a', port: 0, weight: 1 }])).toThrow(/servers\[0\]\.port/);
+    expect(() => ketamaPoints('libketama', [{ host: 'a', port: 1, weight: 1.5 }])).toThrow(TypeError);
+    expect(() => ketamaPoints('libketama', [{ host: 'a', port: 1, weight: 1, name: 3 as never }])).toThrow(
+      /servers\[0\]\.name/,
+    );
+  });
+});
