@@ -29,13 +29,28 @@ export function prng(seed) {
 }
 
 /**
- * 12,000 distinct keys: short counters, memcached-style namespaced keys, random printable ASCII,
+ * 12,000 keys, distinct as UTF-8 bytes: short counters, memcached-style namespaced keys, random printable ASCII,
  * non-ASCII (2/3/4-byte UTF-8 and a few lone surrogates, which hash as U+FFFD), long keys, and
  * the empty key. None contains '\n' or '\r' (the C references read one key a line).
  */
 export function makeKeys(seed = 0x6b657461) {
   const r = prng(seed);
-  const keys = new Set(['']);
+  // Distinct as UTF-8 bytes (two lone surrogates are the same key to a server).
+  const seen = new Set();
+  const keys = {
+    list: [],
+    get size() {
+      return this.list.length;
+    },
+    add(k) {
+      const bytes = Buffer.from(k).toString('latin1');
+      if (!seen.has(bytes)) {
+        seen.add(bytes);
+        this.list.push(k);
+      }
+    },
+  };
+  keys.add('');
   const ascii = () => String.fromCharCode(0x20 + r.int(0x5f));
   const wide = () => {
     const x = r();
@@ -61,7 +76,7 @@ export function makeKeys(seed = 0x6b657461) {
     for (let n = 60 + r.int(190); n > 0; n--) s += ascii();
     keys.add(s);
   }
-  return [...keys];
+  return keys.list;
 }
 
 export function readKeys() {

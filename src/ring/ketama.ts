@@ -12,7 +12,8 @@
  * hashed with {@link md5Uint32} (little-endian word of digest bytes 0-3) and go to the first
  * point `>= hash` in the ascending continuum, wrapping to the first point past the end (all
  * three use this rule; libketama's odd-looking binary search in `ketama_get_server` returns the
- * same lower bound, including for equal points).
+ * same lower bound, including for equal points). One exception, see {@link ketamaKeyHash}:
+ * twemproxy looks an empty key up with hash 0 instead of its MD5.
  *
  * Ties (two points with the same value, from different servers): libmemcached sorts by
  * (value, server index), so the lowest server index wins. twemproxy and libketama compare the
@@ -24,7 +25,7 @@
  *
  * Only point *generation* lives here; sorting and lookup are the ring's job.
  */
-import { engine } from '../engine';
+import { engine, type Key } from '../engine';
 import { checkInteger, describe } from '../validate';
 
 /** Which C implementation's continuum to reproduce. */
@@ -103,6 +104,17 @@ export function ketamaServerName(mode: KetamaMode, server: KetamaServer): string
   if (mode === 'twemproxy' && server.name !== undefined) return server.name;
   const port = mode === 'libmemcached' && server.port === 0 ? MEMCACHED_DEFAULT_PORT : server.port;
   return port === MEMCACHED_DEFAULT_PORT ? server.host : `${server.host}:${port}`;
+}
+
+/**
+ * The hash a key is looked up with: {@link md5Uint32} of its bytes, except that twemproxy
+ * hashes an empty key to 0 without MD5 (src/nc_server.c `server_pool_hash`: `keylen == 0`
+ * → 0), so it goes to the owner of the lowest point. (libmemcached and twemproxy also skip
+ * hashing when there is one server; that changes nothing, every key goes to it.)
+ */
+export function ketamaKeyHash(mode: KetamaMode, key: Key): number {
+  if (mode === 'twemproxy' && key.length === 0) return 0;
+  return engine.md5Uint32(key);
 }
 
 function checkMode(mode: unknown): asserts mode is KetamaMode {

@@ -7,7 +7,8 @@
  * Regenerate with scripts/gen-ketama-fixtures.mjs and scripts/gen-twemproxy-fixtures.mjs.
  *
  * The lookup here is the C implementations' own: points sorted stably by value (generation
- * order for ties), a key goes to the first point >= md5Uint32(key), else wraps to point 0.
+ * order for ties), a key goes to the first point >= ketamaKeyHash(mode, key) (md5Uint32, but 0
+ * for twemproxy's empty key), else wraps to point 0.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { md5Uint32 } from '../../src/hash';
 import {
   ketamaDigestCount,
+  ketamaKeyHash,
   ketamaPoints,
   ketamaServerName,
   type KetamaMode,
@@ -38,6 +40,7 @@ interface Fixture {
 
 const keys: string[] = JSON.parse(readFileSync(join(DIR, 'keys.json'), 'utf8')).keys;
 const keyHashes = Uint32Array.from(keys, (k) => md5Uint32(k));
+if (keys[0] !== '') throw new Error('keys.json: key 0 must be the empty key'); // see ketamaKeyHash
 
 function load(file: string): Fixture | undefined {
   const path = join(DIR, file);
@@ -70,7 +73,7 @@ function mismatches(mode: KetamaMode, set: FixtureSet): string[] {
   const bad: string[] = [];
   for (let i = 0; i < keys.length && bad.length < 5; i++) {
     if (want[i] === NOT_ASKED) continue;
-    const got = lookup(points, owners, keyHashes[i]);
+    const got = lookup(points, owners, i === 0 ? ketamaKeyHash(mode, keys[0]) : keyHashes[i]);
     if (got !== want[i]) bad.push(`${JSON.stringify(keys[i])} → ${got}, want ${want[i]}`);
   }
   return bad;
@@ -189,6 +192,19 @@ describe('point names', () => {
     const b = ketamaPoints('twemproxy', [{ host: 'h', port: 1, weight: 1, name: `${long}x` }]);
     expect(a.hashes).toEqual(b.hashes); // both cut to 272 'n's: every digest is the same
     expect(new Set(a.hashes).size).toBe(4);
+  });
+});
+
+describe('key hash', () => {
+  it('is md5Uint32, except that twemproxy looks an empty key up with hash 0', () => {
+    for (const mode of ['libmemcached', 'twemproxy', 'libketama'] as const) {
+      expect(ketamaKeyHash(mode, 'foo')).toBe(md5Uint32('foo'));
+      expect(ketamaKeyHash(mode, new Uint8Array([1, 2]))).toBe(md5Uint32(new Uint8Array([1, 2])));
+    }
+    expect(ketamaKeyHash('libmemcached', '')).toBe(md5Uint32(''));
+    expect(ketamaKeyHash('libketama', new Uint8Array(0))).toBe(md5Uint32(''));
+    expect(ketamaKeyHash('twemproxy', '')).toBe(0);
+    expect(ketamaKeyHash('twemproxy', new Uint8Array(0))).toBe(0);
   });
 });
 
