@@ -1,0 +1,91 @@
+// ringFind (one hash), ringLookup (a JS array of keys), ringLookupPacked (bytes + offsets).
+#include "../core/md5.h"
+#include "../core/murmur3.h"
+#include "../core/ring-search.h"
+#include "functions.h"
+#include "key-array.h"
+#include "numbers.h"
+#include "packed-keys.h"
+#include "ring-table.h"
+#include "typed-array.h"
+
+namespace ringcache {
+namespace binding {
+namespace {
+
+// Ring key hash: 0 = md5 (LE uint32 of digest bytes 0-3), 1 = murmur3 x86_32 with seed.
+struct KeyHasher {
+  unsigned hash;
+  uint32_t seed;
+  uint32_t operator()(const uint8_t* data, size_t size) const {
+    return hash == 0 ? ringcache::Md5Uint32(data, size) : ringcache::Murmur3(data, size, seed);
+  }
+};
+
+// The arguments after the table: hash selector, seed, Int32Array out with room for `count`.
+bool GetLookupArgs(napi_env env, napi_value hash, napi_value seed, napi_value out_value, size_t count,
+                   KeyHasher* hasher, Span<int32_t>* out) {
+  return GetRingHash(env, hash, &hasher->hash) && GetUint32(env, seed, {"seed"}, &hasher->seed) &&
+         GetOut(env, out_value, count, out);
+}
+
+}  // namespace
+
+napi_value RingFind(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  unsigned shift;
+  RingView ring;
+  uint32_t hash;
+  if (!GetArgs(env, info, argv) || !GetRingTable(env, argv, &shift, &ring) ||
+      !GetUint32(env, argv[3], {"hash"}, &hash)) {
+    return nullptr;
+  }
+  napi_value result;
+  return Check(env, napi_create_int32(env, ringcache::RingFind(ring, hash), &result)) ? result : nullptr;
+}
+
+napi_value RingLookup(napi_env env, napi_callback_info info) {
+  // points, buckets, shift, keys, hash, seed, out
+  napi_value argv[7];
+  unsigned shift;
+  RingView ring;
+  uint32_t length;
+  KeyHasher hasher;
+  Span<int32_t> out;
+  if (!GetArgs(env, info, argv) || !GetRingTable(env, argv, &shift, &ring) ||
+      !GetKeyArray(env, argv[3], &length) || !GetLookupArgs(env, argv[4], argv[5], argv[6], length, &hasher, &out)) {
+    return nullptr;
+  }
+  const auto flush = [&](uint32_t start, const uint32_t* hashes, uint32_t count) {
+    // Reading the keys may have run JS: take the table and the output afresh.
+    if (!GetRingView(env, argv[0], argv[1], shift, &ring) || !GetOut(env, argv[6], size_t{start} + count, &out)) {
+      return false;
+    }
+    for (uint32_t j = 0; j < count; ++j) out.data[start + j] = ringcache::RingFind(ring, hashes[j]);
+    return true;
+  };
+  ForEachKeyChunk<uint32_t>(env, argv[3], length, hasher, flush);
+  return nullptr;
+}
+
+napi_value RingLookupPacked(napi_env env, napi_callback_info info) {
+  // points, buckets, shift, data, offsets, hash, seed, out
+  napi_value argv[8];
+  unsigned shift;
+  RingView ring;
+  PackedKeys keys;
+  KeyHasher hasher;
+  Span<int32_t> out;
+  if (!GetArgs(env, info, argv) || !GetRingTable(env, argv, &shift, &ring) ||
+      !GetPackedKeys(env, argv[3], argv[4], &keys) ||
+      !GetLookupArgs(env, argv[5], argv[6], argv[7], keys.count, &hasher, &out)) {
+    return nullptr;
+  }
+  for (size_t i = 0; i < keys.count; ++i) {
+    out.data[i] = ringcache::RingFind(ring, hasher(keys.key(i), keys.key_size(i)));
+  }
+  return nullptr;
+}
+
+}  // namespace binding
+}  // namespace ringcache

@@ -1,0 +1,25 @@
+// The ring table arguments (points, buckets, shift) as a core RingView.
+#ifndef RINGCACHE_BINDING_RING_TABLE_H_
+#define RINGCACHE_BINDING_RING_TABLE_H_
+
+#include "../core/ring-search.h"
+#include "napi-util.h"
+
+namespace ringcache {
+namespace binding {
+
+/**
+ * Reads `points` and `buckets` (Uint32Array) for a table with `shift` (already checked) and
+ * checks the index shape: `buckets.length == 2^(32-shift) + 1`, last bucket ==
+ * `points.length`, `points.length <= 2^31 - 1` (results are int32). RangeError otherwise.
+ * The contents of the buckets are not checked: the core clamps every read.
+ */
+bool GetRingView(napi_env env, napi_value points, napi_value buckets, unsigned shift, RingView* view);
+
+/** The leading (points, buckets, shift) arguments: `args[2]` checked by GetShift, then GetRingView. */
+bool GetRingTable(napi_env env, const napi_value args[3], unsigned* shift, RingView* view);
+
+}  // namespace binding
+}  // namespace ringcache
+
+#endif  // RINGCACHE_BINDING_RING_TABLE_H_
