@@ -3,7 +3,7 @@
  * 2/3/4-byte UTF-8, lone surrogates, Buffers and plain Uint8Arrays that are views at an
  * offset into a larger buffer). Same seed, same keys, so a failure names a reproducible case.
  */
-import type { Key } from '../../src/engine/types';
+import type { Key, RingTable } from '../../src/engine/types';
 
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -111,4 +111,23 @@ export function keyBytes(key: Key): Buffer {
 export function show(key: Key): string {
   if (typeof key === 'string') return JSON.stringify(key.length > 80 ? key.slice(0, 80) + '…' : key);
   return `${key.constructor.name}(${key.length}) @${key.byteOffset} ${Buffer.from(key.buffer, key.byteOffset, Math.min(key.length, 40)).toString('hex')}`;
+}
+
+/**
+ * A RingTable over sorted `points` with `2 ** bits` buckets, built per the contract in
+ * src/engine/types.ts: `buckets[b]` = first index with `points[i] >= b * 2 ** (32 - bits)`,
+ * the last entry `points.length`.
+ */
+export function tableFor(points: Uint32Array, bits: number): RingTable {
+  const size = 2 ** bits;
+  const width = 2 ** (32 - bits);
+  const buckets = new Uint32Array(size + 1);
+  let i = 0;
+  for (let b = 0; b < size; b++) {
+    const first = b * width;
+    while (i < points.length && points[i] < first) i++;
+    buckets[b] = i;
+  }
+  buckets[size] = points.length;
+  return { points, buckets, shift: 32 - bits };
 }

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { engines, type Engine, type Key, type RingHash, type RingTable } from '../../src/engine';
 import { loadNativeBinding, nativeEngine } from '../../src/engine/native';
-import { keyBytes, randomKey, rng, show, type Rng } from '../helpers/random-keys';
+import { keyBytes, randomKey, rng, show, tableFor, type Rng } from '../helpers/random-keys';
 
 const N = 100_000;
 const js: Engine = engines.js;
@@ -40,21 +40,7 @@ function randomTable(g: Rng, count: number, bits: number): RingTable {
     backing.set(raw, pad);
     points = backing.subarray(pad, pad + raw.length);
   }
-  return { points, buckets: bucketsFor(points, bits), shift: 32 - bits };
-}
-
-function bucketsFor(points: Uint32Array, bits: number): Uint32Array {
-  const size = 2 ** bits;
-  const width = 2 ** (32 - bits);
-  const buckets = new Uint32Array(size + 1);
-  let i = 0;
-  for (let b = 0; b < size; b++) {
-    const first = b * width;
-    while (i < points.length && points[i] < first) i++;
-    buckets[b] = i;
-  }
-  buckets[size] = points.length;
-  return buckets;
+  return tableFor(points, bits);
 }
 
 /** The contract's lookup, written plainly: first point >= h, else 0; -1 on an empty ring. */
