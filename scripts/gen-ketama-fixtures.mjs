@@ -137,7 +137,7 @@ try {
     const max = [3, 10, 1024, 65536][t % 4];
     lkSets.push([`random memory 1..${max}, ${n} servers`, hosts(n, (i) => ({ host: ip(i), port: 11212 + r.int(4), weight: 1 + r.int(max) }))]);
   }
-  lkSets.push(['memory 0 drops the server', hosts(4, (i) => ({ host: ip(i), port: 11211, weight: [300, 0, 300, 600][i] }))]);
+  lkSets.push(['port 11211 in the address', hosts(4, (i) => ({ host: ip(i), port: 11211, weight: [300, 100, 300, 600][i] }))]);
   lkSets.push(['explicit address tokens', [
     { host: 'a', port: 1, weight: 1, name: 'cache1.example:11211' },
     { host: 'b', port: 2, weight: 2, name: 'cache2.example:11211' },
@@ -169,14 +169,13 @@ try {
 
 /**
  * libmemcached server lines that produce libketama's point names "<addr>-<k>": possible when
- * every address is "<host>:<port>" with a port other than 11211 and no zero weight (libmemcached
- * would count a zero weight as 1, libketama drops the server).
+ * every address is "<host>:<port>" with a port other than 11211 (libmemcached leaves 11211 out).
  */
 function libmemcachedView(addrs, servers) {
   const lines = [];
   for (let i = 0; i < addrs.length; i++) {
     const m = /^([^:\s]+):(\d+)$/.exec(addrs[i]);
-    if (!m || Number(m[2]) === 11211 || Number(m[2]) === 0 || servers[i].weight === 0) return [[], false];
+    if (!m || Number(m[2]) === 11211 || Number(m[2]) === 0) return [[], false];
     lines.push(`${m[1]} ${m[2]} ${servers[i].weight}`);
   }
   return [lines, true];

@@ -6,7 +6,7 @@
  * coincide are also checked against the real libmemcached (see gen-ketama-fixtures.mjs).
  *
  * Rules reproduced (ours, not libketama's code):
- *   - servers with memory <= 0 are dropped before counting (its server-file parser skips them);
+ *   - every server has memory > 0 (ketama_roll fails on a server line with memory 0);
  *   - pct = (float)memory / (float)total_memory (float), digests = floorf(pct * 40.0 * (float)n):
  *     the product is computed in double (40.0 is a double) and rounded to float by floorf's
  *     parameter;
@@ -16,7 +16,7 @@
  * MD5 comes from libhashkit (libmemcached's hashing library), an implementation of RFC 1321.
  *
  * stdin:  <server count>\n then "<addr> <memory>\n" per server, <key count>\n then keys, one a line
- * stdout: one server index (0-based, in input order) per key; "-1" when the continuum is empty.
+ * stdout: one server index (0-based, in input order) per key.
  */
 #include <libhashkit-1.0/hashkit.h>
 #include <math.h>
@@ -46,21 +46,16 @@ int main(void) {
   char (*addr)[1100] = calloc(n, sizeof *addr);
   unsigned long *memory = calloc(n, sizeof *memory);
   unsigned long total = 0;
-  unsigned live = 0;
   for (unsigned i = 0; i < n; i++) {
-    if (scanf("%1099s %lu", addr[i], &memory[i]) != 2) return 1;
-    if (memory[i] > 0) {
-      total += memory[i];
-      live++;
-    }
+    if (scanf("%1099s %lu", addr[i], &memory[i]) != 2 || memory[i] == 0) return 1;
+    total += memory[i];
   }
 
-  struct point *points = calloc((size_t) live * 160 + 1, sizeof *points);
+  struct point *points = calloc((size_t) n * 160 + 1, sizeof *points);
   size_t count = 0;
   for (unsigned i = 0; i < n; i++) {
-    if (memory[i] == 0) continue;
     float pct = (float) memory[i] / (float) total;
-    unsigned digests = floorf(pct * 40.0 * (float) live);
+    unsigned digests = floorf(pct * 40.0 * (float) n);
     for (unsigned k = 0; k < digests; k++) {
       char name[1200];
       unsigned char d[16];
@@ -83,10 +78,6 @@ int main(void) {
     ssize_t len = getline(&line, &cap, stdin);
     if (len < 0) return 1;
     if (len > 0 && line[len - 1] == '\n') len--;
-    if (count == 0) {
-      puts("-1");
-      continue;
-    }
     unsigned char d[16];
     libhashkit_md5_signature((const unsigned char *) line, (size_t) len, d);
     uint32_t h = le_word(d, 0);

@@ -9,7 +9,7 @@
  *
  * All three place each server at 4 points per MD5 digest of `"<name>-<i>"` (i = 0, 1, …): the
  * digest's four little-endian uint32 words, bytes 0-3, 4-7, 8-11, 12-15, in that order. Keys are
- * hashed with {@link md5Uint32} (little-endian word of digest bytes 0-3) and go to the first
+ * hashed with `md5Uint32` (little-endian word of digest bytes 0-3) and go to the first
  * point `>= hash` in the ascending continuum, wrapping to the first point past the end (all
  * three use this rule; libketama's odd-looking binary search in `ketama_get_server` returns the
  * same lower bound, including for equal points). One exception, see {@link ketamaKeyHash}:
@@ -22,6 +22,16 @@
  * 2.37/2.38 with an unstable introsort. A stable sort of these points by value therefore
  * reproduces libmemcached always and the other two on common glibc builds. Different names
  * tie only on an MD5 word collision (about 1 in 2^32 per pair of points).
+ *
+ * Not covered: libmemcached's unweighted `MEMCACHED_BEHAVIOR_KETAMA` (100 points per server, one
+ * per digest, until a server with weight > 1 is added), its `KETAMA_SPY` names, `SORT_HOSTS`,
+ * namespaces; twemproxy's `hash_tag` and `auto_eject_hosts` (ejected servers leave the ring).
+ *
+ * Verified (test/compat/ketama.test.ts) against fixtures from the real libmemcached 1.1.4 and
+ * a real nutcracker 0.5.0 (Debian packages; scripts/gen-ketama-fixtures.mjs,
+ * scripts/gen-twemproxy-fixtures.mjs). Debian has no libketama: its fixtures come from its rules
+ * compiled in C (scripts/ketama-ref/libketama-ref.c), confirmed by the real libmemcached where
+ * the two coincide, and were checked once by hand against libketama itself built from source.
  *
  * Only point *generation* lives here; sorting and lookup are the ring's job.
  */
@@ -41,15 +51,17 @@ export interface KetamaServer {
    */
   port: number;
   /**
-   * Non-negative integer weight (libketama calls it memory). `0` means: libmemcached, weight 1
-   * (its default); libketama, the server gets no points (its server file parser drops such a
-   * line); twemproxy, a RangeError (nutcracker refuses the config: "has a zero weight").
+   * Integer weight (libketama calls it memory), at most 2^32 - 1 (twemproxy: 2^31 - 1, an int,
+   * and their sum a uint32). `0` is weight 1 for libmemcached (its default) and a RangeError for
+   * twemproxy (nutcracker refuses the config: "has a zero weight") and libketama (`ketama_roll`
+   * fails on a server line with memory 0).
    */
   weight: number;
   /**
    * twemproxy: the optional `name` of `host:port:weight name`, which then names the points
    * instead of the address. libketama: the address token of its server file, used verbatim
-   * (default `host:port`). Ignored by libmemcached, which has no server names.
+   * (default `host:port`; libketama itself only handles tokens of up to 21 bytes, its
+   * `addr[22]`, we hash any length). Ignored by libmemcached, which has no server names.
    */
   name?: string;
 }
@@ -68,7 +80,7 @@ const LIBMEMCACHED_EPSILON_F = f32(1e-10);
 
 /**
  * MD5 digests (4 points each) a server gets. `weight` and `totalWeight` are the integer weights
- * after each mode's own normalisation; `serverCount` counts the servers that take part.
+ * (libmemcached's weight 0 already counted as 1); `serverCount` is the number of servers.
  *
  * - libmemcached computes in float: `pct = (float)w / (float)total`, then
  *   `floor((float)(pct * 160 / 4 * (float)n + 0.0000000001F))` — every step rounds to single
@@ -107,7 +119,7 @@ export function ketamaServerName(mode: KetamaMode, server: KetamaServer): string
 }
 
 /**
- * The hash a key is looked up with: {@link md5Uint32} of its bytes, except that twemproxy
+ * The hash a key is looked up with: `md5Uint32` of its bytes, except that twemproxy
  * hashes an empty key to 0 without MD5 (src/nc_server.c `server_pool_hash`: `keylen == 0`
  * → 0), so it goes to the owner of the lowest point. (libmemcached and twemproxy also skip
  * hashing when there is one server; that changes nothing, every key goes to it.)
@@ -133,7 +145,8 @@ function checkServer(mode: KetamaMode, server: unknown, i: number): asserts serv
     throw new TypeError(`Expected a non-empty string for ${name}.host but received ${describe(s.host)}`);
   }
   checkInteger(s.port, `${name}.port`, mode === 'twemproxy' ? 1 : 0, 0xffff);
-  checkInteger(s.weight, `${name}.weight`, mode === 'twemproxy' ? 1 : 0, 0xffffffff);
+  // twemproxy parses the weight into an int (nc_atoi): 2^31 - 1 at most.
+  checkInteger(s.weight, `${name}.weight`, mode === 'libmemcached' ? 0 : 1, mode === 'twemproxy' ? 0x7fffffff : 0xffffffff);
   if (s.name !== undefined && (typeof s.name !== 'string' || s.name === '')) {
     throw new TypeError(`Expected a non-empty string or undefined for ${name}.name but received ${describe(s.name)}`);
   }
@@ -164,20 +177,16 @@ export function ketamaPoints(
   }
   for (let i = 0; i < servers.length; i++) checkServer(mode, servers[i], i);
 
-  // Normalised weights, total and the number of servers in the continuum.
-  const weights = servers.map((s) => (mode === 'libmemcached' && s.weight === 0 ? 1 : s.weight));
-  let total = 0;
-  let count = 0;
-  for (const w of weights) {
-    total += w;
-    if (w > 0) count++;
+  if (servers.length === 0) return { hashes: new Uint32Array(0), owners: new Uint32Array(0) };
+  // libmemcached stores weight 0 as 1 (`weight ? weight : 1` when the server is added).
+  const weights = servers.map((s) => (s.weight === 0 ? 1 : s.weight));
+  // libmemcached and libketama sum into 64-bit integers (exact in a double below 2^53);
+  // twemproxy into a uint32_t total_weight, which would wrap and overflow its continuum.
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (mode === 'twemproxy' && total > 0xffffffff) {
+    throw new RangeError(`Expected servers[].weight to sum to at most 4294967295 for twemproxy but received ${total}`);
   }
-  // twemproxy sums into a uint32_t total_weight (wraps past 2^32 - 1); libmemcached and
-  // libketama sum into 64-bit integers (exact in a double below 2^53).
-  if (mode === 'twemproxy') total >>>= 0;
-  if (count === 0) return { hashes: new Uint32Array(0), owners: new Uint32Array(0) };
-
-  const digests = weights.map((w) => (w === 0 ? 0 : ketamaDigestCount(mode, w, total, count)));
+  const digests = weights.map((w) => ketamaDigestCount(mode, w, total, servers.length));
   const size = digests.reduce((a, b) => a + b, 0) * 4;
   const hashes = new Uint32Array(size);
   const owners = new Uint32Array(size);

@@ -209,22 +209,27 @@ describe('key hash', () => {
 });
 
 describe('weights and validation', () => {
-  it('libmemcached counts weight 0 as 1; libketama gives it no points; twemproxy refuses it', () => {
+  it('libmemcached counts weight 0 as 1; twemproxy and libketama refuse it', () => {
     const servers = [
       { host: 'a', port: 11211, weight: 0 },
       { host: 'b', port: 11211, weight: 1 },
     ];
-    expect(ketamaPoints('libmemcached', servers).hashes.length).toBe(320);
-    const lk = ketamaPoints('libketama', servers);
-    expect(lk.hashes.length).toBe(160);
-    expect(new Set(lk.owners)).toEqual(new Set([1]));
+    expect(ketamaPoints('libmemcached', servers).hashes).toEqual(
+      ketamaPoints('libmemcached', [{ ...servers[0], weight: 1 }, servers[1]]).hashes,
+    );
     expect(() => ketamaPoints('twemproxy', servers)).toThrow(/servers\[0\]\.weight/);
+    expect(() => ketamaPoints('libketama', servers)).toThrow(RangeError);
+  });
+  it('twemproxy weights are ints and their sum a uint32', () => {
+    expect(() => ketamaPoints('twemproxy', [{ host: 'a', port: 1, weight: 2 ** 31 }])).toThrow(/servers\[0\]\.weight/);
+    const big = { host: 'a', port: 1, weight: 2 ** 31 - 1 };
+    expect(() => ketamaPoints('twemproxy', [big, { ...big, port: 2 }, { ...big, port: 3 }])).toThrow(/sum/);
+    expect(ketamaPoints('libmemcached', [big, { ...big, port: 2 }, { ...big, port: 3 }]).hashes.length).toBe(480);
   });
   it('empty server lists give empty continuums', () => {
     for (const mode of ['libmemcached', 'twemproxy', 'libketama'] as const) {
       expect(ketamaPoints(mode, []).hashes.length).toBe(0);
     }
-    expect(ketamaPoints('libketama', [{ host: 'a', port: 1, weight: 0 }]).owners.length).toBe(0);
   });
   it('bad arguments throw errors that name them', () => {
     expect(() => ketamaPoints('ketama' as KetamaMode, [])).toThrow(TypeError);
