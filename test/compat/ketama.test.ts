@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { engine, RING_HASH_MD5 } from '../../src/engine';
 import { md5Uint32 } from '../../src/hash';
 import {
   ketamaDigestCount,
@@ -23,6 +24,7 @@ import {
   type KetamaMode,
   type KetamaServer,
 } from '../../src/ring/ketama';
+import { tableFor } from '../helpers/random-keys';
 
 const DIR = join(__dirname, '..', 'fixtures', 'ketama');
 const NOT_ASKED = 255;
@@ -65,16 +67,26 @@ function lookup(points: Uint32Array, owners: Uint32Array, hash: number): number 
   return owners[lo === points.length ? 0 : lo];
 }
 
-/** Index of each mismatching key (at most 5) as "key → got, want". */
+/**
+ * Each mismatching key (at most 5) as "key → got, want", looked up twice: with the plain
+ * lower bound above and with the engine's batch ring search (bucket index in front).
+ */
 function mismatches(mode: KetamaMode, set: FixtureSet): string[] {
   const want = Buffer.from(set.owners, 'base64');
   expect(want.length).toBe(keys.length);
   const { points, owners } = continuum(mode, set.servers);
+  const table = tableFor(points, 12);
+  const found = new Int32Array(keys.length);
+  engine.ringLookup(table, keys, RING_HASH_MD5, 0, found);
+  found[0] = engine.ringFind(table, ketamaKeyHash(mode, keys[0])); // twemproxy: '' hashes to 0
   const bad: string[] = [];
   for (let i = 0; i < keys.length && bad.length < 5; i++) {
     if (want[i] === NOT_ASKED) continue;
     const got = lookup(points, owners, i === 0 ? ketamaKeyHash(mode, keys[0]) : keyHashes[i]);
-    if (got !== want[i]) bad.push(`${JSON.stringify(keys[i])} → ${got}, want ${want[i]}`);
+    const viaEngine = owners[found[i]];
+    if (got !== want[i] || viaEngine !== want[i]) {
+      bad.push(`${JSON.stringify(keys[i])} → ${got} (engine ${viaEngine}), want ${want[i]}`);
+    }
   }
   return bad;
 }
