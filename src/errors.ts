@@ -1,0 +1,83 @@
+/**
+ * Typed errors. Every error ringcache raises on purpose is a {@link RingcacheError} with a
+ * stable `code` (match on it, not on the message), the underlying error kept as `cause`, and
+ * whatever context is known: the key, its slot, the node that answered.
+ *
+ * Argument validation is the exception: it throws plain `TypeError`/`RangeError` naming the
+ * argument (see `validate.ts`), like Node's own APIs.
+ */
+import type { Key } from './engine';
+
+/** Context carried by a {@link RingcacheError}. */
+export interface RingcacheErrorContext {
+  /** The underlying error (an ioredis `ReplyError`, a socket error, …). */
+  cause?: unknown;
+  /** The key concerned (the first one, for a batch). */
+  key?: Key;
+  /** Its Redis Cluster slot. */
+  slot?: number;
+  /** The node concerned, as `host:port`. */
+  node?: string;
+}
+
+/** Base class of ringcache's errors. */
+export class RingcacheError extends Error {
+  /** Stable, machine-readable code, e.g. `'ERR_RINGCACHE_COMMAND'`. */
+  readonly code: string;
+  readonly key?: Key;
+  readonly slot?: number;
+  readonly node?: string;
+
+  constructor(code: string, message: string, context: RingcacheErrorContext = {}) {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.code = code;
+    if (context.key !== undefined) this.key = context.key;
+    if (context.slot !== undefined) this.slot = context.slot;
+    if (context.node !== undefined) this.node = context.node;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/**
+ * Redis answered with an error that retrying cannot fix (`WRONGTYPE`, `OOM`, `NOPERM`, a
+ * syntax error, …). `cause` is the reply error.
+ */
+export class CommandError extends RingcacheError {
+  constructor(message: string, context: RingcacheErrorContext = {}) {
+    super('ERR_RINGCACHE_COMMAND', message, context);
+  }
+}
+
+/**
+ * The cluster kept failing in ways that usually heal (failover, resharding, connection loss)
+ * for longer than the retry budget (`retryTimeoutMs`). `cause` is the last failure.
+ */
+export class ClusterUnavailableError extends RingcacheError {
+  /** Attempts made, the first included. */
+  readonly attempts: number;
+  /** Milliseconds from the first attempt to giving up. */
+  readonly elapsedMs: number;
+
+  constructor(message: string, context: RingcacheErrorContext & { attempts: number; elapsedMs: number }) {
+    super('ERR_RINGCACHE_CLUSTER_UNAVAILABLE', message, context);
+    this.attempts = context.attempts;
+    this.elapsedMs = context.elapsedMs;
+  }
+}
+
+/** The store was closed (`close()`/`quit()`) before or while the operation ran. */
+export class StoreClosedError extends RingcacheError {
+  constructor(message = 'The store is closed', context: RingcacheErrorContext = {}) {
+    super('ERR_RINGCACHE_CLOSED', message, context);
+  }
+}
+
+/** An optional peer dependency (e.g. `ioredis`) is needed for this feature but not installed. */
+export class MissingDependencyError extends RingcacheError {
+  constructor(message: string, context: RingcacheErrorContext = {}) {
+    super('ERR_RINGCACHE_MISSING_DEPENDENCY', message, context);
+  }
+}
