@@ -139,7 +139,7 @@ require.cache[id] = fake;
   });
 
   it('backend unset and a load failure: silent fallback to js, the error kept in nativeLoadError', () => {
-    for (const env of [{}, { RINGCACHE_BACKEND: '' }]) {
+    for (const env of [{}, { RINGCACHE_BACKEND: '' }] as Record<string, string>[]) {
       const p = probe(env, 'throw');
       expect(p).toMatchObject({ ok: true, backend: 'js', hasNative: false, slot: 8363 });
       expect(p.loadError).toMatch(/simulated: No native build/);
@@ -167,7 +167,7 @@ require.cache[id] = fake;
 
   // The real build is guaranteed only in the native project (there, failing to load is an error).
   it.skipIf(requested !== 'native')('backend unset with the real build: native, no load error', () => {
-    for (const env of [{}, { RINGCACHE_BACKEND: 'native' }]) {
+    for (const env of [{}, { RINGCACHE_BACKEND: 'native' }] as Record<string, string>[]) {
       const p = probe(env);
       expect(p).toMatchObject({ ok: true, backend: 'native', hasNative: true, slot: 8363 });
       expect(p.loadError).toBeUndefined();
