@@ -230,6 +230,44 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('native engine ≡ TypeS
     expect(compared).toBe(10_000);
   });
 
+  it('agree on edge shapes: no keys, empty offsets, a single offset, empty ring', () => {
+    const outcome = (f: () => unknown): string => {
+      try {
+        return `ok ${JSON.stringify(f())}`;
+      } catch (e) {
+        return `throws ${(e as Error).constructor.name}`;
+      }
+    };
+    const t = randomTable(rng(10), 5, 8);
+    const empty = randomTable(rng(10), 0, 8);
+    const cases: [string, (e: Engine) => unknown][] = [
+      ['keySlots([])', (e) => e.keySlots([], new Uint16Array(0))],
+      ['keySlotsPacked(offsets [])', (e) => e.keySlotsPacked(new Uint8Array(0), new Uint32Array(0), new Uint16Array(0))],
+      ['keySlotsPacked(offsets [0])', (e) => e.keySlotsPacked(new Uint8Array(0), new Uint32Array([0]), new Uint16Array(0))],
+      ['ringLookup([])', (e) => e.ringLookup(t, [], 0, 0, new Int32Array(0))],
+      ['ringLookupPacked(offsets [])', (e) => e.ringLookupPacked(t, new Uint8Array(0), new Uint32Array(0), 0, 0, new Int32Array(0))],
+      ['ringLookupPacked(offsets [0])', (e) => e.ringLookupPacked(t, new Uint8Array(0), new Uint32Array([0]), 1, 0, new Int32Array(0))],
+      ['ringLookup(empty ring)', (e) => {
+        const o = new Int32Array(2);
+        e.ringLookup(empty, ['a', ''], 1, 0, o);
+        return Array.from(o);
+      }],
+      ['ringLookupPacked(empty ring)', (e) => {
+        const o = new Int32Array(3).fill(5);
+        e.ringLookupPacked(empty, Buffer.from('ab'), new Uint32Array([0, 1, 2]), 0, 0, o);
+        return Array.from(o);
+      }],
+      ['ringFind(empty ring)', (e) => e.ringFind(empty, 123)],
+    ];
+    const bad: string[] = [];
+    for (const [what, f] of cases) {
+      const a = outcome(() => f(native));
+      const b = outcome(() => f(js));
+      if (a !== b) bad.push(`${what}: native ${a}, js ${b}`);
+    }
+    expect(bad).toEqual([]);
+  });
+
   it('agree on numbers outside uint32 for seed and hash: same value, or both throw the same error class', () => {
     const outcome = (f: () => number): string => {
       try {
