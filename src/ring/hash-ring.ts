@@ -1,0 +1,671 @@
+/**
+ * HashRing: a drop-in for the `hashring` package (3.2.0) — same constructor, methods, own
+ * properties and, bit for bit, the same server for every key — on a typed-array continuum
+ * searched by the engine, plus ketama placements of libmemcached, twemproxy and libketama,
+ * batch lookups and distribution analysis.
+ *
+ * Kept from hashring on purpose (observable behaviour people rely on):
+ * - `add()` skips servers already present, and re-orders the list as hashring does (it
+ *   re-parses `{ string: server }`, so integer-like names such as `'10'` move to the front);
+ * - `remove()` of an array or object removes only its *last* server;
+ * - `swap(from, to)` relabels `from`'s points without rehashing them (until the next `add`,
+ *   `remove` or `continuum`, which place `to` by its own name);
+ * - `range(key, size, unique)`: `unique` defaults to true; `size` to the number of servers.
+ *
+ * Fixed (each a hashring 3.2.0 bug):
+ * - its lookup cache is a plain object: keys such as `'toString'` or `'constructor'` read
+ *   `Object.prototype` members (wrong answers once set), and `get('__proto__')` writes
+ *   `value`, `next` and `before` onto `Object.prototype`. Here the cache is a bounded `Map`
+ *   that cannot answer differently from an uncached lookup;
+ * - `'max cache size': 0` made every `get` throw; here it turns the cache off;
+ * - `new HashRing(null)` and a `null` weight threw; both mean "none" / weight 1 here;
+ * - `[{ host, port, weight }]` threw; the weight is honoured here;
+ * - a server named `'__proto__'` got no points (its vnodes were read from `Object.prototype`).
+ *
+ * Differences by design:
+ * - `Uint8Array`/`Buffer` keys are hashed as their bytes (hashring hashes `String(key)`, the
+ *   same bytes for a Buffer holding valid UTF-8); a custom hash function still gets `String(key)`.
+ * - `ring` is built on demand from the typed arrays (a new snapshot after each change; editing
+ *   it does not change the ring); `size` is read-only; there is no `cache` property.
+ * - `continuum()` rebuilds the whole ring from `servers` (hashring overwrote the first points
+ *   and kept stale ones when the ring shrank without a `reset()`).
+ */
+import { engine as defaultEngine, type Engine, type Key } from '../engine';
+import { checkKeys, checkTypedArray, describe } from '../validate';
+import { Continuum, sortPoints, type PointList } from './continuum';
+import { distribution, type DistributionReport, type KeySample } from './distribution';
+import {
+  DEFAULT_MAX_CACHE_SIZE,
+  DEFAULT_VNODE_COUNT,
+  MAX_RING_POINTS,
+  digestCounts,
+  digestOf,
+  digestWord,
+  genericHasher,
+  isCryptoHash,
+  loopCount,
+  namedHasher,
+  pointBase,
+  replicasFromOptions,
+  type PointHasher,
+} from './hashring-points';
+import { ketamaPoints, type KetamaMode, type KetamaServer } from './ketama';
+import {
+  getOwn,
+  mergeServers,
+  parseServers,
+  setOwn,
+  vnodesMap,
+  type ServerEntry,
+  type ServersSpec,
+} from './parse-servers';
+
+export type { ServerEntry, ServersSpec, ServerWeight, HostPort } from './parse-servers';
+
+/** A custom hash: hashring calls it with `this` = the ring and the key as a string. */
+export type HashFunction = (this: HashRing, key: string) => string | Uint8Array | ArrayLike<number>;
+
+/** Placement modes: hashring's two, plus the three ketama implementations. */
+export type Compatibility = 'ketama' | 'hash_ring' | KetamaMode;
+
+/** Options, named as in hashring (plus `engine`). */
+export interface HashRingOptions {
+  /**
+   * Digests (virtual nodes) per server, scaled by weight; each digest gives `replicas` points.
+   * @default 40
+   */
+  'vnode count'?: number;
+  /**
+   * - `'ketama'` (hashring's default placement) and `'hash_ring'` (python's hash_ring module:
+   *   3 points per digest instead of 4). Either one overrides `replicas`.
+   * - `'libmemcached'`, `'twemproxy'`, `'libketama'`: the continuum of that C implementation
+   *   (float point counts, host-only names on port 11211…, see `src/ring/ketama.ts`); servers
+   *   without a port get 11211; `replicas`, `'vnode count'`, per-server `vnodes` and
+   *   `'default port'` do not apply; twemproxy names a server's points by its `name` when
+   *   given (`{ '10.0.0.1:6379': { weight: 1, name: 'cache-1' } }`). These need `algorithm`
+   *   `'md5'`; `add` and `remove` rebuild the whole continuum.
+   * @default undefined (ketama placement, `replicas` as given)
+   */
+  compatibility?: Compatibility;
+  /**
+   * Points per digest (little-endian 32-bit words of it); `<= 0` becomes 1.
+   * @default 4
+   */
+  replicas?: number;
+  /**
+   * Keys remembered by the lookup cache (a per-instance `Map`); 0 turns it off.
+   * @default 5000
+   */
+  'max cache size'?: number;
+  /** Servers on this port name their points by host alone (libketama / pylibmc compatibility). */
+  'default port'?: number;
+  /**
+   * The engine to hash and search with (benchmarks and differential tests).
+   * @default the chosen engine (`backend`)
+   */
+  engine?: Engine;
+}
+
+/** A point of the ring as hashring exposes it in `ring.ring`. */
+export interface RingNode {
+  value: number;
+  server: string;
+}
+
+const KETAMA_MODES: readonly string[] = ['libmemcached', 'twemproxy', 'libketama'];
+const EMPTY_LIST: PointList = { values: new Uint32Array(0), owners: new Uint32Array(0) };
+
+/** The placement a ring was last built with, to change it by difference. */
+interface Built {
+  /** Name each owner's digests were made from. */
+  bases: string[];
+  /** Digests each owner has. */
+  counts: number[];
+  /** Points per digest. */
+  replicas: number;
+}
+
+/** Points for digests `from … to-1` of `count` owners, in generation order then sorted. */
+function generate(
+  hasher: PointHasher,
+  bases: readonly string[],
+  from: readonly number[],
+  to: readonly number[],
+  replicas: number,
+): PointList {
+  let total = 0;
+  for (let p = 0; p < bases.length; p++) if (to[p] > from[p]) total += (to[p] - from[p]) * replicas;
+  if (total === 0) return EMPTY_LIST;
+  const values = new Uint32Array(total);
+  const owners = new Uint32Array(total);
+  let at = 0;
+  for (let p = 0; p < bases.length; p++) {
+    for (let i = from[p]; i < to[p]; i++) {
+      hasher.points(`${bases[p]}-${i}`, replicas, values, at);
+      owners.fill(p, at, at + replicas);
+      at += replicas;
+    }
+  }
+  return sortPoints(values, owners);
+}
+
+const warned = new Set<string>();
+function deprecated(name: string, to: string | undefined): void {
+  if (warned.has(name)) return;
+  warned.add(name);
+  process.emitWarning(
+    `HashRing#${name} is deprecated: ${to ? `use HashRing#${to}` : 'it does nothing and has no replacement'}`,
+    { type: 'DeprecationWarning', code: `RINGCACHE_HASHRING_${name.toUpperCase()}` },
+  );
+}
+
+/** Consistent-hash ring, hashring 3.2.0 compatible. */
+export class HashRing {
+  /** hashring's API version this class reproduces. */
+  static readonly version = '3.2.0';
+
+  /** Default digests per server (`'vnode count'`). */
+  vnode: number;
+  /** `'md5'` (default), `'murmur3'`, any node:crypto hash name, or a function. Fixed at construction. */
+  readonly algorithm: string | HashFunction;
+  /** `'default port'`, or null. */
+  defaultport: number | null;
+  /** Points per digest. Read when the ring is (re)built. */
+  replicas: number;
+  /** Server string → its own vnodes (hashring's map; read when the ring is built). */
+  vnodes: Record<string, number | undefined>;
+  /** The servers, as hashring parses them. */
+  servers: ServerEntry[];
+
+  readonly #engine: Engine;
+  readonly #continuum: Continuum;
+  readonly #hasher: PointHasher;
+  readonly #base: PointHasher;
+  readonly #generic: boolean;
+  readonly #ketama: KetamaMode | undefined;
+  /** Engine hash (0 md5, 1 murmur3) when the engine can hash keys itself, else -1. */
+  readonly #ringHash: number;
+  /** Owner → what `get` returns for it. */
+  #labels: string[] = [];
+  #built: Built | undefined;
+  readonly #cache = new Map<string, string>();
+  readonly #cacheMax: number;
+  /** One-key array and output for single lookups through the batch call (one crossing). */
+  readonly #one: Key[] = [''];
+  readonly #out1 = new Int32Array(1);
+  #batchOut = new Int32Array(256);
+  #version = 0;
+  #ringView: { version: number; nodes: WeakRef<RingNode[]> } | undefined;
+
+  /**
+   * @param servers `'host:port'`, an array of them (or of `{ host, port }`), or
+   *   `{ 'host:port': weight | { weight, vnodes, name } }`.
+   * @param algorithm `'md5'` (default), `'murmur3'` (fast, ringcache only), a node:crypto hash
+   *   name, or a function returning the digest (string, Buffer or byte array).
+   * @param options see {@link HashRingOptions}.
+   */
+  constructor(servers?: ServersSpec, algorithm?: string | HashFunction, options?: HashRingOptions) {
+    const opts = (options || {}) as HashRingOptions;
+    if (typeof opts !== 'object') throw new TypeError(`Expected an object for options but received ${describe(options)}`);
+
+    const vnode = 'vnode count' in opts ? opts['vnode count'] : DEFAULT_VNODE_COUNT;
+    const vt = typeof vnode;
+    if ((vt !== 'number' && vt !== 'string' && vnode !== undefined) || Math.abs(Number(vnode)) === Infinity) {
+      throw new TypeError(`Expected a finite number for options['vnode count'] but received ${describe(vnode)}`);
+    }
+    this.vnode = vnode as number;
+
+    const algo = algorithm || 'md5';
+    if (typeof algo !== 'function' && (typeof algo !== 'string' || (algo !== 'murmur3' && !isCryptoHash(algo)))) {
+      throw new TypeError(
+        `Expected 'md5', 'murmur3', a node:crypto hash name or a function for algorithm but received ${describe(algorithm)}`,
+      );
+    }
+    this.algorithm = algo;
+    this.defaultport = opts['default port'] || null;
+    this.replicas = replicasFromOptions(opts);
+
+    const compat = opts.compatibility;
+    this.#ketama = KETAMA_MODES.includes(compat as string) ? (compat as KetamaMode) : undefined;
+    if (this.#ketama && algo !== 'md5') {
+      throw new TypeError(`Expected algorithm 'md5' with compatibility '${this.#ketama}' but received ${describe(algorithm)}`);
+    }
+
+    const max = 'max cache size' in opts ? opts['max cache size'] : DEFAULT_MAX_CACHE_SIZE;
+    if (typeof max !== 'number' || !(max >= 0)) {
+      throw new RangeError(`Expected a number >= 0 for options['max cache size'] but received ${describe(max)}`);
+    }
+    this.#cacheMax = max;
+
+    this.#engine = opts.engine ?? defaultEngine;
+    this.#continuum = new Continuum(this.#engine);
+    this.#base = namedHasher(typeof algo === 'string' ? algo : 'md5', this.#engine);
+    const proto = HashRing.prototype;
+    this.#generic =
+      typeof algo === 'function' ||
+      this.hash !== proto.hash ||
+      this.digest !== proto.digest ||
+      this.hashValue !== proto.hashValue;
+    this.#hasher = this.#generic ? genericHasher(this, this.#base) : this.#base;
+    this.#ringHash = this.#hasher.ringHash;
+
+    this.servers = parseServers(servers);
+    this.vnodes = vnodesMap(this.servers);
+    this.continuum();
+  }
+
+  /** Number of points on the ring. */
+  get size(): number {
+    return this.#continuum.size;
+  }
+
+  /**
+   * The points as hashring's `{ value, server }` array, built on demand (and kept while you
+   * hold it, until the ring changes). Reading it costs ~60 bytes a point; lookups never need it.
+   */
+  get ring(): RingNode[] {
+    const view = this.#ringView;
+    const cached = view && view.version === this.#version ? view.nodes.deref() : undefined;
+    if (cached) return cached;
+    const { points, owners } = this.#continuum;
+    const labels = this.#labels;
+    const nodes = new Array<RingNode>(points.length);
+    for (let i = 0; i < points.length; i++) nodes[i] = { value: points[i], server: labels[owners[i]] };
+    this.#ringView = { version: this.#version, nodes: new WeakRef(nodes) };
+    return nodes;
+  }
+
+  /** Bytes held by the ring's typed arrays (points, owners, bucket index). */
+  get byteLength(): number {
+    return this.#continuum.byteLength;
+  }
+
+  /**
+   * (Re)builds the continuum from `servers`, `vnodes`, `vnode`, `replicas` and
+   * `defaultport`. With no servers it leaves the ring as it is (as hashring does).
+   */
+  continuum(): this {
+    if (this.servers.length > 0) this.#rebuild();
+    return this;
+  }
+
+  /**
+   * The server `key` maps to: the owner of the first point >= the key's hash, wrapping to the
+   * first point. `undefined` when the ring has no points (typed `string` as in @types/hashring).
+   * Keys that are not strings or byte arrays are hashed as `key + ''`, as in hashring.
+   */
+  get(key: string | Uint8Array | number | object): string {
+    if (typeof key === 'string') {
+      const hit = this.#cache.get(key);
+      if (hit !== undefined) return hit;
+      const label = this.#labelOf(key);
+      if (label !== undefined && this.#cacheMax > 0) this.#remember(key, label);
+      return label as string;
+    }
+    if (key instanceof Uint8Array) return this.#labelOf(key) as string;
+    return this.get((key as unknown as string) + '');
+  }
+
+  /**
+   * Servers of many keys, with one engine call for the whole batch (md5 and murmur3 rings).
+   * Entries are `undefined` when the ring has no points.
+   */
+  getMany(keys: readonly Key[]): string[] {
+    checkKeys(keys);
+    const n = keys.length;
+    const out = this.#scratch(n);
+    const rh = this.#ringHash;
+    if (rh >= 0) {
+      this.#engine.ringLookup(this.#continuum.table, keys, rh as 0 | 1, 0, out);
+      if (this.#ketama === 'twemproxy') for (let i = 0; i < n; i++) if (keys[i].length === 0) out[i] = this.#emptyKeyIndex();
+    } else {
+      for (let i = 0; i < n; i++) out[i] = this.#continuum.find(this.#hasher.keyHash(keys[i]));
+    }
+    return this.#labelsOf(out, n);
+  }
+
+  /**
+   * Servers of packed byte keys: key `i` is `data[offsets[i] … offsets[i + 1])`
+   * (`packKeys` builds this shape). One engine call for md5 and murmur3 rings.
+   */
+  getManyPacked(data: Uint8Array, offsets: Uint32Array): string[] {
+    checkTypedArray(data, Uint8Array, 'data');
+    checkTypedArray(offsets, Uint32Array, 'offsets');
+    const n = offsets.length === 0 ? 0 : offsets.length - 1;
+    const out = this.#scratch(n);
+    const rh = this.#ringHash;
+    if (rh >= 0) {
+      this.#engine.ringLookupPacked(this.#continuum.table, data, offsets, rh as 0 | 1, 0, out);
+      if (this.#ketama === 'twemproxy') {
+        for (let i = 0; i < n; i++) if (offsets[i + 1] === offsets[i]) out[i] = this.#emptyKeyIndex();
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const start = offsets[i];
+        const end = offsets[i + 1];
+        if (start > end || end > data.length) {
+          throw new RangeError(
+            `Expected non-decreasing offsets within data (length ${data.length}) for offsets but offsets[${i + 1}] is ${end}`,
+          );
+        }
+        out[i] = this.#continuum.find(this.#hasher.keyHash(data.subarray(start, end)));
+      }
+    }
+    return this.#labelsOf(out, n);
+  }
+
+  /**
+   * Up to `size` servers for `key`, walking the ring from its point (replicas, fallbacks).
+   * `size` defaults to the number of servers; `unique` (default true) skips servers already
+   * listed; `range(key, 20, false)` lists the owners of 20 consecutive points.
+   */
+  range(key: string | Uint8Array | number | object, size?: number, unique?: boolean): string[] {
+    const { owners } = this.#continuum;
+    const n = owners.length;
+    if (!n) return [];
+    const want = size || this.servers.length;
+    const distinct = unique || typeof unique === 'undefined';
+    const labels = this.#labels;
+    const start = this.#indexOf(typeof key === 'string' || key instanceof Uint8Array ? key : key + '');
+    const result: string[] = [];
+    const seen = new Set<string>();
+    for (let k = 0; k < n; k++) {
+      const i = start + k < n ? start + k : start + k - n;
+      const server = labels[owners[i]];
+      if (distinct) {
+        if (seen.has(server)) continue;
+        seen.add(server);
+      }
+      result.push(server);
+      if (result.length === want) return result;
+    }
+    return result;
+  }
+
+  /**
+   * Adds servers (same specs as the constructor); servers already on the ring are skipped.
+   * Only the points that change are computed and merged in.
+   */
+  add(servers: ServersSpec): this {
+    this.servers = mergeServers(this.servers, parseServers(servers));
+    this.vnodes = vnodesMap(this.servers);
+    return this.#changed();
+  }
+
+  /**
+   * Removes a server. As in hashring, an array or object spec removes only its last server.
+   */
+  remove(server: ServersSpec): this {
+    const last = parseServers(server, 'server').pop();
+    if (!last) throw new TypeError(`Expected a server for server but received ${describe(server)}`);
+    const name = last.string;
+    delete this.vnodes[name];
+    this.servers = this.servers.filter((s) => s.string !== name);
+    return this.#changed();
+  }
+
+  /**
+   * Relabels the points of `from` as `to` without moving any (hot-swap a failed server for an
+   * identical one). `servers` entries named `from` take `to`'s name, host and port.
+   */
+  swap(from: string, to: string): this {
+    if (typeof to !== 'string') throw new TypeError(`Expected a 'host:port' string for to but received ${describe(to)}`);
+    const target = parseServers(to, 'to')[0];
+    if (target) {
+      this.#labels = this.#labels.map((l) => (l === from ? to : l));
+      this.#cache.clear();
+      this.#version++;
+      setOwn(this.vnodes, to, getOwn(this.vnodes, from));
+      delete this.vnodes[from];
+      for (const s of this.servers) {
+        if (s.string === from) {
+          s.string = to;
+          s.host = target.host;
+          s.port = target.port;
+        }
+      }
+    }
+    return this;
+  }
+
+  /** Whether any point of the ring belongs to `server`. */
+  has(server: string): boolean {
+    const labels = this.#labels;
+    const match = new Uint8Array(labels.length);
+    let any = false;
+    for (let p = 0; p < labels.length; p++) {
+      if (labels[p] === server) {
+        match[p] = 1;
+        any = true;
+      }
+    }
+    if (!any) return false;
+    const owners = this.#continuum.owners;
+    for (let i = 0; i < owners.length; i++) if (match[owners[i]]) return true;
+    return false;
+  }
+
+  /**
+   * Points per server, in ring order: `{ server: [point, …] }` for the given server names, or
+   * for every server in `vnodes` when `servers` is not an array.
+   */
+  points(servers?: ServersSpec | readonly string[]): Record<string, number[]> {
+    const names = Array.isArray(servers) ? servers : Object.keys(this.vnodes);
+    const nodes: Record<string, number[]> = Object.create(null);
+    for (const s of names) nodes[s as string] = [];
+    const { points, owners } = this.#continuum;
+    const labels = this.#labels;
+    for (let i = 0; i < points.length; i++) {
+      const server = labels[owners[i]];
+      if (server in nodes) nodes[server].push(points[i]);
+    }
+    return nodes;
+  }
+
+  /** Empties the ring (servers stay; `add`, `remove` or `continuum` rebuild it). */
+  reset(): this {
+    this.#continuum.clear();
+    this.#built = undefined;
+    this.#cache.clear();
+    this.#version++;
+    return this;
+  }
+
+  /** Empties the ring and forgets every server. */
+  end(): this {
+    this.reset();
+    this.vnodes = {};
+    this.servers.length = 0;
+    return this;
+  }
+
+  /** Index of the first point >= `hashValue`; 0 past the last point or on an empty ring. */
+  find(hashValue: number): number {
+    const x = typeof hashValue === 'number' ? hashValue : Number(hashValue);
+    // The first point >= x: index 0 for x <= 0, none (so 0, the wrap) above 2^32 - 1 or for NaN.
+    if (!(x > 0) || x > 0xffffffff) return 0;
+    const i = this.#continuum.find(Math.ceil(x));
+    return i < 0 ? 0 : i;
+  }
+
+  /** The uint32 a key is looked up by: little-endian word 0 of its digest. */
+  hashValue(key: string | Uint8Array | number | object): number {
+    if (this.#generic) return digestWord(this.digest(key), 0);
+    return this.#base.keyHash(typeof key === 'string' || key instanceof Uint8Array ? key : key + '');
+  }
+
+  /** The digest of a key as an array of numbers (a Buffer for built-in algorithms). */
+  digest(key: string | Uint8Array | number | object): ArrayLike<number> {
+    const k =
+      typeof key === 'string' || (key instanceof Uint8Array && typeof this.algorithm !== 'function') ? key : key + '';
+    return digestOf(this.hash(k as string));
+  }
+
+  /** The raw hash of `key` with the ring's algorithm. */
+  hash(key: string | Uint8Array): string | Uint8Array | ArrayLike<number> {
+    if (typeof this.algorithm === 'function') return this.algorithm.call(this, key as string);
+    return this.#base.hash(key) as Uint8Array;
+  }
+
+  /**
+   * How keys spread over the servers: per server its count and share against its weight share,
+   * max/mean, coefficient of variation and the servers beyond ±20 % of their weight share.
+   * `sample` is a key array, or a number of generated keys.
+   */
+  distribution(sample: KeySample = 100_000): DistributionReport {
+    const weights = new Map<string, number>();
+    for (const s of this.servers) weights.set(s.string, (weights.get(s.string) ?? 0) + s.weight);
+    for (const l of this.#labels) if (!weights.has(l)) weights.set(l, 0);
+    return distribution(this, sample, weights);
+  }
+
+  /** @deprecated Removed in hashring; does nothing. */
+  replaceServer(): void {
+    deprecated('replaceServer', undefined);
+  }
+
+  /** @deprecated Removed in hashring; does nothing. */
+  replace(): void {
+    deprecated('replace', undefined);
+  }
+
+  /** @deprecated Use {@link HashRing.remove}. */
+  removeServer(server: ServersSpec): this {
+    deprecated('removeServer', 'remove');
+    return this.remove(server);
+  }
+
+  /** @deprecated Use {@link HashRing.add}. */
+  addServer(servers: ServersSpec): this {
+    deprecated('addServer', 'add');
+    return this.add(servers);
+  }
+
+  /** @deprecated Use {@link HashRing.get}. */
+  getNode(key: string | Uint8Array | number | object): string {
+    deprecated('getNode', 'get');
+    return this.get(key);
+  }
+
+  /** @deprecated Use {@link HashRing.find}. */
+  getNodePosition(hashValue: number): number {
+    deprecated('getNodePosition', 'find');
+    return this.find(hashValue);
+  }
+
+  /** @deprecated Use {@link HashRing.find}. */
+  position(hashValue: number): number {
+    deprecated('position', 'find');
+    return this.find(hashValue);
+  }
+
+  /** Ring index for a string or byte key (-1 on an empty ring). */
+  #indexOf(key: string | Uint8Array): number {
+    const rh = this.#ringHash;
+    if (rh < 0) return this.#continuum.find(this.#hasher.keyHash(key));
+    if (this.#ketama === 'twemproxy' && key.length === 0) return this.#emptyKeyIndex();
+    const one = this.#one;
+    one[0] = key;
+    this.#engine.ringLookup(this.#continuum.table, one, rh as 0 | 1, 0, this.#out1);
+    return this.#out1[0];
+  }
+
+  #labelOf(key: string | Uint8Array): string | undefined {
+    const i = this.#indexOf(key);
+    return i < 0 ? undefined : this.#labels[this.#continuum.owners[i]];
+  }
+
+  /** twemproxy looks an empty key up with hash 0: the first point. */
+  #emptyKeyIndex(): number {
+    return this.#continuum.size > 0 ? 0 : -1;
+  }
+
+  /**
+   * Remembers a looked-up key. When full, the cache starts over: cheaper per miss than LRU
+   * bookkeeping, and a hot key is back after one miss.
+   */
+  #remember(key: string, label: string): void {
+    const cache = this.#cache;
+    if (cache.size >= this.#cacheMax) cache.clear();
+    cache.set(key, label);
+  }
+
+  #scratch(n: number): Int32Array {
+    if (this.#batchOut.length < n) this.#batchOut = new Int32Array(Math.max(n, this.#batchOut.length * 2));
+    return this.#batchOut;
+  }
+
+  #labelsOf(indices: Int32Array, n: number): string[] {
+    const owners = this.#continuum.owners;
+    const labels = this.#labels;
+    const result = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const at = indices[i];
+      result[i] = at < 0 ? (undefined as unknown as string) : labels[owners[at]];
+    }
+    return result;
+  }
+
+  /** After `add`/`remove`: hashring resets the ring and rebuilds it (none with no servers). */
+  #changed(): this {
+    if (this.servers.length === 0) return this.reset();
+    this.#rebuild();
+    return this;
+  }
+
+  #rebuild(): void {
+    this.#cache.clear();
+    this.#version++;
+    const servers = this.servers;
+    const n = servers.length;
+    this.#labels = servers.map((s) => s.string);
+    if (this.#ketama) {
+      const ks: KetamaServer[] = servers.map((s) => ({
+        host: s.host,
+        port: Number.isNaN(s.port) ? 11211 : s.port,
+        weight: s.weight,
+        name: s.name,
+      }));
+      const { hashes, owners } = ketamaPoints(this.#ketama, ks);
+      this.#continuum.setFromGeneration(hashes, owners, n);
+      return;
+    }
+
+    const counts = digestCounts(servers, this.vnodes, this.vnode);
+    const bases = servers.map((s) => pointBase(s, this.defaultport));
+    const replicas = loopCount(this.replicas);
+    let total = 0;
+    for (const c of counts) total += c * replicas;
+    if (total > MAX_RING_POINTS) {
+      throw new RangeError(`Expected at most ${MAX_RING_POINTS} ring points but these servers, weights, vnodes and replicas make ${total}`);
+    }
+
+    let built = this.#built;
+    if (!built || built.replicas !== replicas) {
+      this.#continuum.clear();
+      built = { bases: [], counts: [], replicas };
+    }
+    // Match each server to a previous owner hashed from the same name (duplicates in order):
+    // its points are the same up to its old digest count.
+    const previous = new Map<string, number[]>();
+    built.bases.forEach((b, q) => {
+      const list = previous.get(b);
+      if (list) list.push(q);
+      else previous.set(b, [q]);
+    });
+    const remap = new Int32Array(built.bases.length).fill(-1);
+    const had = new Array<number>(n);
+    for (let p = 0; p < n; p++) {
+      const q = previous.get(bases[p])?.shift();
+      if (q === undefined) had[p] = 0;
+      else {
+        remap[q] = p;
+        had[p] = built.counts[q];
+      }
+    }
+    const additions = generate(this.#hasher, bases, had, counts, replicas);
+    const removals = generate(this.#hasher, bases, counts, had, replicas);
+    this.#continuum.update(built.bases.length > 0 ? remap : undefined, removals, additions, n);
+    this.#built = { bases, counts, replicas };
+  }
+}
