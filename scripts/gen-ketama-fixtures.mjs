@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeOwners, makeKeys, prng, writeFixture } from './ketama-ref/fixture-io.mjs';
+import { findTie, twemproxyNameCompare } from './ketama-ref/ties.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REF_DIR = join(HERE, 'ketama-ref');
@@ -116,6 +117,13 @@ try {
     ],
   ]);
 
+  // A real tie (two names sharing a point, keys on it), in both server orders.
+  const tie = findTie();
+  const [first, second] = [...tie.names].sort(twemproxyNameCompare);
+  for (const names of [[second, first], [first, second]]) {
+    lmSets.push([`tie: ${names.join(', ')} share point ${tie.value}`, names.map((host) => ({ host, port: 11211, weight: 1 }))]);
+  }
+
   const lmFixture = {
     reference: `libmemcached ${debVersion('libmemcached-dev')} (Debian libmemcached-dev), MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED, memcached_generate_hash`,
     generator: 'scripts/gen-ketama-fixtures.mjs',
@@ -143,6 +151,10 @@ try {
     { host: 'b', port: 2, weight: 2, name: 'cache2.example:11211' },
     { host: 'c', port: 3, weight: 1, name: '10.1.2.3:11211' },
   ]]);
+
+  for (const names of [[second, first], [first, second]]) {
+    lkSets.push([`tie: ${names.join(', ')} share point ${tie.value}`, names.map((name, i) => ({ host: `h${i}`, port: 1, weight: 1, name }))]);
+  }
 
   const lkFixture = {
     reference:

@@ -13,8 +13,9 @@
  * fresh temp dirs), one nutcracker per server set (config, log and pid file in a temp dir,
  * explicit `-s <free port> -a 127.0.0.1`), all killed by PID and the temp dir removed at the
  * end, also on failure. Sets cover servers with and without names, equal and unequal weights,
- * 7 and 25 servers (where float and double digest counts differ) and, when 127.0.0.x:11211 is
- * free, servers on port 11211, which twemproxy names by host alone.
+ * 7 and 25 servers (where float and double digest counts differ), two names that share a point
+ * (scripts/ketama-ref/ties.mjs: shows the tie rule) and, when 127.0.0.x:11211 is free, servers
+ * on port 11211, which twemproxy names by host alone.
  *
  * Format: as libmemcached.json; `servers` holds the ports actually used (they name the points
  * when a server has no name); owners byte 255 = key not written (see `skipped`).
@@ -25,6 +26,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeOwners, NOT_ASKED, readKeys, writeFixture } from './ketama-ref/fixture-io.mjs';
+import { findTie, twemproxyNameCompare } from './ketama-ref/ties.mjs';
 
 const NUTCRACKER = process.env.NUTCRACKER || '/usr/sbin/nutcracker';
 const REDIS_SERVER = process.env.REDIS_SERVER || '/usr/bin/redis-server';
@@ -215,6 +217,12 @@ try {
     ['25 equal, named (float: 156 points each)', named(pool)],
     ['2 named + 2 unnamed, weights 3,1,1,2', [...named(pool.slice(0, 2), [3, 1]), ...plain(pool.slice(2, 4), [1, 2])]],
   ];
+  // A real tie: two names sharing a point, listed in both orders (twemproxy sorts servers by name).
+  const tie = findTie();
+  const [first, second] = [...tie.names].sort(twemproxyNameCompare);
+  for (const names of [[second, first], [first, second]]) {
+    sets.push([`tie: ${names.join(', ')} share point ${tie.value}`, names.map((name, i) => ({ backend: pool[i], weight: 1, name }))]);
+  }
   if (on11211.length === 3) {
     sets.push(['3 on port 11211, no names (host only)', plain(on11211)]);
     sets.push(['port 11211 and others mixed, weights 2,1,1,1', plain([on11211[0], pool[0], on11211[1], pool[1]], [2, 1, 1, 1])]);

@@ -8,6 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findTie } from './ties.mjs';
 
 export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'ketama');
 export const KEYS_FILE = join(FIXTURE_DIR, 'keys.json');
@@ -29,9 +30,9 @@ export function prng(seed) {
 }
 
 /**
- * 12,000 keys, distinct as UTF-8 bytes: short counters, memcached-style namespaced keys, random printable ASCII,
+ * 12,012 keys, distinct as UTF-8 bytes: short counters, memcached-style namespaced keys, random printable ASCII,
  * non-ASCII (2/3/4-byte UTF-8 and a few lone surrogates, which hash as U+FFFD), long keys, and
- * the empty key. None contains '\n' or '\r' (the C references read one key a line).
+ * the empty key (first), then 12 keys that land on a tied point. None contains '\n' or '\r' (the C references read one key a line).
  */
 export function makeKeys(seed = 0x6b657461) {
   const r = prng(seed);
@@ -76,6 +77,8 @@ export function makeKeys(seed = 0x6b657461) {
     for (let n = 60 + r.int(190); n > 0; n--) s += ascii();
     keys.add(s);
   }
+  // Last: keys that land on a point two servers share (see ties.mjs and the "tie" sets).
+  for (const k of findTie().keys) keys.add(k);
   return keys.list;
 }
 

@@ -15,13 +15,17 @@
  * same lower bound, including for equal points). One exception, see {@link ketamaKeyHash}:
  * twemproxy looks an empty key up with hash 0 instead of its MD5.
  *
- * Ties (two points with the same value, from different servers): libmemcached sorts by
+ * Ties (two points with the same value, from different servers; different names tie only on a
+ * 32-bit MD5 word collision, about 1 in 2^32 per pair of points): libmemcached sorts by
  * (value, server index), so the lowest server index wins. twemproxy and libketama compare the
  * value only and call `qsort`, which is not stable by contract; glibc ≤ 2.36 and ≥ 2.39 sort
- * with a stable merge sort there (generation order, i.e. again the lowest server index), glibc
- * 2.37/2.38 with an unstable introsort. A stable sort of these points by value therefore
- * reproduces libmemcached always and the other two on common glibc builds. Different names
- * tie only on an MD5 word collision (about 1 in 2^32 per pair of points).
+ * with a stable merge sort there (generation order wins), glibc 2.37/2.38 with an unstable
+ * introsort. twemproxy generates points in its own server order, not the config's: it sorts the
+ * pool's servers by name, shorter first, then bytewise (nc_conf.c `conf_validate_server` →
+ * `conf_server_name_cmp` → nc_string.c `string_compare`), so there the server whose name sorts
+ * first wins a tie. {@link ketamaPoints} emits points in each implementation's generation
+ * order, so a stable sort by value reproduces all three (on those glibc builds; the fixtures
+ * include a real tie, made with scripts/ketama-ref/ties.mjs).
  *
  * Not covered: libmemcached's unweighted `MEMCACHED_BEHAVIOR_KETAMA` (100 points per server, one
  * per digest, until a server with weight > 1 is added), its `KETAMA_SPY` names, `SORT_HOSTS`,
@@ -152,6 +156,26 @@ function checkServer(mode: KetamaMode, server: unknown, i: number): asserts serv
   }
 }
 
+/**
+ * Server indices in the order the implementation generates their points: as given, except
+ * twemproxy's (name byte length, then bytes), where equal names are a config error.
+ */
+function generationOrder(mode: KetamaMode, names: readonly string[]): number[] {
+  const order = names.map((_, i) => i);
+  if (mode !== 'twemproxy') return order;
+  const bytes = names.map((n) => Buffer.from(n));
+  order.sort((a, b) => bytes[a].length - bytes[b].length || Buffer.compare(bytes[a], bytes[b]));
+  for (let k = 1; k < order.length; k++) {
+    const [a, b] = [order[k - 1], order[k]];
+    if (bytes[a].equals(bytes[b])) {
+      throw new RangeError(
+        `Expected distinct twemproxy server names but servers[${Math.min(a, b)}] and servers[${Math.max(a, b)}] are both named '${names[a]}'`,
+      );
+    }
+  }
+  return order;
+}
+
 /** `"<name>-<i>"`, cut to 272 UTF-8 bytes for twemproxy as its snprintf does. */
 function pointKey(mode: KetamaMode, name: string, i: number): string | Uint8Array {
   const key = `${name}-${i}`;
@@ -161,11 +185,14 @@ function pointKey(mode: KetamaMode, name: string, i: number): string | Uint8Arra
 }
 
 /**
- * Points in generation order; owners[i] indexes `servers`. Lookups hash keys with md5Uint32.
+ * Points in generation order; owners[i] indexes `servers`. Lookups hash keys with md5Uint32
+ * (see {@link ketamaKeyHash} for twemproxy's empty key).
  *
- * Generation order is server order, then digest `i = 0, 1, …`, then the digest's four words:
- * sorting stably by hash gives the continuum of the C implementation (see the module comment
- * for ties). Throws TypeError/RangeError naming the bad argument.
+ * Generation order is the implementation's server order (`servers` order; for twemproxy,
+ * sorted by name as nutcracker does), then digest `i = 0, 1, …`, then the digest's four words:
+ * sorting stably by hash gives the continuum of the C implementation, ties included.
+ * Throws TypeError/RangeError naming the bad argument; for twemproxy also when two servers
+ * have the same name (nutcracker refuses such a pool).
  */
 export function ketamaPoints(
   mode: KetamaMode,
@@ -187,14 +214,16 @@ export function ketamaPoints(
     throw new RangeError(`Expected servers[].weight to sum to at most 4294967295 for twemproxy but received ${total}`);
   }
   const digests = weights.map((w) => ketamaDigestCount(mode, w, total, servers.length));
+  const names = servers.map((s) => ketamaServerName(mode, s));
+  const order = generationOrder(mode, names);
   const size = digests.reduce((a, b) => a + b, 0) * 4;
   const hashes = new Uint32Array(size);
   const owners = new Uint32Array(size);
   const digest = new Uint8Array(16);
   const words = new DataView(digest.buffer);
   let p = 0;
-  for (let s = 0; s < servers.length; s++) {
-    const name = ketamaServerName(mode, servers[s]);
+  for (const s of order) {
+    const name = names[s];
     for (let i = 0; i < digests[s]; i++) {
       engine.md5(pointKey(mode, name, i), digest);
       for (let w = 0; w < 4; w++) {

@@ -207,6 +207,49 @@ describe('point names', () => {
   });
 });
 
+describe('ties: tie253 and tie397 share point 667653269 (found by scripts/ketama-ref/ties.mjs)', () => {
+  const tieKeys = keys.slice(-12);
+  const ownersOfTieKeys = (mode: KetamaMode, names: string[]) => {
+    const servers = names.map((name, i) => ({ host: mode === 'libmemcached' ? name : `h${i}`, port: 11211, weight: 1, name }));
+    const { points, owners } = continuum(mode, servers);
+    expect(points.filter((p) => p === 667653269).length).toBe(2);
+    return [...new Set(tieKeys.map((k) => names[lookup(points, owners, md5Uint32(k))]))];
+  };
+  it('the last 12 fixture keys land on the shared point', () => {
+    expect(tieKeys.every((k) => k.startsWith('tiekey:'))).toBe(true);
+  });
+  it('libmemcached and libketama: the server listed first wins', () => {
+    for (const mode of ['libmemcached', 'libketama'] as const) {
+      expect(ownersOfTieKeys(mode, ['tie397', 'tie253'])).toEqual(['tie397']);
+      expect(ownersOfTieKeys(mode, ['tie253', 'tie397'])).toEqual(['tie253']);
+    }
+  });
+  it('twemproxy: the name that sorts first wins, whatever the config order', () => {
+    expect(ownersOfTieKeys('twemproxy', ['tie397', 'tie253'])).toEqual(['tie253']);
+    expect(ownersOfTieKeys('twemproxy', ['tie253', 'tie397'])).toEqual(['tie253']);
+  });
+  it('twemproxy generates points in name order: shorter names first, then bytewise', () => {
+    const { owners } = ketamaPoints('twemproxy', [
+      { host: 'h', port: 1, weight: 1, name: 'bb' },
+      { host: 'h', port: 2, weight: 1, name: 'c' },
+      { host: 'h', port: 3, weight: 1, name: 'ab' },
+    ]);
+    expect([...new Set(owners)]).toEqual([1, 2, 0]);
+  });
+  it('twemproxy refuses two servers with the same name, as nutcracker does', () => {
+    expect(() =>
+      ketamaPoints('twemproxy', [
+        { host: 'a', port: 1, weight: 1, name: 'x' },
+        { host: 'b', port: 2, weight: 1 },
+        { host: 'c', port: 3, weight: 1, name: 'x' },
+      ]),
+    ).toThrow(/servers\[0\] and servers\[2\] are both named 'x'/);
+    expect(() => ketamaPoints('twemproxy', [{ host: 'a', port: 1, weight: 1 }, { host: 'b', port: 2, weight: 1, name: 'a:1' }])).toThrow(
+      RangeError,
+    );
+  });
+});
+
 describe('key hash', () => {
   it('is md5Uint32, except that twemproxy looks an empty key up with hash 0', () => {
     for (const mode of ['libmemcached', 'twemproxy', 'libketama'] as const) {
