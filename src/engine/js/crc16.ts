@@ -1,0 +1,101 @@
+/**
+ * CRC16-XMODEM (poly 0x1021, init 0, no reflection, no final xor), the Redis Cluster key
+ * hash: `crc16('123456789') === 0x31c3`.
+ *
+ * Slice-by-4: CRC is linear and the register is 16 bits, so four bytes b0..b3 after a
+ * register (hi, lo) give `T3[hi ^ b0] ^ T2[lo ^ b1] ^ T1[b2] ^ T0[b3]`, where Tk[x] is the CRC
+ * of byte x followed by k zero bytes. The four lookups are independent, which roughly halves
+ * the time per byte of the one-table loop (whose every step waits on the previous load);
+ * the register-dependent lookups come last so the xor chain does not wait for them.
+ */
+import { checkKeyBytes } from './check';
+import { asciiWord, encodeUtf8, utf8 } from './utf8';
+import type { Key } from '../types';
+
+/** T0..T3 back to back: `TABLE[k * 256 + x]` = Tk[x]. */
+const TABLE = new Uint16Array(1024);
+for (let x = 0; x < 256; x++) {
+  let c = x << 8;
+  for (let bit = 0; bit < 8; bit++) c = c & 0x8000 ? (c << 1) ^ 0x1021 : c << 1;
+  TABLE[x] = c;
+}
+for (let i = 256; i < 1024; i++) {
+  const prev = TABLE[i - 256];
+  TABLE[i] = ((prev << 8) & 0xffff) ^ TABLE[prev >>> 8];
+}
+
+/** One byte into the register. */
+function step(crc: number, byte: number): number {
+  return ((crc << 8) & 0xffff) ^ TABLE[(crc >>> 8) ^ byte];
+}
+
+/** Where {@link crc16Scan} stopped: the CRC so far and the index of the stop byte (or `end`). */
+export const scanned = { crc: 0, at: 0 };
+
+/**
+ * Continues `crc` over `data[start .. end)` up to, not including, the first byte equal to
+ * `stop` (pass -1 to never stop); the result goes to {@link scanned}. The key-slot code
+ * finds `{` this way in the same pass as the whole-key CRC: the compares are off the CRC's
+ * dependency chain, so they cost far less than a separate scan (~1 ns/byte).
+ */
+export function crc16Scan(crc: number, data: Uint8Array, start: number, end: number, stop: number): void {
+  let p = start;
+  for (; p + 4 <= end; p += 4) {
+    const b0 = data[p];
+    const b1 = data[p + 1];
+    const b2 = data[p + 2];
+    const b3 = data[p + 3];
+    if (b0 === stop || b1 === stop || b2 === stop || b3 === stop) break;
+    crc = TABLE[256 + b2] ^ TABLE[b3] ^ TABLE[512 + ((crc & 0xff) ^ b1)] ^ TABLE[768 + ((crc >>> 8) ^ b0)];
+  }
+  for (; p < end; p++) {
+    const b = data[p];
+    if (b === stop) break;
+    crc = step(crc, b);
+  }
+  scanned.crc = crc;
+  scanned.at = p;
+}
+
+/** Continues `crc` over `data[start .. end)`. */
+export function crc16Update(crc: number, data: Uint8Array, start: number, end: number): number {
+  crc16Scan(crc, data, start, end, -1);
+  return scanned.crc;
+}
+
+/**
+ * CRC16 of the UTF-8 bytes of `str.slice(start, end)`. ASCII is read with `charCodeAt`; at
+ * the first char >= 0x80 the slice is encoded and hashed as bytes (no cut splits a surrogate
+ * pair: the callers cut at `{`/`}` or the ends).
+ */
+export function crc16StringRange(str: string, start: number, end: number): number {
+  let crc = 0;
+  let p = start;
+  for (; p + 4 <= end; p += 4) {
+    const w = asciiWord(str, p);
+    if (w < 0) return crc16NonAscii(str, start, end);
+    crc =
+      TABLE[256 + ((w >>> 16) & 0xff)] ^
+      TABLE[w >>> 24] ^
+      TABLE[512 + ((crc & 0xff) ^ ((w >>> 8) & 0xff))] ^
+      TABLE[768 + ((crc >>> 8) ^ (w & 0xff))];
+  }
+  for (; p < end; p++) {
+    const c = str.charCodeAt(p);
+    if (c >= 0x80) return crc16NonAscii(str, start, end);
+    crc = step(crc, c);
+  }
+  return crc;
+}
+
+function crc16NonAscii(str: string, start: number, end: number): number {
+  encodeUtf8(start === 0 && end === str.length ? str : str.slice(start, end));
+  return crc16Update(0, utf8.bytes, 0, utf8.length);
+}
+
+/** CRC16-XMODEM of `key`. */
+export function crc16(key: Key): number {
+  if (typeof key === 'string') return crc16StringRange(key, 0, key.length);
+  const bytes = checkKeyBytes(key, 'key');
+  return crc16Update(0, bytes, 0, bytes.length);
+}

@@ -1,0 +1,70 @@
+/**
+ * Redis Cluster key slot, Redis-exact (`keyHashSlot` in cluster.c): if the key has a `{` and
+ * a `}` after the first `{`, and the bytes between them are non-empty, only those bytes are
+ * hashed; otherwise the whole key. `crc16(...) & 16383`. `'foo{}{bar}'` hashes the whole key
+ * (the first tag is empty), `'a{b}c{d}'` hashes `b`.
+ */
+import { checkArray, checkKeyBytes, checkPacked, checkRoom, checkView, UINT16, UINT32, UINT8 } from './check';
+import { crc16Scan, crc16StringRange, crc16Update, scanned } from './crc16';
+import type { Key } from '../types';
+
+const OPEN = 0x7b; // '{'
+const CLOSE = 0x7d; // '}'
+
+/**
+ * The slot of a string. `{`/`}` are ASCII and UTF-8 never uses bytes < 0x80 inside a
+ * multi-byte sequence, so char positions of braces map one-to-one onto byte positions.
+ */
+function keySlotString(str: string): number {
+  const open = str.indexOf('{');
+  if (open >= 0) {
+    const close = str.indexOf('}', open + 1);
+    if (close > open + 1) return crc16StringRange(str, open + 1, close) & 16383;
+  }
+  return crc16StringRange(str, 0, str.length) & 16383;
+}
+
+/** The slot of the byte key `data[start .. end)`: whole-key CRC and the `{` search in one pass. */
+export function keySlotRange(data: Uint8Array, start: number, end: number): number {
+  crc16Scan(0, data, start, end, OPEN);
+  const open = scanned.at;
+  if (open === end) return scanned.crc & 16383;
+  const crcBeforeOpen = scanned.crc;
+  let close = open + 1;
+  while (close < end && data[close] !== CLOSE) close++;
+  if (close < end && close > open + 1) return crc16Update(0, data, open + 1, close) & 16383;
+  return crc16Update(crcBeforeOpen, data, open, end) & 16383;
+}
+
+/** The Redis Cluster slot (0..16383) of `key`. */
+export function keySlot(key: Key): number {
+  if (typeof key === 'string') return keySlotString(key);
+  const bytes = checkKeyBytes(key, 'key');
+  return keySlotRange(bytes, 0, bytes.length);
+}
+
+/** `out[i] = keySlot(keys[i])`. */
+export function keySlots(keys: readonly Key[], out: Uint16Array): void {
+  const list = checkArray(keys, 'keys');
+  const o = checkView(out, UINT16, 'out');
+  const n = list.length;
+  checkRoom(o, n, 'out');
+  for (let i = 0; i < n; i++) {
+    const k = list[i];
+    if (typeof k === 'string') o[i] = keySlotString(k);
+    else {
+      const bytes = checkKeyBytes(k, 'keys', i);
+      o[i] = keySlotRange(bytes, 0, bytes.length);
+    }
+  }
+}
+
+/** `out[i]` = slot of `data[offsets[i] .. offsets[i + 1])`. */
+export function keySlotsPacked(data: Uint8Array, offsets: Uint32Array, out: Uint16Array): void {
+  const d = checkView(data, UINT8, 'data');
+  const offs = checkView(offsets, UINT32, 'offsets');
+  const o = checkView(out, UINT16, 'out');
+  const n = checkPacked(d, offs);
+  checkRoom(o, n, 'out');
+  for (let i = 0; i < n; i++) o[i] = keySlotRange(d, offs[i], offs[i + 1]);
+}

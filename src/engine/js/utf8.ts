@@ -1,0 +1,74 @@
+/**
+ * String → UTF-8 bytes, exactly as `Buffer.from(str)` (a lone surrogate becomes U+FFFD,
+ * EF BF BD), into a shared scratch buffer so hashing a string allocates nothing.
+ *
+ * The hash functions read ASCII strings through `charCodeAt` and only come here for
+ * non-ASCII strings; the ASCII loop below still serves those that are ASCII after all.
+ */
+
+/** Scratch size at start and the largest one kept; longer keys get a one-off buffer. */
+const INITIAL_SCRATCH = 1024;
+const MAX_SCRATCH = 1 << 16;
+
+const encoder = new TextEncoder();
+
+/** Where {@link encodeUtf8} left its result: `bytes[0 .. length)`, valid until the next call. */
+export interface Utf8Result {
+  bytes: Uint8Array;
+  length: number;
+}
+
+export const utf8: Utf8Result = { bytes: new Uint8Array(INITIAL_SCRATCH), length: 0 };
+let scratch = utf8.bytes;
+
+/** Encodes `str` into {@link utf8}. */
+export function encodeUtf8(str: string): void {
+  const n = str.length;
+  // One UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair: 2 units, 4 bytes).
+  const worst = n * 3;
+  if (worst > scratch.length) {
+    if (worst > MAX_SCRATCH) {
+      const bytes = Buffer.from(str);
+      utf8.bytes = bytes;
+      utf8.length = bytes.length;
+      return;
+    }
+    scratch = new Uint8Array(MAX_SCRATCH);
+  }
+  const buf = scratch;
+  utf8.bytes = buf;
+  for (let i = 0; i < n; i++) {
+    const c = str.charCodeAt(i);
+    if (c >= 0x80) {
+      utf8.length = encoder.encodeInto(str, buf).written;
+      return;
+    }
+    buf[i] = c;
+  }
+  utf8.length = n;
+}
+
+/**
+ * The 4 chars `str[p .. p + 4)` as one little-endian word of their UTF-8 bytes when all are
+ * ASCII, else -1 (an ASCII word never has bit 31 set). The hashes read ASCII strings this
+ * way, with no encode pass, and fall back to {@link encodeUtf8} on -1.
+ */
+export function asciiWord(str: string, p: number): number {
+  const c0 = str.charCodeAt(p);
+  const c1 = str.charCodeAt(p + 1);
+  const c2 = str.charCodeAt(p + 2);
+  const c3 = str.charCodeAt(p + 3);
+  if ((c0 | c1 | c2 | c3) >= 0x80) return -1;
+  return c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+}
+
+/** As {@link asciiWord} for the last 0-3 chars `str[p .. end)` (high bytes zero). */
+export function asciiTail(str: string, p: number, end: number): number {
+  let w = 0;
+  for (let s = 0; p < end; p++, s += 8) {
+    const c = str.charCodeAt(p);
+    if (c >= 0x80) return -1;
+    w |= c << s;
+  }
+  return w;
+}
