@@ -24,6 +24,7 @@ import {
   type KetamaMode,
   type KetamaServer,
 } from '../../src/ring/ketama';
+import { HashRing } from '../../src/ring/hash-ring';
 import { tableFor } from '../helpers/random-keys';
 
 const DIR = join(__dirname, '..', 'fixtures', 'ketama');
@@ -104,6 +105,51 @@ function suite(mode: KetamaMode, file: string, minSets: number) {
     }
   });
 }
+
+/** The same fixtures through HashRing({ compatibility: mode }): `get` and `getMany` answer `host:port`. */
+function hashRingSuite(mode: KetamaMode, file: string) {
+  const fixture = load(file);
+  describe.skipIf(!fixture)(`HashRing compatibility '${mode}': ${file}`, () => {
+    for (const set of fixture?.sets ?? []) {
+      it(`${set.name}`, () => {
+        const ring = new HashRing(
+          set.servers.map((s) => ({ ...s })),
+          'md5',
+          { compatibility: mode },
+        );
+        const labels = set.servers.map((s) => `${s.host}:${s.port}`);
+        const want = Buffer.from(set.owners, 'base64');
+        const many = ring.getMany(keys);
+        const bad: string[] = [];
+        for (let i = 0; i < keys.length && bad.length < 5; i++) {
+          if (want[i] === NOT_ASKED) continue;
+          const one = ring.get(keys[i]);
+          if (one !== labels[want[i]] || many[i] !== labels[want[i]]) {
+            bad.push(`${JSON.stringify(keys[i])} → get ${one}, getMany ${many[i]}, want ${labels[want[i]]}`);
+          }
+        }
+        expect(bad).toEqual([]);
+      });
+    }
+    it('add() of the last server and remove() of an extra one land on the fixture placement', () => {
+      const set = fixture!.sets.find((x) => x.servers.length >= 4 && new Set(x.servers.map((s) => s.weight)).size > 1)!;
+      const servers = set.servers.map((s) => ({ ...s }));
+      const ring = new HashRing(servers.slice(0, -1), 'md5', { compatibility: mode });
+      ring.add([servers[servers.length - 1]]);
+      const extra = { host: '192.0.2.99', port: 7000, weight: 3, name: 'extra' };
+      ring.add([extra]);
+      ring.remove(`${extra.host}:${extra.port}`);
+      const labels = set.servers.map((s) => `${s.host}:${s.port}`);
+      const want = Buffer.from(set.owners, 'base64');
+      const got = ring.getMany(keys);
+      expect(got.filter((g, i) => want[i] !== NOT_ASKED && g !== labels[want[i]]).length).toBe(0);
+    });
+  });
+}
+
+hashRingSuite('libmemcached', 'libmemcached.json');
+hashRingSuite('libketama', 'libketama.json');
+hashRingSuite('twemproxy', 'twemproxy.json');
 
 suite('libmemcached', 'libmemcached.json', 30);
 suite('libketama', 'libketama.json', 20);
