@@ -223,6 +223,16 @@ try {
   for (const names of [[second, first], [first, second]]) {
     sets.push([`tie: ${names.join(', ')} share point ${tie.value}`, names.map((name, i) => ({ backend: pool[i], weight: 1, name }))]);
   }
+  // Point names past 272 bytes are cut (KETAMA_MAX_HOSTLEN): every "<300 x>-i" hashes as 272 x,
+  // "<270 y>-10".."-39" hash as "<270 y>-1".
+  sets.push([
+    'names of 300 and 270 bytes (points cut to 272 bytes)',
+    [
+      { backend: pool[0], weight: 1, name: 'x'.repeat(300) },
+      { backend: pool[1], weight: 2, name: 'y'.repeat(270) },
+      { backend: pool[2], weight: 1, name: 'short' },
+    ],
+  ]);
   if (on11211.length === 3) {
     sets.push(['3 on port 11211, no names (host only)', plain(on11211)]);
     sets.push(['port 11211 and others mixed, weights 2,1,1,1', plain([on11211[0], pool[0], on11211[1], pool[1]], [2, 1, 1, 1])]);
