@@ -163,9 +163,11 @@ describe('packKeys + keySlotsPacked', () => {
     expect(Array.from(got)).toEqual(slots.slice(0, 500));
   });
 
-  it('treats empty offsets and a single offset as zero keys', () => {
-    expect(keySlotsPacked(new Uint8Array(0), new Uint32Array(0))).toHaveLength(0);
+  it('a single offset is zero keys; empty offsets (minus one keys) are a RangeError naming offsets', () => {
     expect(keySlotsPacked(new Uint8Array(4), new Uint32Array([4]))).toHaveLength(0);
+    expect(keySlotsPacked(new Uint8Array(0), new Uint32Array([0]), new Uint16Array(0))).toHaveLength(0);
+    expect(() => keySlotsPacked(new Uint8Array(0), new Uint32Array(0))).toThrow(RangeError);
+    expect(() => keySlotsPacked(new Uint8Array(0), new Uint32Array(0))).toThrow(/offsets/);
   });
 
   it('rejects decreasing or out-of-range offsets and a short out, naming the argument', () => {
