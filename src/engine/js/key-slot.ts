@@ -63,8 +63,8 @@ export function keySlots(keys: readonly Key[], out: Uint16Array): void {
 export function keySlotsPacked(data: Uint8Array, offsets: Uint32Array, out: Uint16Array): void {
   const d = checkView(data, UINT8, 'data');
   const offs = checkView(offsets, UINT32, 'offsets');
-  const o = checkView(out, UINT16, 'out');
   const n = checkPacked(d, offs);
+  const o = checkView(out, UINT16, 'out');
   checkRoom(o, n, 'out');
   for (let i = 0; i < n; i++) o[i] = keySlotRange(d, offs[i], offs[i + 1]);
 }

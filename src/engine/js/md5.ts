@@ -5,7 +5,7 @@
  * a string with any char >= 0x80 is encoded once by `utf8.ts` and hashed as bytes. A key of
  * at most 55 bytes is a single block: tail load, padding and length, one compression.
  */
-import { checkKeyBytes, checkView, UINT8 } from './check';
+import { checkKeyBytes, checkRoom, checkView, UINT8 } from './check';
 import { asciiTail, asciiWord, encodeUtf8, utf8 } from './utf8';
 import type { Key } from '../types';
 
@@ -284,19 +284,22 @@ function hashNonAscii(str: string): void {
   hashBytes(utf8.bytes, 0, utf8.length);
 }
 
+/** Checks a key; a byte key comes back as its live Uint8Array, a string as itself. */
+function checkKey(key: Key): Key {
+  return typeof key === 'string' ? key : checkKeyBytes(key, 'key');
+}
+
 function hashKey(key: Key): void {
   if (typeof key === 'string') hashString(key);
-  else {
-    const bytes = checkKeyBytes(key, 'key');
-    hashBytes(bytes, 0, bytes.length);
-  }
+  else hashBytes(key, 0, key.length);
 }
 
 /** Writes the MD5 digest of `key` into `out[0 .. 16)`. */
 export function md5(key: Key, out: Uint8Array): void {
+  const k = checkKey(key);
   const o = checkView(out, UINT8, 'out');
-  if (o.length < 16) throw new RangeError(`out must have length >= 16 (received ${o.length})`);
-  hashKey(key);
+  checkRoom(o, 16, 'out');
+  hashKey(k);
   for (let i = 0, j = 0; i < 4; i++, j += 4) {
     const v = S[i];
     o[j] = v;
@@ -308,7 +311,7 @@ export function md5(key: Key, out: Uint8Array): void {
 
 /** Little-endian uint32 of digest bytes 0-3, i.e. the final state word A. */
 export function md5Uint32(key: Key): number {
-  hashKey(key);
+  hashKey(checkKey(key));
   return S[0] >>> 0;
 }
 

@@ -4,7 +4,7 @@
  * ASCII strings are hashed straight from `charCodeAt`; at the first char >= 0x80 the string
  * is encoded once by `utf8.ts` and hashed as bytes (no allocation up to the scratch size).
  */
-import { checkKeyBytes, checkNumber } from './check';
+import { checkKeyBytes, checkUint32 } from './check';
 import { asciiTail, asciiWord, encodeUtf8, utf8 } from './utf8';
 import type { Key } from '../types';
 
@@ -68,10 +68,9 @@ function murmur3NonAscii(str: string, seed: number): number {
   return murmur3Range(utf8.bytes, 0, utf8.length, seed);
 }
 
-/** MurmurHash3 x86_32 of `key` with `seed` (converted with `>>> 0`). */
+/** MurmurHash3 x86_32 of `key` with `seed` (a finite number, taken mod 2^32). */
 export function murmur3(key: Key, seed: number): number {
-  const s = checkNumber(seed, 'seed') >>> 0;
-  if (typeof key === 'string') return murmur3String(key, s);
+  if (typeof key === 'string') return murmur3String(key, checkUint32(seed, 'seed'));
   const bytes = checkKeyBytes(key, 'key');
-  return murmur3Range(bytes, 0, bytes.length, s);
+  return murmur3Range(bytes, 0, bytes.length, checkUint32(seed, 'seed'));
 }

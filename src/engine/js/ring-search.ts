@@ -9,8 +9,11 @@ import {
   checkNumber,
   checkPacked,
   checkRoom,
+  checkUint32,
   checkView,
   INT32,
+  rangeError,
+  typeError,
   UINT32,
   UINT8,
 } from './check';
@@ -19,35 +22,34 @@ import { murmur3, murmur3Range } from './murmur3';
 import { RING_HASH_MD5, RING_HASH_MURMUR3, type Key, type RingHash, type RingTable } from '../types';
 
 /**
- * Checks a table's types and shape: `shift` an integer in 8..32 (bucket bits 24..0),
- * `buckets.length === 2 ** (32 - shift) + 1`, last bucket `=== points.length`. Bucket
- * monotonicity is not checked (O(buckets)); {@link search} stays in bounds without it.
+ * Checks a table in the native binding's order: `shift` an integer in 8..32 (bucket bits
+ * 24..0), `points` and `buckets` Uint32Arrays, `buckets.length === 2 ** (32 - shift) + 1`,
+ * last bucket `=== points.length`. Bucket monotonicity is not checked (O(buckets));
+ * {@link search} stays in bounds without it.
  */
 export function checkTable(table: RingTable): RingTable {
-  if (table === null || typeof table !== 'object') throw new TypeError('table must be an object');
-  const points = checkView(table.points, UINT32, 'table.points');
-  const buckets = checkView(table.buckets, UINT32, 'table.buckets');
-  const shift = checkNumber(table.shift, 'table.shift');
-  if (!Number.isInteger(shift) || shift < 8 || shift > 32) {
-    throw new RangeError(`table.shift must be an integer in 8..32 (received ${shift})`);
-  }
+  if (table === null || typeof table !== 'object') throw typeError('table must be an object');
+  const shift = checkNumber(table.shift, 'shift');
+  if (!Number.isInteger(shift) || shift < 8 || shift > 32) throw rangeError('shift must be an integer in 8..32');
+  const points = checkView(table.points, UINT32, 'points');
+  const buckets = checkView(table.buckets, UINT32, 'buckets');
   const count = (1 << (32 - shift)) + 1;
   if (buckets.length !== count) {
-    throw new RangeError(`table.buckets must have length 2 ** (32 - shift) + 1 = ${count} (received ${buckets.length})`);
-  }
-  if (buckets[count - 1] !== points.length) {
-    throw new RangeError(
-      `table.buckets[${count - 1}] must equal table.points.length (${points.length}), received ${buckets[count - 1]}`,
+    throw rangeError(
+      `buckets length must be 2^(32 - shift) + 1 = ${count} for shift ${shift} (received ${buckets.length})`,
     );
   }
+  if (buckets[count - 1] !== points.length) throw rangeError('buckets last entry must equal points.length');
   return table;
 }
 
 /**
  * The first index `i` with `points[i] >= h` (uint32 `h`), 0 when there is none (the ring
  * wraps), -1 for an empty ring. `shift === 32` is the single bucket 0 (in JS `h >>> 32` is
- * `h`). Both bucket bounds are clamped to `points.length` so a corrupt, non-monotonic bucket
- * index gives a wrong answer but never reads out of bounds; the native core clamps alike.
+ * `h`). A corrupt bucket index may give a wrong answer but never reads out of bounds, and
+ * the same wrong answer as the native core (`native/core/ring-search.cc`): the bucket's end
+ * is clamped to `points.length`, and a bucket whose start is past its end is ignored in
+ * favour of searching all points.
  */
 export function search(points: Uint32Array, buckets: Uint32Array, shift: number, h: number): number {
   const n = points.length;
@@ -55,8 +57,11 @@ export function search(points: Uint32Array, buckets: Uint32Array, shift: number,
   const b = shift === 32 ? 0 : h >>> shift;
   let lo = buckets[b];
   let hi = buckets[b + 1];
-  if (lo > n) lo = n;
   if (hi > n) hi = n;
+  if (lo > hi) {
+    lo = 0;
+    hi = n;
+  }
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (points[mid] < h) lo = mid + 1;
@@ -68,13 +73,13 @@ export function search(points: Uint32Array, buckets: Uint32Array, shift: number,
 /** Ring lookup of one uint32 hash (`hash >>> 0`). */
 export function ringFind(table: RingTable, hash: number): number {
   const t = checkTable(table);
-  const h = checkNumber(hash, 'hash') >>> 0;
+  const h = checkUint32(hash, 'hash');
   return search(t.points, t.buckets, t.shift, h);
 }
 
 function checkRingHash(hash: RingHash): RingHash {
   if (checkNumber(hash, 'hash') !== RING_HASH_MD5 && hash !== RING_HASH_MURMUR3) {
-    throw new RangeError(`hash must be 0 (md5) or 1 (murmur3) (received ${hash})`);
+    throw rangeError('hash must be 0 (md5) or 1 (murmur3)');
   }
   return hash;
 }
@@ -84,7 +89,7 @@ export function ringLookup(table: RingTable, keys: readonly Key[], hash: RingHas
   const { points, buckets, shift } = checkTable(table);
   const list = checkArray(keys, 'keys');
   const kind = checkRingHash(hash);
-  const s = checkNumber(seed, 'seed') >>> 0;
+  const s = checkUint32(seed, 'seed');
   const o = checkView(out, INT32, 'out');
   const n = list.length;
   checkRoom(o, n, 'out');
@@ -109,10 +114,10 @@ export function ringLookupPacked(
   const { points, buckets, shift } = checkTable(table);
   const d = checkView(data, UINT8, 'data');
   const offs = checkView(offsets, UINT32, 'offsets');
-  const kind = checkRingHash(hash);
-  const s = checkNumber(seed, 'seed') >>> 0;
-  const o = checkView(out, INT32, 'out');
   const n = checkPacked(d, offs);
+  const kind = checkRingHash(hash);
+  const s = checkUint32(seed, 'seed');
+  const o = checkView(out, INT32, 'out');
   checkRoom(o, n, 'out');
   if (points.length === 0) {
     o.fill(-1, 0, n);
