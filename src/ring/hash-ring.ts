@@ -18,6 +18,7 @@
  *   `value`, `next` and `before` onto `Object.prototype`. Here the cache is a bounded `Map`
  *   that cannot answer differently from an uncached lookup;
  * - `'max cache size': 0` made every `get` throw; here it turns the cache off;
+ * - `continuum()` kept the cache, so after a `swap()` it went on answering from the old ring;
  * - `new HashRing(null)` and a `null` weight threw; both mean "none" / weight 1 here;
  * - `[{ host, port, weight }]` threw; the weight is honoured here;
  * - a server named `'__proto__'` got no points (its vnodes were read from `Object.prototype`).
