@@ -23,9 +23,9 @@ interface Step {
 }
 interface FixtureSet {
   name: string;
-  servers: HashRing.Servers;
+  servers: HashRingCjs.Servers;
   algorithm: string;
-  options: HashRing.HashRingOptions;
+  options: HashRingCjs.HashRingOptions;
   steps: Step[];
 }
 
@@ -51,7 +51,7 @@ function apply(ring: HashRing, step: Step): void {
   if (step.op === 'swap') {
     const [from, to] = step.arg as [string, string];
     ring.swap(from, to);
-  } else if (step.op === 'add' || step.op === 'remove') ring[step.op](step.arg as HashRing.Servers);
+  } else if (step.op === 'add' || step.op === 'remove') ring[step.op](step.arg as HashRingCjs.Servers);
   else if (step.op === 'reset' || step.op === 'continuum') ring[step.op]();
 }
 
