@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Builds the napi-free core's test driver (native/test/core-test.cc) twice and runs it:
-#   1. -fsanitize=address,undefined (any report aborts the run), -Werror;
-#   2. a plain -O2 -g build under valgrind memcheck (errors and leaks are failures).
-# Exits non-zero on any finding, compile warning or test failure.
+# Memory and UB checks for the native code. Exits non-zero on any finding, compile warning or
+# test failure.
+#   1. native/test/core-test.cc (the napi-free core: vectors + random inputs against simple
+#      references) built with -fsanitize=address,undefined and -Werror, then run;
+#   2. the same driver, plain -O2 -g, under valgrind memcheck (errors and leaks fail);
+#   3. the addon itself built with -fsanitize=address,undefined into build/native-sanitize/addon
+#      and test/unit/native-binding.test.ts (vectors, junk-argument fuzz, getters that detach
+#      buffers mid-batch) run against it with libasan/libubsan preloaded into node.
 #
-#   scripts/native-sanitize.sh                 # g++ (CXX=clang++ for clang)
+#   scripts/native-sanitize.sh                  # g++ (CXX=clang++ for the driver with clang)
 #   ITERATIONS=20000 SEED=7 scripts/native-sanitize.sh
-#   SKIP_VALGRIND=1 scripts/native-sanitize.sh # where valgrind is not installed
+#   SKIP_VALGRIND=1 / SKIP_ADDON=1              # leave out step 2 / step 3
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,31 +20,53 @@ iterations="${ITERATIONS:-3000}"
 # valgrind runs ~50x slower: fewer random rounds, the same vectors.
 valgrind_iterations="${VALGRIND_ITERATIONS:-400}"
 seed="${SEED:-$(date +%s)}"
+sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=all)
 mkdir -p "$out"
 
 sources=("$root/native/test/core-test.cc" "$root"/native/core/*.cc)
 warnings=(-std=c++17 -Wall -Wextra -Werror -fno-exceptions)
 
-echo "== ASan+UBSan build ($cxx)"
-"$cxx" "${warnings[@]}" -O1 -g -fno-omit-frame-pointer \
-  -fsanitize=address,undefined -fno-sanitize-recover=all \
-  "${sources[@]}" -o "$out/core-test-asan"
-echo "== ASan+UBSan run (iterations=$iterations seed=$seed)"
+echo "== 1. core driver, ASan+UBSan ($cxx, iterations=$iterations seed=$seed)"
+"$cxx" "${warnings[@]}" -O1 -g -fno-omit-frame-pointer "${sanitize[@]}" "${sources[@]}" -o "$out/core-test-asan"
 ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
   "$out/core-test-asan" "$iterations" "$seed"
 
 if [[ "${SKIP_VALGRIND:-}" == "1" ]]; then
-  echo "== valgrind skipped (SKIP_VALGRIND=1)"
-  exit 0
-fi
-if ! command -v valgrind >/dev/null 2>&1; then
-  echo "valgrind is not installed (set SKIP_VALGRIND=1 to run the sanitizer pass alone)" >&2
+  echo "== 2. valgrind skipped (SKIP_VALGRIND=1)"
+elif ! command -v valgrind >/dev/null 2>&1; then
+  echo "valgrind is not installed (SKIP_VALGRIND=1 leaves this step out)" >&2
   exit 1
+else
+  echo "== 2. core driver, valgrind memcheck (iterations=$valgrind_iterations seed=$seed)"
+  "$cxx" "${warnings[@]}" -O2 -g "${sources[@]}" -o "$out/core-test"
+  valgrind --tool=memcheck --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
+    --track-origins=yes --quiet "$out/core-test" "$valgrind_iterations" "$seed"
 fi
-echo "== valgrind build"
-"$cxx" "${warnings[@]}" -O2 -g "${sources[@]}" -o "$out/core-test"
-echo "== valgrind memcheck run (iterations=$valgrind_iterations seed=$seed)"
-valgrind --tool=memcheck --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
-  --track-origins=yes --quiet "$out/core-test" "$valgrind_iterations" "$seed"
+
+if [[ "${SKIP_ADDON:-}" == "1" ]]; then
+  echo "== 3. addon under ASan skipped (SKIP_ADDON=1)"
+else
+  echo "== 3. addon, ASan+UBSan, test/unit/native-binding.test.ts"
+  # A copy, so build/Release (what everyone else loads) is never a sanitizer build. npm runs
+  # node-gyp with its nodedir config (a bare node-gyp would try to download headers).
+  addon="$out/addon"
+  rm -rf "$addon"
+  mkdir -p "$addon"
+  cp -R "$root/binding.gyp" "$root/native" "$addon/"
+  printf '{"name":"ringcache-sanitize","private":true,"scripts":{"build":"node-gyp rebuild"}}\n' >"$addon/package.json"
+  # gyp's Makefile appends CXXFLAGS/LDFLAGS after binding.gyp's own flags, so -O1 wins.
+  CXXFLAGS="${sanitize[*]} -O1 -g -fno-omit-frame-pointer" LDFLAGS="${sanitize[*]}" \
+    npm run --silent --prefix "$addon" build >"$out/addon-build.log" 2>&1 ||
+    { cat "$out/addon-build.log" >&2; exit 1; }
+  if ! ldd "$addon/build/Release/ringcache.node" | grep -q libasan; then
+    echo "the addon in $addon was not linked with ASan (CXXFLAGS/LDFLAGS not applied)" >&2
+    exit 1
+  fi
+  preload="$(g++ -print-file-name=libasan.so):$(g++ -print-file-name=libubsan.so)"
+  # V8 keeps memory alive to the end on purpose: leak reports would be noise here.
+  (cd "$root" && LD_PRELOAD="$preload" RINGCACHE_NATIVE_DIR="$addon" \
+    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    npx vitest run test/unit/native-binding.test.ts --project native --pool=forks)
+fi
 echo "== native-sanitize: clean"

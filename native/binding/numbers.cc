@@ -23,6 +23,10 @@ bool GetUint32(napi_env env, napi_value value, ArgName arg, uint32_t* out) {
   double d;
   if (!GetNumber(env, value, arg, &d)) return false;
   if (!std::isfinite(d)) return ThrowRangeError(env, arg, "must be a finite number");
+  if (d >= 0 && d < 4294967296.0) {
+    *out = static_cast<uint32_t>(d);  // truncation toward zero is ToUint32 here
+    return true;
+  }
   // fmod of an integral double is exact; a negative remainder is brought into [0, 2^32).
   double m = std::fmod(std::trunc(d), 4294967296.0);
   if (m < 0) m += 4294967296.0;

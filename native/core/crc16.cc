@@ -41,7 +41,16 @@ uint16_t Crc16(const uint8_t* data, size_t len) {
     crc = kTable[7][p[0] ^ (crc >> 8)] ^ kTable[6][p[1] ^ (crc & 0xff)] ^ kTable[5][p[2]] ^
           kTable[4][p[3]] ^ kTable[3][p[4]] ^ kTable[2][p[5]] ^ kTable[1][p[6]] ^ kTable[0][p[7]];
   }
-  for (; i < len; ++i) crc = ((crc << 8) ^ kTable[0][(crc >> 8) ^ data[i]]) & 0xffff;
+  // The 0-7 byte tail in one step of the same shape: byte j of r is followed by r-1-j bytes.
+  const size_t rest = len - i;
+  if (rest >= 2) {
+    const uint8_t* p = data + i;
+    unsigned acc = kTable[rest - 1][p[0] ^ (crc >> 8)] ^ kTable[rest - 2][p[1] ^ (crc & 0xff)];
+    for (size_t j = 2; j < rest; ++j) acc ^= kTable[rest - 1 - j][p[j]];
+    crc = acc;
+  } else if (rest == 1) {
+    crc = ((crc << 8) ^ kTable[0][(crc >> 8) ^ data[i]]) & 0xffff;
+  }
   return static_cast<uint16_t>(crc);
 }
 

@@ -15,10 +15,11 @@ import { keyBytes, offsetView, randomBytes, randomKey, randomUnicode, rng, show,
 
 const skip = process.env.RINGCACHE_BACKEND === 'js';
 
+/** The repo root, or RINGCACHE_NATIVE_DIR (scripts/native-sanitize.sh points it at an ASan build). */
 function loadBinding(): NativeBinding {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const load = require('node-gyp-build') as (dir: string) => NativeBinding;
-  return load(path.resolve(__dirname, '..', '..'));
+  return load(process.env.RINGCACHE_NATIVE_DIR || path.resolve(__dirname, '..', '..'));
 }
 const b = skip ? (undefined as unknown as NativeBinding) : loadBinding();
 
