@@ -5,4 +5,49 @@
 export { backend, nativeLoadError } from './engine';
 export type { Key } from './engine';
 export { md5, md5Uint32, murmur3, crc16 } from './hash';
+
+// Redis Cluster slots and routing
 export { SLOT_COUNT, keySlot, keySlots, keySlotsPacked, packKeys } from './cluster/key-slot';
+export { groupBySlot, groupSlots } from './cluster/group-by-slot';
+export {
+  ClusterStore,
+  DEFAULT_CLUSTER_STORE_OPTIONS,
+  type ClusterStoreOptions,
+  type ClusterStoreStats,
+  type Value,
+} from './cluster/cluster-store';
+
+// Rings
+export {
+  HashRing,
+  type Compatibility,
+  type HashFunction,
+  type HashRingOptions,
+  type RingNode,
+  type ServerEntry,
+  type ServersSpec,
+  type ServerWeight,
+  type HostPort,
+} from './ring/hash-ring';
+export { ModuloRing, type ModuloRingOptions } from './ring/modulo-ring';
+export {
+  distribution,
+  movement,
+  type DistributionReport,
+  type MovementReport,
+  type ServerShare,
+  type Flow,
+  type KeySample,
+  type Placement,
+} from './ring/distribution';
+export { ketamaPoints, type KetamaMode, type KetamaServer } from './ring/ketama';
+
+// Errors
+export {
+  RingcacheError,
+  CommandError,
+  ClusterUnavailableError,
+  StoreClosedError,
+  MissingDependencyError,
+  type RingcacheErrorContext,
+} from './errors';
