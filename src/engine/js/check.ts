@@ -15,10 +15,12 @@ function argName(name: string, index: number): string {
   return index < 0 ? name : `${name}[${index}]`;
 }
 
+/** A TypeError with the binding's code for a wrong type or a detached view. */
 export function typeError(message: string): TypeError {
   return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' });
 }
 
+/** A RangeError with the binding's code for a bad value or length. */
 export function rangeError(message: string): RangeError {
   return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' });
 }
