@@ -113,6 +113,10 @@ export interface RingNode {
   server: string;
 }
 
+/** Misses per cache admission decision, and 1/sampling rate when keys rarely repeat. */
+const ADMISSION_WINDOW = 1024;
+const ADMISSION_SAMPLE = 16;
+
 const KETAMA_MODES: readonly string[] = ['libmemcached', 'twemproxy', 'libketama'];
 const EMPTY_LIST: PointList = { values: new Uint32Array(0), owners: new Uint32Array(0) };
 
@@ -191,9 +195,10 @@ export class HashRing {
   #built: Built | undefined;
   readonly #cache = new Map<string, string>();
   readonly #cacheMax: number;
-  /** One-key array and output for single lookups through the batch call (one crossing). */
-  readonly #one: Key[] = [''];
-  readonly #out1 = new Int32Array(1);
+  /** Cache hits and misses in the current admission window (see {@link HashRing.#miss}). */
+  #hits = 0;
+  #misses = 0;
+  #sampling = false;
   #batchOut = new Int32Array(256);
   #version = 0;
   #ringView: { version: number; nodes: WeakRef<RingNode[]> } | undefined;
@@ -298,10 +303,11 @@ export class HashRing {
   get(key: string | Uint8Array | number | object): string {
     if (typeof key === 'string') {
       const hit = this.#cache.get(key);
-      if (hit !== undefined) return hit;
-      const label = this.#labelOf(key);
-      if (label !== undefined && this.#cacheMax > 0) this.#remember(key, label);
-      return label as string;
+      if (hit !== undefined) {
+        this.#hits++;
+        return hit;
+      }
+      return this.#miss(key) as string;
     }
     if (key instanceof Uint8Array) return this.#labelOf(key) as string;
     return this.get((key as unknown as string) + '');
@@ -560,15 +566,13 @@ export class HashRing {
     return this.find(hashValue);
   }
 
-  /** Ring index for a string or byte key (-1 on an empty ring). */
+  /**
+   * Ring index for a string or byte key (-1 on an empty ring). Two engine calls (hash, then
+   * search) beat one batch call with a one-key array: a batch call pays for reading the array.
+   */
   #indexOf(key: string | Uint8Array): number {
-    const rh = this.#ringHash;
-    if (rh < 0) return this.#continuum.find(this.#hasher.keyHash(key));
     if (this.#ketama === 'twemproxy' && key.length === 0) return this.#emptyKeyIndex();
-    const one = this.#one;
-    one[0] = key;
-    this.#engine.ringLookup(this.#continuum.table, one, rh as 0 | 1, 0, this.#out1);
-    return this.#out1[0];
+    return this.#continuum.find(this.#hasher.keyHash(key));
   }
 
   #labelOf(key: string | Uint8Array): string | undefined {
@@ -582,13 +586,27 @@ export class HashRing {
   }
 
   /**
-   * Remembers a looked-up key. When full, the cache starts over: cheaper per miss than LRU
+   * An uncached string key. The cache admits every miss while it earns hits; when fewer than
+   * 1 in 16 lookups of the last window of misses hit (keys rarely repeat), it admits only
+   * every 16th miss, so a stream of distinct keys does not pay a `Map.set` per key, and a key
+   * that turns hot is admitted after a few misses. Either way the cache only ever holds the
+   * answer an uncached lookup gives. When full, it starts over: cheaper per miss than LRU
    * bookkeeping, and a hot key is back after one miss.
    */
-  #remember(key: string, label: string): void {
+  #miss(key: string): string | undefined {
+    const label = this.#labelOf(key);
+    if (label === undefined || this.#cacheMax === 0) return label;
+    const misses = ++this.#misses;
+    if (misses >= ADMISSION_WINDOW) {
+      this.#sampling = this.#hits * ADMISSION_SAMPLE < misses;
+      this.#hits = 0;
+      this.#misses = 0;
+    }
+    if (this.#sampling && (misses & (ADMISSION_SAMPLE - 1)) !== 0) return label;
     const cache = this.#cache;
     if (cache.size >= this.#cacheMax) cache.clear();
     cache.set(key, label);
+    return label;
   }
 
   #scratch(n: number): Int32Array {
