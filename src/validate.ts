@@ -27,9 +27,21 @@ export function describe(value: unknown): string {
   }
 }
 
-function isDetached(u: Uint8Array): boolean {
-  const buf = u.buffer as ArrayBuffer & { detached?: boolean };
-  return buf.detached === true;
+/**
+ * Whether a view's buffer is detached (transferred). Node 20 has no
+ * `ArrayBuffer.prototype.detached`; a detached buffer has length 0 and refuses to be viewed,
+ * so only empty views pay for the check.
+ */
+export function isDetached(v: ArrayBufferView): boolean {
+  const buf = v.buffer as ArrayBuffer & { detached?: boolean };
+  if (typeof buf.detached === 'boolean') return buf.detached;
+  if (v.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buf, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** Throws unless `key` is a string or a live Uint8Array (Buffer included). */
@@ -57,8 +69,7 @@ export function checkTypedArray<T extends ArrayBufferView>(
   if (!(value instanceof ctor)) {
     throw new TypeError(`Expected ${ctor.name} for ${name} but received ${describe(value)}`);
   }
-  const buf = (value as ArrayBufferView).buffer as ArrayBuffer & { detached?: boolean };
-  if (buf.detached === true) throw new TypeError(`Expected a live ${ctor.name} for ${name} but received a detached one`);
+  if (isDetached(value as ArrayBufferView)) throw new TypeError(`Expected a live ${ctor.name} for ${name} but received a detached one`);
 }
 
 /** Throws unless `value` is an integer in [min, max]. */

@@ -42,7 +42,10 @@ export function keySlots(keys: readonly Key[], out?: Uint16Array): Uint16Array {
 export function keySlotsPacked(data: Uint8Array, offsets: Uint32Array, out?: Uint16Array): Uint16Array {
   checkTypedArray(data, Uint8Array, 'data');
   checkTypedArray(offsets, Uint32Array, 'offsets');
-  const n = offsets.length === 0 ? 0 : offsets.length - 1;
+  if (offsets.length === 0) {
+    throw new RangeError('Expected at least one entry (keys + 1 offsets) for offsets but received an empty Uint32Array');
+  }
+  const n = offsets.length - 1;
   let prev = 0;
   for (let i = 0; i < offsets.length; i++) {
     const o = offsets[i];

@@ -14,7 +14,7 @@
  */
 import { keySlot } from '../cluster/key-slot';
 import type { Key } from '../engine';
-import { describe } from '../validate';
+import { checkKeys } from '../validate';
 
 /** The Redis Cluster slot of `key` (0..16383). */
 function generate(key: Key): number {
@@ -23,7 +23,7 @@ function generate(key: Key): number {
 
 /** The slot shared by all `keys`, or `-1` when they do not all map to the same slot. */
 function generateMulti(keys: readonly Key[]): number {
-  if (!Array.isArray(keys)) throw new TypeError(`Expected an array for keys but received ${describe(keys)}`);
+  checkKeys(keys);
   if (keys.length === 0) throw new RangeError('Expected at least one key for keys but received an empty array');
   const base = keySlot(keys[0]);
   for (let i = 1; i < keys.length; i++) if (keySlot(keys[i]) !== base) return -1;
