@@ -33,13 +33,18 @@ constexpr unsigned WordIndex(int round, int j) {
   return (kAdd[round] + kMul[round] * static_cast<unsigned>(j)) & 15;
 }
 
-// The four auxiliary functions F, G, H, I, in forms with one fewer operation than the RFC's.
+// The four auxiliary functions; F and G in forms with one fewer operation than the RFC's.
 template <int R>
 inline uint32_t Mix(uint32_t x, uint32_t y, uint32_t z) {
-  if constexpr (R == 0) return z ^ (x & (y ^ z));
-  if constexpr (R == 1) return y ^ (z & (x ^ y));
-  if constexpr (R == 2) return x ^ y ^ z;
-  return y ^ (x | ~z);
+  if constexpr (R == 0) {
+    return z ^ (x & (y ^ z));  // F = (x & y) | (~x & z)
+  } else if constexpr (R == 1) {
+    return y ^ (z & (x ^ y));  // G = (x & z) | (y & ~z)
+  } else if constexpr (R == 2) {
+    return x ^ y ^ z;  // H
+  } else {
+    return y ^ (x | ~z);  // I
+  }
 }
 
 // Step i of 64, expanded at compile time. The RFC renames (a, b, c, d) -> (d, a', b, c) after
@@ -68,7 +73,7 @@ void Compress(uint32_t state[4], const uint8_t* block) {
   for (int i = 0; i < 4; ++i) state[i] += v[i];
 }
 
-// Whole digest state; padding is 0x80, zeros to 56 mod 64, then the bit length as LE uint64.
+// The final state for data[0..len). Padding: 0x80, zeros to 56 mod 64, the bit length as LE uint64.
 void Digest(const uint8_t* data, size_t len, uint32_t state[4]) {
   state[0] = 0x67452301;
   state[1] = 0xefcdab89;
