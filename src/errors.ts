@@ -81,3 +81,16 @@ export class MissingDependencyError extends RingcacheError {
     super('ERR_RINGCACHE_MISSING_DEPENDENCY', message, context);
   }
 }
+
+/**
+ * A node could not serve a command: connection refused or lost, no reply within the timeout,
+ * ioredis gave up reconnecting, or (ring stores) no node is left on the ring. `node` names the
+ * node (its ring id, e.g. `127.0.0.1:6379`, or a Sentinel master name), `key` the first key
+ * of the command; `cause` is the ioredis error. Unlike {@link CommandError}, retrying later (or
+ * on another node) may succeed.
+ */
+export class NodeUnavailableError extends RingcacheError {
+  constructor(message: string, context: RingcacheErrorContext = {}) {
+    super('ERR_RINGCACHE_NODE_UNAVAILABLE', message, context);
+  }
+}

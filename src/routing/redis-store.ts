@@ -1,0 +1,183 @@
+/**
+ * A {@link KeyValueStore} over one ioredis `Redis`: a standalone server, a Sentinel-managed
+ * master, or a proxy endpoint such as twemproxy (nutcracker).
+ *
+ * twemproxy forwards the commands used here (GET, SET with PX, DEL of many keys, MGET, MSET:
+ * it splits the multi-key ones per backend and joins the replies in order) but closes the
+ * connection on the ones it does not know, which includes what ioredis sends when it connects
+ * (`HELLO 3`, `CLIENT SETINFO`, `INFO` for the ready check, `SELECT`). With
+ * `endpoint: 'twemproxy'` the store creates its client with RESP2, no client info, no ready
+ * check and db 0. Pass a `Redis` of your own and it is used as is.
+ *
+ * Failures: a reply error of the command (`WRONGTYPE`, …) is a {@link CommandError}; a
+ * connection that is down, lost or silent is a {@link NodeUnavailableError} naming the node.
+ * Connection defaults are those of `connection.ts`: plain servers fail fast, Sentinel-backed
+ * ones wait out a failover (`failoverTimeoutMs`).
+ */
+import type { Redis, RedisOptions } from 'ioredis';
+import type { Key } from '../engine';
+import { StoreClosedError } from '../errors';
+import { checkKey, checkKeys, describe } from '../validate';
+import { checkEntries, checkTtl, checkValue, classify, toArg } from './arguments';
+import { connectionOptions, createClient, loadIoredis, parseNode, type ConnectionOptions, type NodeSpec } from './connection';
+import type { KeyValueStore, StoreValue } from './store';
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions extends ConnectionOptions {
+  /**
+   * What the client talks to. `'twemproxy'`: a nutcracker listener (RESP2, none of the
+   * connection-setup commands it refuses). Applies to a client the store creates.
+   * @default 'redis'
+   */
+  endpoint?: 'redis' | 'twemproxy';
+}
+
+/** ioredis options a twemproxy listener needs: it closes the connection on unknown commands. */
+export const TWEMPROXY_CLIENT_OPTIONS: Readonly<RedisOptions> = Object.freeze({
+  protocol: 2,
+  disableClientInfo: true,
+  enableReadyCheck: false,
+  db: 0,
+});
+
+/**
+ * `get`/`set`/`del` and `mget`/`mset`/`mdel` over one Redis connection, results in input order.
+ *
+ * ```ts
+ * const store = new RedisStore({ sentinels: [{ host: '10.0.0.1', port: 26379 }], name: 'cache' });
+ * const proxied = new RedisStore('127.0.0.1:22121', { endpoint: 'twemproxy' });
+ * ```
+ */
+export class RedisStore implements KeyValueStore {
+  readonly #client: Redis;
+  readonly #owned: boolean;
+  readonly #node: string;
+  readonly #ReplyError: new (...args: unknown[]) => Error;
+  #closed = false;
+
+  /**
+   * @param node a URL or `'host:port'`, ioredis options (`{ sentinels, name }` for a
+   *   Sentinel-managed master), or an ioredis `Redis` (left open by `close()`).
+   */
+  constructor(node: NodeSpec, options: RedisStoreOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`Expected an object for options but received ${describe(options)}`);
+    }
+    const endpoint = options.endpoint ?? 'redis';
+    if (endpoint !== 'redis' && endpoint !== 'twemproxy') {
+      throw new TypeError(`Expected 'redis' or 'twemproxy' for options.endpoint but received ${describe(endpoint)}`);
+    }
+    const conn = connectionOptions(options);
+    const parsed = parseNode(node, 'node');
+    this.#ReplyError = loadIoredis('RedisStore').ReplyError;
+    const { client, owned } = createClient(parsed, conn, endpoint === 'twemproxy' ? TWEMPROXY_CLIENT_OPTIONS : {});
+    this.#client = client;
+    this.#owned = owned;
+    this.#node = parsed.defaultId;
+  }
+
+  /** The underlying ioredis `Redis`. */
+  get client(): Redis {
+    return this.#client;
+  }
+
+  /** The node's name in errors: `host:port`, the socket path, or the Sentinel master name. */
+  get node(): string {
+    return this.#node;
+  }
+
+  async get(key: Key): Promise<string | null> {
+    checkKey(key);
+    this.#checkOpen();
+    return this.#run('GET', key, this.#client.get(toArg(key)));
+  }
+
+  async getBuffer(key: Key): Promise<Buffer | null> {
+    checkKey(key);
+    this.#checkOpen();
+    return this.#run('GET', key, this.#client.getBuffer(toArg(key)));
+  }
+
+  async set(key: Key, value: StoreValue, ttlMs?: number): Promise<void> {
+    checkKey(key);
+    checkValue(value, 'value');
+    checkTtl(ttlMs);
+    this.#checkOpen();
+    const k = toArg(key);
+    const v = toArg(value);
+    await this.#run('SET', key, ttlMs === undefined ? this.#client.set(k, v) : this.#client.set(k, v, 'PX', ttlMs));
+  }
+
+  async del(key: Key): Promise<number> {
+    checkKey(key);
+    this.#checkOpen();
+    return this.#run('DEL', key, this.#client.del(toArg(key)));
+  }
+
+  async mget(keys: readonly Key[]): Promise<(string | null)[]> {
+    checkKeys(keys);
+    this.#checkOpen();
+    if (keys.length === 0) return [];
+    return this.#run('MGET', keys[0], this.#client.mget(keys.map(toArg)));
+  }
+
+  async mgetBuffer(keys: readonly Key[]): Promise<(Buffer | null)[]> {
+    checkKeys(keys);
+    this.#checkOpen();
+    if (keys.length === 0) return [];
+    return this.#run('MGET', keys[0], this.#client.mgetBuffer(keys.map(toArg)));
+  }
+
+  async mset(entries: readonly (readonly [Key, StoreValue])[], ttlMs?: number): Promise<void> {
+    checkEntries(entries);
+    checkTtl(ttlMs);
+    this.#checkOpen();
+    if (entries.length === 0) return;
+    if (ttlMs === undefined) {
+      const args: (string | Buffer)[] = [];
+      for (const [k, v] of entries) args.push(toArg(k), toArg(v));
+      await this.#run('MSET', entries[0][0], this.#client.mset(args));
+      return;
+    }
+    // MSET has no TTL: one SET … PX per key, pipelined (one write, one round trip).
+    const p = this.#client.pipeline();
+    for (const [k, v] of entries) p.set(toArg(k), toArg(v), 'PX', ttlMs);
+    const results = await this.#run('SET', entries[0][0], p.exec());
+    for (let i = 0; i < (results?.length ?? 0); i++) {
+      const err = results![i][0];
+      if (err) await this.#run('SET', entries[i][0], Promise.reject(err));
+    }
+  }
+
+  async mdel(keys: readonly Key[]): Promise<number> {
+    checkKeys(keys);
+    this.#checkOpen();
+    if (keys.length === 0) return 0;
+    return this.#run('DEL', keys[0], this.#client.del(keys.map(toArg)));
+  }
+
+  /** Closes the store; a client the store created is quit (disconnected if that fails). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.#owned) return;
+    try {
+      await this.#client.quit();
+    } catch {
+      this.#client.disconnect();
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new StoreClosedError();
+  }
+
+  async #run<T>(command: string, key: Key, reply: Promise<T>): Promise<T> {
+    try {
+      return await reply;
+    } catch (err) {
+      if (this.#closed) throw new StoreClosedError(`The store was closed while ${command} was pending`, { cause: err, key, node: this.#node });
+      throw classify(err, this.#ReplyError, command, this.#node, key).error;
+    }
+  }
+}

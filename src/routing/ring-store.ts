@@ -1,0 +1,622 @@
+/**
+ * Client-side partitioning: a {@link KeyValueStore} over N Redis nodes, each key placed by a
+ * {@link HashRing} — hashring-compatible md5 by default, or the continuum of twemproxy,
+ * libmemcached or libketama (`compatibility`), so a fleet that reaches the same servers through
+ * twemproxy and directly agrees on every key.
+ *
+ * - One ioredis client per node (a URL, options, a Sentinel-managed master, or your `Redis`).
+ * - Batches are grouped by node with one ring lookup for the whole batch, then sent as one
+ *   pipeline per node (`MGET`/`MSET`/`DEL` with all of that node's keys; `SET … PX` per key
+ *   when there is a TTL, written in one corked write), and answered in input order.
+ * - `hashTag: '{}'` places `user:{42}:a` and `user:{42}:b` by `42` alone, as twemproxy does.
+ *
+ * Node failure, like twemproxy's `auto_eject_hosts`: a failure is a command that fails for a
+ * reason other than the command itself (connection refused or lost, no reply within
+ * `timeoutMs`, a node loading or read-only); a success resets the count. After `ejectAfter`
+ * consecutive failures the node leaves the ring: the ring is rebuilt over the live nodes
+ * (as twemproxy rebuilds its continuum), so with equal weights only the ejected node's keys
+ * move, each to the next node on the ring. Every `retryAfterMs` the node is sent a `PING`; when
+ * it answers it is put back and its keys route to it again. Events: `'down'` (first failure),
+ * `'ejected'`, `'restored'`. Commands that fail before the ejection reject with a
+ * {@link NodeUnavailableError} naming the node and the key; with `autoEject: false` every
+ * failure does.
+ *
+ * What ejection costs (as with twemproxy): while a node is out, its keys are written to other
+ * nodes; when it is back, reads go to it again and those copies are orphaned until their TTL —
+ * a node that comes back with its data (a network partition rather than a restart) serves
+ * what it had before. Use TTLs, or `autoEject: false` where a stale read is worse than an error.
+ *
+ * Sentinel-backed nodes do not fail during a failover: their commands wait for the promoted
+ * replica (see `connection.ts`), so they count as failures only after `failoverTimeoutMs`.
+ */
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import type { Key } from '../engine';
+import { NodeUnavailableError, StoreClosedError } from '../errors';
+import { movement as ringMovement, type KeySample, type MovementReport, type Placement } from '../ring/distribution';
+import { HashRing, type Compatibility, type HashRingOptions, type ServerWeight } from '../ring/hash-ring';
+import { checkInteger, checkKey, checkKeys, describe } from '../validate';
+import { checkEntries, checkTtl, checkValue, classify, toArg } from './arguments';
+import {
+  connectionOptions,
+  createClient,
+  loadIoredis,
+  parseNode,
+  stripUndefined,
+  type ConnectionOptions,
+  type NodeSpec,
+  type ParsedNode,
+} from './connection';
+import { hashTagged, parseHashTag, type HashTag } from './hash-tag';
+import type { KeyValueStore, StoreValue } from './store';
+
+/** A node with its ring settings. */
+export interface RingNodeConfig {
+  /** The node: a URL or `'host:port'`, ioredis options (`{ sentinels, name }`), or a `Redis`. */
+  node: NodeSpec;
+  /**
+   * Its name on the ring: what {@link RingStore.nodeFor} returns and what its points are hashed
+   * from (in every mode but twemproxy with an `alias`). Keep the default to agree with
+   * twemproxy, libmemcached or another hashring client listing the same addresses.
+   * @default `host:port`, the socket path, or the Sentinel master name
+   */
+  id?: string;
+  /**
+   * Relative weight, a positive integer.
+   * @default 1
+   */
+  weight?: number;
+  /** twemproxy's server name (`host:port:weight name`): names the points in `'twemproxy'` mode. */
+  alias?: string;
+}
+
+/** A node of a {@link RingStore}. */
+export type RingNode = NodeSpec | RingNodeConfig;
+
+/** Options of {@link RingStore}. */
+export interface RingStoreOptions extends ConnectionOptions {
+  /**
+   * Placement: `undefined` for hashring's (md5 ketama, 40 vnodes, 4 points each), or
+   * `'libmemcached'`, `'twemproxy'`, `'libketama'`, `'hash_ring'` (see {@link HashRing}).
+   * @default undefined
+   */
+  compatibility?: Compatibility;
+  /**
+   * Ring hash: `'md5'`, or `'murmur3'` (faster, hashring modes only).
+   * @default 'md5'
+   */
+  algorithm?: 'md5' | 'murmur3';
+  /** Other {@link HashRingOptions} (`'vnode count'`, `replicas`, …) for hashring placement. */
+  ringOptions?: Omit<HashRingOptions, 'compatibility' | 'engine'>;
+  /**
+   * twemproxy-style hash tag: two characters; a key is placed by the text between them.
+   * @default undefined (the whole key)
+   */
+  hashTag?: string;
+  /**
+   * Take a node off the ring after `ejectAfter` consecutive failures (twemproxy's
+   * `auto_eject_hosts`). Off: failures reject with `NodeUnavailableError` and keys stay put.
+   * @default true
+   */
+  autoEject?: boolean;
+  /**
+   * Consecutive failures that eject a node (twemproxy's `server_failure_limit`).
+   * @default 2
+   */
+  ejectAfter?: number;
+  /**
+   * Pause between health probes (`PING`) of an ejected node (twemproxy's
+   * `server_retry_timeout`). A restarted cache node is back within a few seconds.
+   * @default 5000
+   */
+  retryAfterMs?: number;
+}
+
+/** The default {@link RingStoreOptions} (connection defaults: `DEFAULT_CONNECTION_OPTIONS`). */
+export const DEFAULT_RING_STORE_OPTIONS: Readonly<Required<Pick<RingStoreOptions, 'algorithm' | 'autoEject' | 'ejectAfter' | 'retryAfterMs'>>> =
+  Object.freeze({
+    algorithm: 'md5',
+    autoEject: true,
+    ejectAfter: 2,
+    retryAfterMs: 5000,
+  });
+
+/** A node's health as the store sees it. */
+export type RingNodeState = 'up' | 'down' | 'ejected';
+
+/** What {@link RingStore.nodes} lists. */
+export interface RingNodeInfo {
+  id: string;
+  weight: number;
+  alias?: string;
+  state: RingNodeState;
+  /** Consecutive failures. */
+  failures: number;
+  /** Whether its keys are placed on it now. */
+  onRing: boolean;
+}
+
+/** Payload of the `'down'`, `'ejected'` and `'restored'` events. */
+export interface RingNodeEvent {
+  /** The node's id. */
+  node: string;
+  /** Consecutive failures so far (0 on `'restored'`). */
+  failures: number;
+  /** The failure that caused the event (`'down'`, `'ejected'`). */
+  error?: unknown;
+  /** `'restored'`: milliseconds since its first failure. */
+  downMs?: number;
+}
+
+/** Events of a {@link RingStore}. */
+export interface RingStoreEvents {
+  /** A healthy node failed a command. */
+  down: [event: RingNodeEvent];
+  /** A node left the ring after `ejectAfter` failures. */
+  ejected: [event: RingNodeEvent];
+  /** A failing node answered again (and, if it was ejected, is back on the ring). */
+  restored: [event: RingNodeEvent];
+}
+
+/** A change of membership for {@link RingStore.movement}. */
+export interface MembershipChange {
+  add?: readonly RingNode[];
+  /** Ids of nodes to remove. */
+  remove?: readonly string[];
+}
+
+interface Member {
+  readonly id: string;
+  readonly weight: number;
+  readonly alias: string | undefined;
+  readonly client: Redis;
+  readonly owned: boolean;
+  state: RingNodeState;
+  failures: number;
+  downSince: number;
+  probe: NodeJS.Timeout | undefined;
+  probing: boolean;
+}
+
+/** Ring entry of a node: what placement depends on. */
+interface Placed {
+  id: string;
+  weight: number;
+  alias: string | undefined;
+}
+
+function isConfig(x: unknown): x is RingNodeConfig {
+  return typeof x === 'object' && x !== null && 'node' in x && (x as RingNodeConfig).node !== undefined;
+}
+
+/** Checks a ring node and names it. */
+function parseRingNode(node: unknown, name: string): Placed & { parsed: ParsedNode } {
+  if (!isConfig(node)) {
+    const parsed = parseNode(node, name);
+    return { id: parsed.defaultId, weight: 1, alias: undefined, parsed };
+  }
+  const parsed = parseNode(node.node, `${name}.node`);
+  const id = node.id ?? parsed.defaultId;
+  if (typeof id !== 'string' || id === '') throw new TypeError(`Expected a non-empty string for ${name}.id but received ${describe(id)}`);
+  const weight = node.weight ?? 1;
+  checkInteger(weight, `${name}.weight`, 1, 0x7fffffff);
+  if (node.alias !== undefined && (typeof node.alias !== 'string' || node.alias === '')) {
+    throw new TypeError(`Expected a non-empty string for ${name}.alias but received ${describe(node.alias)}`);
+  }
+  return { id, weight, alias: node.alias, parsed };
+}
+
+/**
+ * `get`/`set`/`del` and `mget`/`mset`/`mdel` over a consistent-hash ring of Redis nodes.
+ *
+ * ```ts
+ * const store = new RingStore(['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379'], { hashTag: '{}' });
+ * store.on('ejected', ({ node }) => log.warn(`${node} left the ring`));
+ * await store.mset([['user:{42}:a', '1'], ['user:{42}:b', '2']], 60_000);
+ * store.nodeFor('user:{42}:a'); // '10.0.0.2:6379'
+ * ```
+ */
+export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValueStore {
+  readonly #members = new Map<string, Member>();
+  #ring: HashRing | undefined;
+  readonly #compatibility: Compatibility | undefined;
+  readonly #algorithm: 'md5' | 'murmur3';
+  readonly #ringOptions: HashRingOptions;
+  readonly #tag: HashTag | undefined;
+  readonly #autoEject: boolean;
+  readonly #ejectAfter: number;
+  readonly #retryAfterMs: number;
+  readonly #conn: ReturnType<typeof connectionOptions>;
+  readonly #ReplyError: new (...args: unknown[]) => Error;
+  #closed = false;
+
+  /** @param nodes the nodes, in ring order (see {@link RingNode}); at least one. */
+  constructor(nodes: readonly RingNode[], options: RingStoreOptions = {}) {
+    super();
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`Expected an object for options but received ${describe(options)}`);
+    }
+    if (!Array.isArray(nodes)) throw new TypeError(`Expected an array of nodes for nodes but received ${describe(nodes)}`);
+    if (nodes.length === 0) throw new RangeError('Expected at least one node for nodes but received an empty array');
+    const o = { ...DEFAULT_RING_STORE_OPTIONS, ...stripUndefined(options) };
+    if (typeof o.autoEject !== 'boolean') throw new TypeError(`Expected a boolean for options.autoEject but received ${describe(o.autoEject)}`);
+    checkInteger(o.ejectAfter, 'options.ejectAfter', 1, 1_000_000);
+    checkInteger(o.retryAfterMs, 'options.retryAfterMs', 1, 2 ** 31 - 1);
+    if (o.algorithm !== 'md5' && o.algorithm !== 'murmur3') {
+      throw new TypeError(`Expected 'md5' or 'murmur3' for options.algorithm but received ${describe(o.algorithm)}`);
+    }
+    this.#compatibility = options.compatibility;
+    this.#algorithm = o.algorithm;
+    this.#ringOptions = { ...options.ringOptions, compatibility: options.compatibility };
+    this.#tag = parseHashTag(options.hashTag);
+    this.#autoEject = o.autoEject;
+    this.#ejectAfter = o.ejectAfter;
+    this.#retryAfterMs = o.retryAfterMs;
+    this.#conn = connectionOptions(options);
+    this.#ReplyError = loadIoredis('RingStore').ReplyError;
+
+    const parsed = nodes.map((n, i) => parseRingNode(n, `nodes[${i}]`));
+    checkDistinct(parsed, []);
+    // Builds (and so validates) the ring before any connection is opened.
+    this.#ring = this.#buildRing(parsed);
+    for (const p of parsed) this.#members.set(p.id, this.#connect(p));
+  }
+
+  /** The ring keys are placed by now: every node that is not ejected. */
+  get ring(): HashRing | undefined {
+    return this.#ring;
+  }
+
+  /** Every node, in the order added, with its health. */
+  get nodes(): RingNodeInfo[] {
+    return [...this.#members.values()].map((m) => ({
+      id: m.id,
+      weight: m.weight,
+      ...(m.alias === undefined ? {} : { alias: m.alias }),
+      state: m.state,
+      failures: m.failures,
+      onRing: m.state !== 'ejected',
+    }));
+  }
+
+  /** The ioredis client of node `id`. */
+  client(id: string): Redis | undefined {
+    return this.#members.get(id)?.client;
+  }
+
+  /** The id of the node `key` is placed on now, or undefined when every node is ejected. */
+  nodeFor(key: Key): string | undefined {
+    checkKey(key);
+    return this.#ring?.get(this.#tag === undefined ? key : hashTagged(key, this.#tag));
+  }
+
+  async get(key: Key): Promise<string | null> {
+    checkKey(key);
+    const m = this.#owner(key);
+    try {
+      const v = await m.client.get(toArg(key));
+      if (m.failures !== 0) this.#succeeded(m);
+      return v;
+    } catch (err) {
+      throw this.#failed(m, err, 'GET', key);
+    }
+  }
+
+  async getBuffer(key: Key): Promise<Buffer | null> {
+    checkKey(key);
+    const m = this.#owner(key);
+    return this.#call(m, 'GET', key, m.client.getBuffer(toArg(key)));
+  }
+
+  async set(key: Key, value: StoreValue, ttlMs?: number): Promise<void> {
+    checkKey(key);
+    checkValue(value, 'value');
+    checkTtl(ttlMs);
+    const m = this.#owner(key);
+    const k = toArg(key);
+    const v = toArg(value);
+    await this.#call(m, 'SET', key, ttlMs === undefined ? m.client.set(k, v) : m.client.set(k, v, 'PX', ttlMs));
+  }
+
+  async del(key: Key): Promise<number> {
+    checkKey(key);
+    const m = this.#owner(key);
+    return this.#call(m, 'DEL', key, m.client.del(toArg(key)));
+  }
+
+  async mget(keys: readonly Key[]): Promise<(string | null)[]> {
+    checkKeys(keys);
+    return this.#read(keys, false) as Promise<(string | null)[]>;
+  }
+
+  async mgetBuffer(keys: readonly Key[]): Promise<(Buffer | null)[]> {
+    checkKeys(keys);
+    return this.#read(keys, true) as Promise<(Buffer | null)[]>;
+  }
+
+  async mset(entries: readonly (readonly [Key, StoreValue])[], ttlMs?: number): Promise<void> {
+    checkEntries(entries);
+    checkTtl(ttlMs);
+    if (entries.length === 0) {
+      this.#checkOpen();
+      return;
+    }
+    const groups = this.#group(entries.map((e) => e[0]));
+    const tasks: Promise<unknown>[] = [];
+    this.#corked(groups.keys(), () => {
+      for (const [m, idx] of groups) {
+        const c = m.client;
+        const key = entries[idx[0]][0];
+        if (ttlMs === undefined && idx.length > 1) {
+          const args: (string | Buffer)[] = [];
+          for (const i of idx) args.push(toArg(entries[i][0]), toArg(entries[i][1]));
+          tasks.push(this.#call(m, 'MSET', key, c.mset(args)));
+          continue;
+        }
+        // One SET per key (MSET has no TTL), all written to the node in one corked write.
+        for (const i of idx) {
+          const [k, v] = entries[i];
+          const reply = ttlMs === undefined ? c.set(toArg(k), toArg(v)) : c.set(toArg(k), toArg(v), 'PX', ttlMs);
+          tasks.push(this.#call(m, 'SET', k, reply));
+        }
+      }
+    });
+    await Promise.all(tasks);
+  }
+
+  async mdel(keys: readonly Key[]): Promise<number> {
+    checkKeys(keys);
+    if (keys.length === 0) {
+      this.#checkOpen();
+      return 0;
+    }
+    const groups = this.#group(keys);
+    const tasks: Promise<number>[] = [];
+    for (const [m, idx] of groups) tasks.push(this.#call(m, 'DEL', keys[idx[0]], m.client.del(idx.map((i) => toArg(keys[i])))));
+    let total = 0;
+    for (const n of await Promise.all(tasks)) total += n;
+    return total;
+  }
+
+  /**
+   * Adds a node (connecting to it) and returns its id; its share of keys routes to it at once
+   * (they are not copied: a cache refills). See {@link movement} for how many keys move.
+   */
+  addNode(node: RingNode): string {
+    this.#checkOpen();
+    const p = parseRingNode(node, 'node');
+    checkDistinct([p], [...this.#members.values()]);
+    const ring = this.#buildRing([...this.#live(), p]);
+    const m = this.#connect(p);
+    this.#members.set(p.id, m);
+    this.#ring = ring;
+    return p.id;
+  }
+
+  /** Removes node `id` (closing its connection if the store opened it); its keys move to the others. */
+  async removeNode(id: string): Promise<void> {
+    this.#checkOpen();
+    const m = this.#members.get(id);
+    if (m === undefined) throw new RangeError(`Expected the id of a node of this store for id but received ${describe(id)}`);
+    this.#members.delete(id);
+    this.#stopProbe(m);
+    this.#ring = this.#buildRing(this.#live());
+    await closeClient(m);
+  }
+
+  /**
+   * How many keys of `sample` would change node if `change` were applied to the ring as it is
+   * now (ejected nodes are not on it), and where they would go. Nothing is connected or changed.
+   */
+  movement(change: MembershipChange, sample: KeySample = 100_000): MovementReport {
+    if (typeof change !== 'object' || change === null) {
+      throw new TypeError(`Expected { add, remove } for change but received ${describe(change)}`);
+    }
+    const add = (change.add ?? []).map((n, i) => parseRingNode(n, `change.add[${i}]`));
+    const remove = new Set(change.remove ?? []);
+    for (const id of remove) {
+      if (!this.#members.has(id)) throw new RangeError(`Expected the id of a node of this store for change.remove but received ${describe(id)}`);
+    }
+    const kept = this.#live().filter((m) => !remove.has(m.id));
+    checkDistinct(add, kept);
+    return ringMovement(this.#placement(this.#ring), this.#placement(this.#buildRing([...kept, ...add])), sample);
+  }
+
+  /** Closes the store and the connections it opened (not the `Redis` instances you passed). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const members = [...this.#members.values()];
+    for (const m of members) this.#stopProbe(m);
+    await Promise.all(members.map(closeClient));
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  #checkOpen(): void {
+    if (this.#closed) throw new StoreClosedError();
+  }
+
+  #live(): Member[] {
+    return [...this.#members.values()].filter((m) => m.state !== 'ejected');
+  }
+
+  #connect(p: Placed & { parsed: ParsedNode }): Member {
+    const { client, owned } = createClient(p.parsed, this.#conn);
+    return { id: p.id, weight: p.weight, alias: p.alias, client, owned, state: 'up', failures: 0, downSince: 0, probe: undefined, probing: false };
+  }
+
+  #buildRing(nodes: readonly Placed[]): HashRing | undefined {
+    if (nodes.length === 0) return undefined;
+    const spec: Record<string, ServerWeight> = {};
+    for (const n of nodes) spec[n.id] = n.alias === undefined ? { weight: n.weight } : { weight: n.weight, name: n.alias };
+    return new HashRing(spec, this.#algorithm, this.#ringOptions);
+  }
+
+  #placement(ring: HashRing | undefined): Placement {
+    const tag = this.#tag;
+    return {
+      getMany: (keys) => {
+        if (ring === undefined) return new Array<undefined>(keys.length);
+        return ring.getMany(tag === undefined ? keys : keys.map((k) => hashTagged(k, tag)));
+      },
+    };
+  }
+
+  #noNode(key: Key): NodeUnavailableError {
+    return new NodeUnavailableError(`No node is on the ring: all ${this.#members.size} nodes are ejected`, { key });
+  }
+
+  /** The member `key` is placed on (throws when closed or when every node is ejected). */
+  #owner(key: Key): Member {
+    this.#checkOpen();
+    const ring = this.#ring;
+    if (ring === undefined) throw this.#noNode(key);
+    return this.#members.get(ring.get(this.#tag === undefined ? key : hashTagged(key, this.#tag)))!;
+  }
+
+  /** Indices of `keys` by member, with one ring lookup for the batch. */
+  #group(keys: readonly Key[]): Map<Member, number[]> {
+    this.#checkOpen();
+    const ring = this.#ring;
+    if (ring === undefined) throw this.#noNode(keys[0]);
+    const tag = this.#tag;
+    const ids = ring.getMany(tag === undefined ? keys : keys.map((k) => hashTagged(k, tag)));
+    const byId = new Map<string, number[]>();
+    for (let i = 0; i < ids.length; i++) {
+      const list = byId.get(ids[i]);
+      if (list === undefined) byId.set(ids[i], [i]);
+      else list.push(i);
+    }
+    const groups = new Map<Member, number[]>();
+    for (const [id, idx] of byId) groups.set(this.#members.get(id)!, idx);
+    return groups;
+  }
+
+  async #read(keys: readonly Key[], buffers: boolean): Promise<(string | Buffer | null)[]> {
+    const out = new Array<string | Buffer | null>(keys.length).fill(null);
+    if (keys.length === 0) {
+      this.#checkOpen();
+      return out;
+    }
+    const groups = this.#group(keys);
+    const tasks: Promise<void>[] = [];
+    for (const [m, idx] of groups) {
+      const c = m.client;
+      if (idx.length === 1) {
+        const k = toArg(keys[idx[0]]);
+        const reply = buffers ? c.getBuffer(k) : c.get(k);
+        tasks.push(this.#call<string | Buffer | null>(m, 'GET', keys[idx[0]], reply).then((v) => void (out[idx[0]] = v)));
+        continue;
+      }
+      const args = idx.map((i) => toArg(keys[i]));
+      const reply = buffers ? c.mgetBuffer(args) : c.mget(args);
+      tasks.push(
+        this.#call<(string | Buffer | null)[]>(m, 'MGET', keys[idx[0]], reply).then((vals) => {
+          for (let j = 0; j < idx.length; j++) out[idx[j]] = vals[j];
+        }),
+      );
+    }
+    await Promise.all(tasks);
+    return out;
+  }
+
+  /** Runs `send` (which only issues commands, synchronously) with the members' sockets corked. */
+  #corked(members: Iterable<Member>, send: () => void): void {
+    const streams: { uncork(): void }[] = [];
+    for (const m of members) {
+      const s = (m.client as unknown as { stream?: { cork(): void; uncork(): void; writable?: boolean } }).stream;
+      if (m.client.status === 'ready' && s !== undefined && s.writable !== false) {
+        s.cork();
+        streams.push(s);
+      }
+    }
+    try {
+      send();
+    } finally {
+      for (const s of streams) s.uncork();
+    }
+  }
+
+  async #call<T>(m: Member, command: string, key: Key, reply: Promise<T>): Promise<T> {
+    try {
+      const v = await reply;
+      if (m.failures !== 0) this.#succeeded(m);
+      return v;
+    } catch (err) {
+      throw this.#failed(m, err, command, key);
+    }
+  }
+
+  /** The typed error for a failed command; counts node failures (and ejects). */
+  #failed(m: Member, err: unknown, command: string, key: Key): Error {
+    if (this.#closed) return new StoreClosedError(`The store was closed while ${command} was pending`, { cause: err, key, node: m.id });
+    const { error, failure } = classify(err, this.#ReplyError, command, m.id, key);
+    if (!failure || this.#members.get(m.id) !== m || m.state === 'ejected') return error;
+    m.failures++;
+    if (m.state === 'up') {
+      m.state = 'down';
+      m.downSince = Date.now();
+      this.emit('down', { node: m.id, failures: m.failures, error });
+    }
+    if (this.#autoEject && m.failures >= this.#ejectAfter) this.#eject(m, error);
+    return error;
+  }
+
+  #succeeded(m: Member): void {
+    if (m.state !== 'down') return;
+    this.#restore(m);
+  }
+
+  #eject(m: Member, error: unknown): void {
+    m.state = 'ejected';
+    this.#ring = this.#buildRing(this.#live());
+    this.emit('ejected', { node: m.id, failures: m.failures, error });
+    m.probe = setInterval(() => void this.#probe(m), this.#retryAfterMs);
+    m.probe.unref();
+  }
+
+  async #probe(m: Member): Promise<void> {
+    if (m.probing || this.#closed || m.state !== 'ejected') return;
+    m.probing = true;
+    try {
+      await m.client.ping();
+      if (!this.#closed && m.state === 'ejected' && this.#members.get(m.id) === m) this.#restore(m);
+    } catch {
+      // Still down: probe again in retryAfterMs.
+    } finally {
+      m.probing = false;
+    }
+  }
+
+  #restore(m: Member): void {
+    const wasEjected = m.state === 'ejected';
+    this.#stopProbe(m);
+    m.state = 'up';
+    m.failures = 0;
+    if (wasEjected) this.#ring = this.#buildRing(this.#live());
+    this.emit('restored', { node: m.id, failures: 0, downMs: Date.now() - m.downSince });
+  }
+
+  #stopProbe(m: Member): void {
+    if (m.probe !== undefined) clearInterval(m.probe);
+    m.probe = undefined;
+  }
+}
+
+function checkDistinct(added: readonly Placed[], existing: readonly Placed[]): void {
+  const seen = new Set(existing.map((e) => e.id));
+  for (const p of added) {
+    if (seen.has(p.id)) throw new RangeError(`Expected distinct node ids but '${p.id}' appears twice (give one an id)`);
+    seen.add(p.id);
+  }
+}
+
+async function closeClient(m: Member): Promise<void> {
+  if (!m.owned) return;
+  try {
+    await m.client.quit();
+  } catch {
+    m.client.disconnect();
+  }
+}
