@@ -55,7 +55,7 @@ export function sortPoints(values: Uint32Array, owners: Uint32Array): PointList 
 }
 
 /** Sorts each run of equal values by owner (after a renumbering that was not order-preserving). */
-function sortTies(values: Uint32Array, owners: Uint32Array | Uint16Array): void {
+function sortTies(values: Uint32Array, owners: Uint32Array): void {
   const n = values.length;
   let i = 0;
   while (i < n) {
@@ -74,10 +74,6 @@ function sortTies(values: Uint32Array, owners: Uint32Array | Uint16Array): void 
   }
 }
 
-function ownerArray(ownerCount: number, length: number): Uint16Array | Uint32Array {
-  return ownerCount <= 0x10000 ? new Uint16Array(length) : new Uint32Array(length);
-}
-
 /** Bucket bits for `n` points: about one bucket per 4 points, 0 for tiny rings. */
 function bucketBits(n: number): number {
   if (n < 16) return 0;
@@ -86,18 +82,84 @@ function bucketBits(n: number): number {
 
 /** `buckets[b]` = first index with `points[i] >= b * 2^shift`; the last entry is `points.length`. */
 export function buildBuckets(points: Uint32Array, bits: number): Uint32Array {
-  const shift = 32 - bits;
   const size = 2 ** bits;
   const buckets = new Uint32Array(size + 1);
   const n = points.length;
-  let i = 0;
-  for (let b = 0; b < size; b++) {
-    const start = b * 2 ** shift;
-    while (i < n && points[i] < start) i++;
-    buckets[b] = i;
+  // Point i is the first of every bucket up to its own that has none yet.
+  let b = 0;
+  for (let i = 0; i < n; i++) {
+    const own = bits === 0 ? 0 : points[i] >>> (32 - bits);
+    while (b <= own) buckets[b++] = i;
   }
-  buckets[size] = n;
+  while (b <= size) buckets[b++] = n;
   return buckets;
+}
+
+/** Step 1 of {@link Continuum.update}: owners renumbered by `remap` (-1 drops), ties re-sorted if needed. */
+function renumber(points: Uint32Array, owners: Uint16Array | Uint32Array, remap: Int32Array | undefined): PointList {
+  const n = points.length;
+  const values = new Uint32Array(n);
+  const renamed = new Uint32Array(n);
+  if (!remap) {
+    values.set(points);
+    renamed.set(owners);
+    return { values, owners: renamed };
+  }
+  let monotonic = true;
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const o = remap[owners[i]];
+    if (o < 0) continue;
+    const v = points[i];
+    // Two equal values whose owners now come in the wrong order: ties need re-sorting.
+    if (w > 0 && values[w - 1] === v && renamed[w - 1] > o) monotonic = false;
+    values[w] = v;
+    renamed[w++] = o;
+  }
+  const list = { values: values.subarray(0, w), owners: renamed.subarray(0, w) };
+  if (!monotonic) sortTies(list.values, list.owners);
+  return list;
+}
+
+/** Steps 2 and 3 of {@link Continuum.update}: one pass skipping removals and merging additions. */
+function merge(kept: PointList, removals: PointList, additions: PointList): PointList {
+  const { values, owners } = kept;
+  const rv = removals.values;
+  const ro = removals.owners;
+  const av = additions.values;
+  const ao = additions.owners;
+  const n = values.length;
+  const outV = new Uint32Array(n - rv.length + av.length);
+  const outO = new Uint32Array(outV.length);
+  let r = 0;
+  let a = 0;
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    const o = owners[i];
+    // Removals not found (cannot happen for a consistent diff) are passed over.
+    while (r < rv.length && (rv[r] < v || (rv[r] === v && ro[r] < o))) r++;
+    if (r < rv.length && rv[r] === v && ro[r] === o) {
+      r++;
+      continue;
+    }
+    while (a < av.length && (av[a] < v || (av[a] === v && ao[a] < o))) {
+      outV[w] = av[a];
+      outO[w++] = ao[a++];
+    }
+    outV[w] = v;
+    outO[w++] = o;
+  }
+  while (a < av.length) {
+    outV[w] = av[a];
+    outO[w++] = ao[a++];
+  }
+  return w === outV.length ? { values: outV, owners: outO } : { values: outV.slice(0, w), owners: outO.slice(0, w) };
+}
+
+/** Owners in the narrowest array that holds `ownerCount` of them. */
+function narrowOwners(owners: Uint32Array, ownerCount: number): Uint16Array | Uint32Array {
+  return ownerCount <= 0x10000 ? new Uint16Array(owners) : owners;
 }
 
 /** A sorted point table with owners, kept in sync with its engine search table. */
@@ -140,9 +202,7 @@ export class Continuum {
   /** Replaces the ring by points given in generation order (sorted here, ties kept in order). */
   setFromGeneration(values: Uint32Array, owners: Uint32Array, ownerCount: number): void {
     const sorted = sortPoints(values, owners);
-    const o = ownerArray(ownerCount, sorted.owners.length);
-    o.set(sorted.owners);
-    this.#set(sorted.values, o);
+    this.#set(sorted.values, narrowOwners(sorted.owners, ownerCount));
   }
 
   /**
@@ -154,64 +214,11 @@ export class Continuum {
    * from generation order. `ownerCount` is the number of owners afterwards.
    */
   update(remap: Int32Array | undefined, removals: PointList, additions: PointList, ownerCount: number): void {
-    // 1. Renumber and drop removed owners.
-    const oldPoints = this.#points;
-    const oldOwners = this.#owners;
-    let kept = oldPoints.length;
-    let values = oldPoints;
-    let owners: Uint32Array | Uint16Array = oldOwners;
-    if (remap) {
-      values = new Uint32Array(oldPoints.length);
-      owners = new Uint32Array(oldPoints.length);
-      let monotonic = true;
-      let last = -1;
-      let n = 0;
-      for (let i = 0; i < oldPoints.length; i++) {
-        const o = remap[oldOwners[i]];
-        if (o < 0) continue;
-        values[n] = oldPoints[i];
-        owners[n++] = o;
-        if (o < last && oldPoints[i] === values[n - 2]) monotonic = false;
-        last = o;
-      }
-      kept = n;
-      values = values.subarray(0, n);
-      owners = owners.subarray(0, n);
-      // A renumbering that swaps two owners reorders their ties.
-      if (!monotonic) sortTies(values, owners);
-    }
-    // 2 + 3. One pass: skip removals, merge additions.
-    const rv = removals.values;
-    const ro = removals.owners;
-    const av = additions.values;
-    const ao = additions.owners;
-    const size = kept - rv.length + av.length;
-    const outV = new Uint32Array(size);
-    const outO = ownerArray(ownerCount, size);
-    let r = 0;
-    let a = 0;
-    let w = 0;
-    for (let i = 0; i < kept; i++) {
-      const v = values[i];
-      const o = owners[i];
-      // Removals not found (cannot happen for a consistent diff) are passed over.
-      while (r < rv.length && (rv[r] < v || (rv[r] === v && ro[r] < o))) r++;
-      if (r < rv.length && rv[r] === v && ro[r] === o) {
-        r++;
-        continue;
-      }
-      while (a < av.length && (av[a] < v || (av[a] === v && ao[a] < o))) {
-        outV[w] = av[a];
-        outO[w++] = ao[a++];
-      }
-      outV[w] = v;
-      outO[w++] = o;
-    }
-    while (a < av.length) {
-      outV[w] = av[a];
-      outO[w++] = ao[a++];
-    }
-    this.#set(w === size ? outV : outV.slice(0, w), w === size ? outO : outO.slice(0, w));
+    // The loops below touch only Uint32Arrays (one element kind: monomorphic and fast); the
+    // owners are narrowed to 16 bits once at the end.
+    const kept = renumber(this.#points, this.#owners, remap);
+    const merged = merge(kept, removals, additions);
+    this.#set(merged.values, narrowOwners(merged.owners, ownerCount));
   }
 
   /** Index of the first point `>= hash` (uint32), 0 past the last point, -1 when empty. */
