@@ -1,0 +1,177 @@
+/**
+ * RingStore under node failure, with real redis-servers and a bounded load loop: kill -9 one of
+ * 4 nodes → failures until it is ejected, none after; only its keys change owner (checked
+ * against HashRings of 4 and 3 nodes), every other key keeps its value; restart it → the probe
+ * puts it back and its keys route to it again.
+ *
+ * The load loop writes then reads its own keys (disjoint per worker), so every read has one
+ * right answer: the value just written — unless the ring changed between the write and the
+ * read (the key was on the dead node, or moves back on restore), which is counted apart.
+ *
+ * Native project only (RINGCACHE_BACKEND=js skips it): it is timing-driven chaos, and placement
+ * is engine-independent (checked in both projects by ring-store.test.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeUnavailableError } from '../../src/errors';
+import { HashRing } from '../../src/ring/hash-ring';
+import { RingStore, type RingNodeEvent } from '../../src/routing/ring-store';
+import { RedisServer, redisCall, sleep } from '../helpers/redis-server';
+
+let servers: RedisServer[] = [];
+let ids: string[] = [];
+
+beforeAll(async () => {
+  if (process.env.RINGCACHE_BACKEND === 'js') return;
+  servers = await Promise.all([0, 1, 2, 3].map(() => RedisServer.start()));
+  ids = servers.map((s) => `127.0.0.1:${s.port}`);
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+});
+
+interface OpRecord {
+  start: number;
+  end: number;
+  error?: unknown;
+}
+
+interface LoadStats {
+  ops: OpRecord[];
+  wrong: string[];
+  rerouted: number;
+}
+
+/** `workers` loops of SET then GET (and every 5th iteration MSET then MGET of 10 keys) until stopped. */
+function startLoad(store: RingStore, workers: number, maxIterations = 50_000): { stop(): Promise<LoadStats> } {
+  let running = true;
+  const stats: LoadStats = { ops: [], wrong: [], rerouted: 0 };
+  const timed = async <T>(f: () => Promise<T>): Promise<T | typeof FAILED> => {
+    const rec: OpRecord = { start: Date.now(), end: 0 };
+    stats.ops.push(rec);
+    try {
+      return await f();
+    } catch (err) {
+      rec.error = err;
+      return FAILED;
+    } finally {
+      rec.end = Date.now();
+    }
+  };
+  const worker = async (w: number): Promise<void> => {
+    for (let i = 0; running && i < maxIterations; i++) {
+      const key = `load:${w}:${i % 100}`;
+      const value = `${w}:${i}`;
+      const owner = store.nodeFor(key);
+      if ((await timed(() => store.set(key, value))) === FAILED) continue;
+      const got = await timed(() => store.get(key));
+      if (got === FAILED) continue;
+      if (store.nodeFor(key) !== owner) stats.rerouted++;
+      else if (got !== value) stats.wrong.push(`${key}: wrote ${value}, read ${String(got)}`);
+      if (i % 5 !== 0) continue;
+      const batch = Array.from({ length: 10 }, (_, j) => `batch:${w}:${(i + j) % 50}`);
+      const owners = batch.map((k) => store.nodeFor(k));
+      if ((await timed(() => store.mset(batch.map((k) => [k, value])))) === FAILED) continue;
+      const vals = await timed(() => store.mget(batch));
+      if (vals === FAILED) continue;
+      batch.forEach((k, j) => {
+        if (store.nodeFor(k) !== owners[j]) stats.rerouted++;
+        else if (vals[j] !== value) stats.wrong.push(`${k}: wrote ${value}, read ${String(vals[j])}`);
+      });
+    }
+  };
+  const done = Promise.all(Array.from({ length: workers }, (_, w) => worker(w)));
+  return {
+    async stop() {
+      running = false;
+      await done;
+      return stats;
+    },
+  };
+}
+const FAILED = Symbol('failed');
+
+async function waitFor<T>(what: string, f: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('RingStore node failure under load (native project only)', () => {
+  it('kill -9 one of 4 nodes: ejected, only its keys move, the rest keep their values; restart: restored, keys route back', async () => {
+    const store = new RingStore(ids, { retryAfterMs: 200 });
+    const events: { name: string; at: number; ev: RingNodeEvent }[] = [];
+    for (const name of ['down', 'ejected', 'restored'] as const) store.on(name, (ev) => events.push({ name, at: Date.now(), ev }));
+    const victim = servers[1];
+    const victimId = ids[1];
+    const ring4 = new HashRing(ids);
+    const ring3 = new HashRing(ids.filter((id) => id !== victimId));
+    try {
+      const stable = Array.from({ length: 4000 }, (_, i) => `stable:${i}`);
+      await store.mset(stable.map((k) => [k, `s-${k}`]));
+      const onVictim = new Set(stable.filter((k) => ring4.get(k) === victimId));
+      expect(onVictim.size).toBeGreaterThan(500);
+
+      const load = startLoad(store, 8);
+      await sleep(300);
+      const killedAt = Date.now();
+      await victim.kill9();
+      const ejected = await waitFor('ejection', () => events.find((e) => e.name === 'ejected'), 5000);
+      await sleep(700);
+
+      // Only the dead node's keys changed owner, each to where a 3-node ring puts it.
+      for (const k of stable) {
+        expect(store.nodeFor(k)).toBe(ring3.get(k));
+        if (!onVictim.has(k)) expect(store.nodeFor(k)).toBe(ring4.get(k));
+      }
+      expect(store.nodes.find((n) => n.id === victimId)).toMatchObject({ state: 'ejected', onRing: false });
+      // The others kept their values; the dead node's keys are gone (a cache refills them).
+      const vals = await store.mget(stable);
+      stable.forEach((k, i) => expect(vals[i]).toBe(onVictim.has(k) ? null : `s-${k}`));
+
+      await victim.restart();
+      const restored = await waitFor('restore', () => events.find((e) => e.name === 'restored'), 10_000);
+      await sleep(500);
+      const stats = await load.stop();
+
+      // Back on the ring: every key routes as on the 4-node ring, and writes land on the node.
+      for (const k of stable) expect(store.nodeFor(k)).toBe(ring4.get(k));
+      const back = [...onVictim][0];
+      await store.set(back, 'again');
+      expect(await redisCall(victim.port, 'GET', back)).toBe('again');
+
+      const failed = stats.ops.filter((o) => o.error !== undefined);
+      const afterEject = failed.filter((o) => o.start >= ejected.at);
+      const report = {
+        ops: stats.ops.length,
+        failed: failed.length,
+        failedAfterEjection: afterEject.length,
+        rerouted: stats.rerouted,
+        ejectedAfterMs: ejected.at - killedAt,
+        restoredAfterKillMs: restored.at - killedAt,
+        events: events.map((e) => `${e.name}@${e.at - killedAt}ms`),
+      };
+      console.log('ring-store chaos:', JSON.stringify(report));
+      expect(stats.wrong).toEqual([]);
+      expect(afterEject).toEqual([]);
+      for (const f of failed) expect(f.error).toMatchObject({ name: NodeUnavailableError.name, node: victimId });
+      expect(ejected.at - killedAt).toBeLessThan(2000);
+      expect(events.map((e) => e.name)).toEqual(['down', 'ejected', 'restored']);
+      expect(events[1].ev).toMatchObject({ node: victimId, failures: 2 });
+      // The load kept going in every phase.
+      for (const [from, to] of [
+        [0, killedAt],
+        [ejected.at, restored.at],
+        [restored.at, Infinity],
+      ]) {
+        expect(stats.ops.filter((o) => o.start >= from && o.end < to && o.error === undefined).length).toBeGreaterThan(50);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
