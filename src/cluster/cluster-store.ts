@@ -93,9 +93,11 @@ export interface ClusterStoreOptions {
    */
   retryDelayOnClusterDown?: number;
   /**
-   * ioredis `retryDelayOnTryAgain`: short, because the store splits a multi-key command that
-   * keeps getting `-TRYAGAIN` into single-key commands as soon as ioredis gives up.
-   * @default 20
+   * ioredis `retryDelayOnTryAgain`. `-TRYAGAIN` only ever answers a multi-key command whose keys
+   * sit on both sides of a slot migration; waiting does not help (a migration can take seconds),
+   * so ioredis spends its redirections at once and the store splits the command into single-key
+   * commands, which ASK resolves. With 20 ms the slow-migration stall was ~1.3 s; with 0, tens of ms.
+   * @default 0
    */
   retryDelayOnTryAgain?: number;
   /** Any other ioredis `ClusterOptions`, when the store creates the `Cluster`. */
@@ -110,7 +112,7 @@ export const DEFAULT_CLUSTER_STORE_OPTIONS: Readonly<Required<Omit<ClusterStoreO
   maxRedirections: 32,
   retryDelayOnFailover: 200,
   retryDelayOnClusterDown: 200,
-  retryDelayOnTryAgain: 20,
+  retryDelayOnTryAgain: 0,
 });
 
 /** Counters, for diagnostics and tests (plain numbers, no allocation on the hot path). */
@@ -199,7 +201,10 @@ const HEALING =
 
 function verdict(err: unknown, multiKey: boolean): Verdict {
   const msg = err instanceof Error ? err.message : String(err);
-  if (/\bTRYAGAIN\b/.test(msg)) return multiKey ? 'split' : 'retry';
+  // A multi-key command on a slot being migrated bounces MOVED → ASK → TRYAGAIN until ioredis
+  // gives up, whichever error came last; single-key commands always resolve through ASK.
+  if (multiKey && /\bTRYAGAIN\b|Too many Cluster redirections/.test(msg)) return 'split';
+  if (/\bTRYAGAIN\b/.test(msg)) return 'retry';
   return HEALING.test(msg) ? 'retry' : 'fatal';
 }
 

@@ -229,7 +229,7 @@ describe('ClusterStore on a real cluster', () => {
       maxRedirections: 32,
       retryDelayOnFailover: 200,
       retryDelayOnClusterDown: 200,
-      retryDelayOnTryAgain: 20,
+      retryDelayOnTryAgain: 0,
     });
   });
 
