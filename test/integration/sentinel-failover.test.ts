@@ -138,7 +138,9 @@ describe.skipIf(skip)('Sentinel-backed nodes (native project only)', () => {
       expect(info.get('role')).toBe('slave');
       expect(info.get('master_port')).toBe(String(promoted));
       await single.set('after-rejoin', 'yes');
-      await redisCall(promoted, 'WAIT', 1, 2000);
+      // (WAIT on another connection would not wait for this write: poll the replica.)
+      const deadline = Date.now() + 5000;
+      while ((await redisCall(killed, 'GET', 'after-rejoin')) !== 'yes' && Date.now() < deadline) await sleep(20);
       expect(await redisCall(killed, 'GET', 'after-rejoin')).toBe('yes');
       expect(await single.get('after-rejoin')).toBe('yes');
     } finally {
