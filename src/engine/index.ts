@@ -18,31 +18,46 @@ export type { Engine, Key, RingHash, RingTable } from './types';
 export { RING_HASH_MD5, RING_HASH_MURMUR3 } from './types';
 
 /**
- * Per-op cut-over: keys of at most this many string characters / bytes use the TS engine even
- * when native is loaded. Measured with `npm run bench -- --suite hash` (README).
+ * Per-op cut-over, in string characters or bytes: keys at most this long go to the TS engine
+ * even when native is loaded, because a native call that takes a JS string pays ~45-80 ns
+ * (string read, type checks) before any work, while the TS engine's per-byte cost is higher.
+ * Measured with `npx ringcache bench --suite hash --suite slot` (README, "Benchmarks"):
+ * on 11 B keys the TS engine is ~2x faster for keySlot/murmur3 and ~1.4x for md5; on 40-100 B
+ * keys native wins by 2.5x (keySlot), 1.7x (murmur3), and md5 is even.
+ * Batches of string keys follow their first key's length (reading a JS array element and its
+ * string costs native ~80 ns per key); packed byte batches always go native.
  */
-export const JS_MAX_KEY_LENGTH = {
-  md5Uint32: 0,
-  murmur3: 0,
-  crc16: 0,
-  keySlot: 0,
-} as const;
+export const JS_MAX_KEY_LENGTH = Object.freeze({
+  md5Uint32: 48,
+  murmur3: 16,
+  crc16: 16,
+  keySlot: 16,
+  keySlots: 16,
+  ringFind: Infinity, // a lone number: typed-array checks cost native more than the search
+});
+
+function keyLength(key: Key): number {
+  return typeof key === 'string' ? key.length : key instanceof Uint8Array ? key.length : -1;
+}
 
 function hybrid(native: Engine, js: Engine): Engine {
-  const pick =
-    (limit: number, n: (key: Key, ...rest: never[]) => number, j: (key: Key, ...rest: never[]) => number) =>
-    (key: Key, ...rest: never[]): number =>
-      (typeof key === 'string' ? key.length : key?.length) <= limit ? j(key, ...rest) : n(key, ...rest);
-  return {
-    ...native,
-    md5Uint32: JS_MAX_KEY_LENGTH.md5Uint32 > 0 ? pick(JS_MAX_KEY_LENGTH.md5Uint32, native.md5Uint32, js.md5Uint32) : native.md5Uint32,
-    murmur3:
-      JS_MAX_KEY_LENGTH.murmur3 > 0
-        ? (pick(JS_MAX_KEY_LENGTH.murmur3, native.murmur3 as never, js.murmur3 as never) as Engine['murmur3'])
-        : native.murmur3,
-    crc16: JS_MAX_KEY_LENGTH.crc16 > 0 ? pick(JS_MAX_KEY_LENGTH.crc16, native.crc16, js.crc16) : native.crc16,
-    keySlot: JS_MAX_KEY_LENGTH.keySlot > 0 ? pick(JS_MAX_KEY_LENGTH.keySlot, native.keySlot, js.keySlot) : native.keySlot,
-  };
+  const L = JS_MAX_KEY_LENGTH;
+  return Object.freeze({
+    backend: 'native',
+    md5: native.md5,
+    md5Uint32: (key) => (keyLength(key) <= L.md5Uint32 ? js.md5Uint32(key) : native.md5Uint32(key)),
+    murmur3: (key, seed) => (keyLength(key) <= L.murmur3 ? js.murmur3(key, seed) : native.murmur3(key, seed)),
+    crc16: (key) => (keyLength(key) <= L.crc16 ? js.crc16(key) : native.crc16(key)),
+    keySlot: (key) => (keyLength(key) <= L.keySlot ? js.keySlot(key) : native.keySlot(key)),
+    keySlots: (keys, out) =>
+      Array.isArray(keys) && keys.length > 0 && keyLength(keys[0]) <= L.keySlots
+        ? js.keySlots(keys, out)
+        : native.keySlots(keys, out),
+    keySlotsPacked: native.keySlotsPacked,
+    ringFind: js.ringFind,
+    ringLookup: native.ringLookup,
+    ringLookupPacked: native.ringLookupPacked,
+  } satisfies Engine);
 }
 
 function describeLoadFailure(err: unknown): string {
