@@ -1,0 +1,132 @@
+/**
+ * twemproxy interop with Debian's real nutcracker 0.5.0 (`distribution: ketama`, `hash: md5`)
+ * fronting 4 real redis-servers, all started by this file on free loopback ports (nutcracker
+ * with explicit `-s`/`-a 127.0.0.1`) and stopped by PID in afterAll.
+ *
+ * For each pool config — plain `host:port:1`, named and weighted servers listed out of name
+ * order, `hash_tag: "{}"` — ≥ 10k keys are written through nutcracker, each key's backend is
+ * read back from the backends themselves (KEYS), and a RingStore in `'twemproxy'` mode over the
+ * same backends must place every key on that backend. Then the other direction: what the
+ * RingStore writes, nutcracker reads. RedisStore is also checked as a plain store behind
+ * nutcracker.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RedisStore } from '../../src/routing/redis-store';
+import { RingStore, type RingNodeConfig } from '../../src/routing/ring-store';
+import { Nutcracker, type NutcrackerServer } from '../helpers/nutcracker';
+import { RedisServer, redisCall } from '../helpers/redis-server';
+
+let backends: RedisServer[] = [];
+
+beforeAll(async () => {
+  backends = await Promise.all([0, 1, 2, 3].map(() => RedisServer.start()));
+});
+
+afterAll(async () => {
+  await Promise.all(backends.map((s) => s.stop()));
+});
+
+beforeEach(async () => {
+  await Promise.all(backends.map((s) => redisCall(s.port, 'FLUSHALL')));
+});
+
+const idOf = (s: RedisServer): string => `127.0.0.1:${s.port}`;
+
+/** 10 000 keys of varied shapes, plus the empty key (twemproxy hashes it to 0), UTF-8 and tagged keys. */
+function testKeys(): string[] {
+  const keys = Array.from({ length: 10_000 }, (_, i) => (i % 3 === 0 ? `user:${i}:profile` : i % 3 === 1 ? `k${i}` : `{t${i % 97}}:item:${i}`));
+  keys.push('', 'ключ', 'clé-é', '😀', '{}', '{', 'a{b}c');
+  return keys;
+}
+
+/** Backend id of every stored key (KEYS * on each backend). */
+async function backendOf(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const b of backends) {
+    for (const k of (await redisCall(b.port, 'KEYS', '*')) as string[]) {
+      expect(out.has(k)).toBe(false);
+      out.set(k, idOf(b));
+    }
+  }
+  return out;
+}
+
+interface PoolCase {
+  title: string;
+  servers: (b: RedisServer[]) => NutcrackerServer[];
+  hashTag?: string;
+}
+
+const cases: PoolCase[] = [
+  { title: 'host:port:1, no names', servers: (b) => b.map((s) => ({ port: s.port })) },
+  {
+    title: 'named and weighted servers, listed out of name order',
+    servers: (b) => [
+      { port: b[0].port, weight: 1, name: 'cache-b' },
+      { port: b[1].port, weight: 2, name: 'cache-a' },
+      { port: b[2].port, weight: 1, name: 'c' },
+      { port: b[3].port, weight: 3, name: 'cache-aa' },
+    ],
+  },
+  { title: 'hash_tag "{}"', servers: (b) => b.map((s) => ({ port: s.port })), hashTag: '{}' },
+];
+
+describe('RingStore in twemproxy mode places keys exactly as nutcracker', () => {
+  it.each(cases)('$title', async ({ servers, hashTag }) => {
+    const pool = servers(backends);
+    const proxy = await Nutcracker.start({ servers: pool, hashTag });
+    const viaProxy = new RedisStore(proxy.address, { endpoint: 'twemproxy' });
+    const nodes: RingNodeConfig[] = pool.map((s) => ({ node: `127.0.0.1:${s.port}`, weight: s.weight ?? 1, alias: s.name }));
+    const ring = new RingStore(nodes, { compatibility: 'twemproxy', hashTag });
+    try {
+      const keys = testKeys();
+      for (let i = 0; i < keys.length; i += 1000) await viaProxy.mset(keys.slice(i, i + 1000).map((k) => [k, `v:${k}`]));
+      const stored = await backendOf();
+      expect(stored.size).toBe(keys.length);
+      const mismatches = keys.filter((k) => ring.nodeFor(k) !== stored.get(k));
+      expect(mismatches).toEqual([]);
+      // Every backend got keys (weights honoured roughly).
+      expect(new Set(stored.values()).size).toBe(4);
+
+      // The other direction: the ring writes, nutcracker reads the same values.
+      await Promise.all(backends.map((s) => redisCall(s.port, 'FLUSHALL')));
+      await ring.mset(keys.map((k) => [k, `r:${k}`]));
+      const back = await viaProxy.mget(keys);
+      expect(back.filter((v, i) => v !== `r:${keys[i]}`)).toEqual([]);
+    } finally {
+      await ring.close();
+      await viaProxy.close();
+      await proxy.stop();
+    }
+  });
+});
+
+describe('RedisStore behind nutcracker', () => {
+  it('get / set (TTL) / del / mget / mset (TTL) / mdel, strings and bytes', async () => {
+    const proxy = await Nutcracker.start({ servers: backends.map((s) => ({ port: s.port })) });
+    const s = new RedisStore(proxy.address, { endpoint: 'twemproxy' });
+    try {
+      expect(await s.get('a')).toBeNull();
+      await s.set('a', '1');
+      await s.set('ttl', 'x', 60_000);
+      await s.set(Buffer.from([0xff, 0]), Uint8Array.from([1, 2, 3]));
+      expect(await s.get('a')).toBe('1');
+      expect(await s.getBuffer(Buffer.from([0xff, 0]))).toEqual(Buffer.from([1, 2, 3]));
+      const keys = Array.from({ length: 500 }, (_, i) => `m${i}`);
+      await s.mset(keys.map((k) => [k, k]));
+      await s.mset(keys.slice(0, 50).map((k) => [`${k}:ttl`, k]), 60_000);
+      expect(await s.mget([...keys, 'nope', ...keys.slice(0, 50).map((k) => `${k}:ttl`)])).toEqual([...keys, null, ...keys.slice(0, 50)]);
+      expect((await s.mgetBuffer(['a', 'nope'])).map((b) => b?.toString() ?? null)).toEqual(['1', null]);
+      // The TTLs reached the backends.
+      const ttls = await Promise.all(backends.map((b) => redisCall(b.port, 'PTTL', 'ttl')));
+      expect(ttls.filter((t) => Number(t) > 50_000)).toHaveLength(1);
+      expect(await s.mdel([...keys, 'nope'])).toBe(500);
+      expect(await s.del('a')).toBe(1);
+      expect(await s.del('a')).toBe(0);
+      expect(await s.mget(keys.slice(0, 3))).toEqual([null, null, null]);
+    } finally {
+      await s.close();
+      await proxy.stop();
+    }
+  });
+});
