@@ -83,6 +83,37 @@ export class MissingDependencyError extends RingcacheError {
 }
 
 /**
+ * A tiered-cache operation gave up waiting: an L2 call past `l2.timeoutMs`, or a loader past its
+ * hard timeout. `cause` is unset (nothing failed: it was too slow); `timeoutMs` is the limit.
+ */
+export class CacheTimeoutError extends RingcacheError {
+  /** The limit that was exceeded, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(message: string, context: RingcacheErrorContext & { timeoutMs: number }) {
+    super('ERR_RINGCACHE_CACHE_TIMEOUT', message, context);
+    this.timeoutMs = context.timeoutMs;
+  }
+}
+
+/** The L2 circuit breaker is open: L2 failed repeatedly and is skipped until a probe succeeds. */
+export class CircuitOpenError extends RingcacheError {
+  constructor(message = 'The L2 circuit breaker is open', context: RingcacheErrorContext = {}) {
+    super('ERR_RINGCACHE_CIRCUIT_OPEN', message, context);
+  }
+}
+
+/**
+ * A cache loader (the factory of `getOrSet`/`getOrSetMany`) threw and no stale value could be
+ * served instead. `cause` is what the loader threw.
+ */
+export class LoaderError extends RingcacheError {
+  constructor(message: string, context: RingcacheErrorContext = {}) {
+    super('ERR_RINGCACHE_LOADER', message, context);
+  }
+}
+
+/**
  * A node could not serve a command: connection refused or lost, no reply within the timeout,
  * ioredis gave up reconnecting, or (ring stores) no node is left on the ring. `node` names the
  * node (its ring id, e.g. `127.0.0.1:6379`, or a Sentinel master name), `key` the first key

@@ -1,0 +1,1056 @@
+/**
+ * The engine room of {@link TieredCache}: levels, single-flight, fail-safe, lock, bus and the
+ * per-key epochs that keep L1 coherent. Shared by a cache and all its namespace views; the
+ * public class validates arguments and maps keys, this one does the work.
+ *
+ * Coherence rule (closes bentocache's hole (a)): every invalidation of a key — a local
+ * set/delete or a bus message — bumps a global sequence number and records it for that key while
+ * any L2 read or load is in flight. A read or load remembers the sequence number at its start and
+ * may put its result into L1 (or L2, for a load) only if the key was not invalidated since.
+ * Broad invalidations (namespace clear, tags, bus loss or gap) block every older read.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Cluster, Redis } from 'ioredis';
+import { ClusterStore } from '../cluster/cluster-store';
+import { CacheTimeoutError, CircuitOpenError, LoaderError } from '../errors';
+import type { KeyValueStore, StoreValue } from '../routing/store';
+import { describe } from '../validate';
+import { Bus, type BusMessage } from './bus';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker';
+import { decodeEntry, encodeEntry, KIND_NEGATIVE, type DecodedEntry } from './envelope';
+import { IoredisStore } from './ioredis-store';
+import { L1, L1Entry } from './l1';
+import { DEFAULT_TIERED_CACHE_OPTIONS, type CacheEntryOptions, type L2Source, type TieredCacheOptions } from './options';
+import { jsonSerializer, type Serializer } from './serializer';
+import { SingleFlight, type FlightSlot } from './single-flight';
+import { channels, newCounters, type Counters, type TieredCacheStats } from './stats';
+import { delay, withTimeout } from './timeouts';
+
+/** Per-call options after merging with the cache's defaults. */
+export interface Resolved {
+  ttlMs: number;
+  l1TtlMs: number;
+  jitter: number;
+  graceMs: number;
+  negativeCache: boolean;
+  negativeTtlMs: number;
+  softTimeoutMs: number;
+  hardTimeoutMs: number;
+  eagerRefreshThreshold: number;
+  failSafeThrottleMs: number;
+  tags: readonly string[] | undefined;
+  lock: boolean;
+}
+
+/** A namespace view: its path, its L1/L2 key prefix and the markers its entries are checked against. */
+export interface View {
+  /** '' for the root, else `a` or `a:b`. */
+  readonly ns: string;
+  /** '' for the root, else `a:` or `a:b:`. */
+  readonly keyPrefix: string;
+  /** Marker names of the root and of every level of `ns` (`n:`, `n:a`, `n:a:b`). */
+  readonly markers: readonly string[];
+}
+
+/** A value a loader produced or a stale candidate. */
+interface Candidate {
+  value: unknown;
+  negative: boolean;
+  createdAt: number;
+  expiresAt: number;
+  staleUntil: number;
+  tags: readonly string[] | undefined;
+  size: number;
+}
+
+/** Loader of getOrSet. */
+export type Loader<V> = (key: string) => V | undefined | Promise<V | undefined>;
+/** Bulk loader of getOrSetMany: values aligned with `keys`, or a Map by key. */
+export type BulkLoader<V> = (keys: string[]) => Promise<readonly (V | undefined)[] | ReadonlyMap<string, V | undefined>> | readonly (V | undefined)[] | ReadonlyMap<string, V | undefined>;
+
+const MARKER_NEVER = 0;
+const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+type RawClient = Redis | Cluster;
+
+function isIoredis(x: unknown): x is RawClient {
+  const c = x as { sendCommand?: unknown; duplicate?: unknown; status?: unknown } | null;
+  return typeof c === 'object' && c !== null && typeof c.sendCommand === 'function' && typeof c.duplicate === 'function' && typeof c.status === 'string';
+}
+
+function isStore(x: unknown): x is KeyValueStore {
+  const s = x as Record<string, unknown> | null;
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.getBuffer === 'function' &&
+    typeof s.mgetBuffer === 'function' &&
+    typeof s.set === 'function' &&
+    typeof s.mset === 'function' &&
+    typeof s.mdel === 'function' &&
+    typeof s.del === 'function'
+  );
+}
+
+/** The ioredis client behind an L2 source, for the bus and the lock (undefined if none). */
+export function rawClientOf(l2: unknown): RawClient | undefined {
+  if (isIoredis(l2)) return l2;
+  const s = l2 as { cluster?: unknown; redis?: unknown; client?: unknown } | null;
+  if (typeof s !== 'object' || s === null) return undefined;
+  for (const c of [s.cluster, s.redis, s.client]) if (isIoredis(c)) return c;
+  return undefined;
+}
+
+function toStore(l2: L2Source): KeyValueStore {
+  if (isIoredis(l2)) {
+    return (l2 as Cluster).isCluster === true ? (new ClusterStore(l2 as Cluster) as unknown as KeyValueStore) : new IoredisStore(l2 as Redis);
+  }
+  if (isStore(l2)) return l2;
+  throw new TypeError(`Expected a KeyValueStore or an ioredis Redis/Cluster for options.l2 but received ${describe(l2)}`);
+}
+
+let lastStamp = 0;
+/**
+ * Creation and clear times: wall-clock milliseconds with sub-millisecond precision, strictly
+ * increasing within the process, so a `set` right after a `clear` (same millisecond) is newer
+ * than the clear. Across processes the comparison is as good as the clocks' sync.
+ */
+export function stamp(): number {
+  const t = performance.timeOrigin + performance.now();
+  lastStamp = t > lastStamp ? t : lastStamp + 0.001;
+  return lastStamp;
+}
+
+function jittered(ttlMs: number, jitter: number): number {
+  if (jitter <= 0 || !Number.isFinite(ttlMs)) return ttlMs;
+  return Math.max(1, Math.round(ttlMs * (1 - jitter * Math.random())));
+}
+
+export class CacheCore extends EventEmitter {
+  readonly name: string;
+  readonly prefix: string;
+  readonly l1: L1 | undefined;
+  readonly store: KeyValueStore | undefined;
+  readonly serializer: Serializer;
+  readonly freeze: boolean;
+  readonly defaults: Resolved;
+  readonly counters: Counters = newCounters();
+  readonly flights = new SingleFlight<unknown>();
+  readonly #l2TimeoutMs: number;
+  readonly #markerCacheMs: number;
+  readonly #breaker: CircuitBreaker | undefined;
+  readonly #bus: Bus | undefined;
+  readonly #lockClient: RawClient | undefined;
+  readonly #lock: { leaseMs: number; waitMs: number; pollMs: number } | undefined;
+  /** False while a configured bus is not subscribed: L1 is then neither read (it is empty) nor filled. */
+  #trusted: boolean;
+  #closed = false;
+
+  // Epochs (see the file comment).
+  #seq = 0;
+  #inflight = 0;
+  #broadSeq = 0;
+  readonly #keySeq = new Map<string, number>();
+  /** Marker name → { at: clear time (0 = never), fetchedAt }. */
+  readonly #markers = new Map<string, { at: number; fetchedAt: number }>();
+
+  constructor(options: TieredCacheOptions) {
+    super();
+    const d = DEFAULT_TIERED_CACHE_OPTIONS;
+    const o = { ...d, ...stripUndefined(options) };
+    this.name = checkString(o.name, 'options.name');
+    this.prefix = checkString(o.prefix, 'options.prefix');
+    this.serializer = o.serializer ?? jsonSerializer;
+    if (typeof this.serializer?.serialize !== 'function' || typeof this.serializer?.deserialize !== 'function') {
+      throw new TypeError(`Expected { serialize, deserialize } for options.serializer but received ${describe(o.serializer)}`);
+    }
+    this.freeze = checkBool(o.freeze, 'options.freeze');
+    this.#l2TimeoutMs = checkNum(o.l2TimeoutMs, 'options.l2TimeoutMs', 0);
+    this.#markerCacheMs = checkNum(o.markerCacheMs, 'options.markerCacheMs', 0);
+
+    let l1TtlMs: number = d.l1.ttlMs;
+    if (o.l1 !== false) {
+      if (typeof o.l1 !== 'object' || o.l1 === null) throw new TypeError(`Expected an object or false for options.l1 but received ${describe(o.l1)}`);
+      const l1o = { ...d.l1, ...stripUndefined(o.l1) };
+      const maxEntries = l1o.maxEntries === undefined ? undefined : checkNum(l1o.maxEntries, 'options.l1.maxEntries', 1);
+      const maxBytes = l1o.maxBytes === undefined ? undefined : checkNum(l1o.maxBytes, 'options.l1.maxBytes', 1);
+      if (maxEntries === undefined && maxBytes === undefined) throw new TypeError('Expected options.l1.maxEntries or options.l1.maxBytes to bound L1 but received neither');
+      l1TtlMs = checkNum(l1o.ttlMs, 'options.l1.ttlMs', 1);
+      this.l1 = new L1({ maxEntries, maxBytes });
+    }
+    this.defaults = Object.freeze(
+      resolveEntry(
+        {
+          ttlMs: o.ttlMs,
+          l1TtlMs,
+          jitter: o.jitter,
+          graceMs: o.graceMs,
+          negativeCache: o.negativeCache,
+          negativeTtlMs: o.negativeTtlMs,
+          softTimeoutMs: o.softTimeoutMs,
+          hardTimeoutMs: o.hardTimeoutMs,
+          eagerRefreshThreshold: o.eagerRefreshThreshold,
+          failSafeThrottleMs: o.failSafeThrottleMs,
+          tags: undefined,
+          lock: o.lock !== false,
+        },
+        undefined,
+        'options',
+      ),
+    );
+
+    const l2 = o.l2 === false || o.l2 === undefined ? undefined : o.l2;
+    this.store = l2 === undefined ? undefined : toStore(l2);
+    if (o.circuitBreaker !== false && this.store !== undefined) {
+      const cb = { ...d.circuitBreaker, ...stripUndefined(o.circuitBreaker ?? {}) };
+      checkNum(cb.failureThreshold, 'options.circuitBreaker.failureThreshold', 1);
+      checkNum(cb.breakDurationMs, 'options.circuitBreaker.breakDurationMs', 0);
+      this.#breaker = new CircuitBreaker(cb, (state) => this.#emit('circuit:change', { state }));
+    }
+
+    if (o.lock !== false) {
+      const lo = { ...d.lockOptions, ...(o.lock === true ? {} : stripUndefined(o.lock)) };
+      this.#lockClient = rawClientOf(l2);
+      if (this.#lockClient === undefined) throw new TypeError('Expected options.l2 to be (or wrap) an ioredis client for options.lock but it does not');
+      this.#lock = {
+        leaseMs: checkNum(lo.leaseMs, 'options.lock.leaseMs', 1),
+        waitMs: checkNum(lo.waitMs, 'options.lock.waitMs', 0),
+        pollMs: checkNum(lo.pollMs, 'options.lock.pollMs', 1),
+      };
+    }
+
+    this.#trusted = true;
+    if (o.bus !== false && o.bus !== undefined) {
+      const bo = o.bus === true ? {} : o.bus;
+      const client = bo.client ?? rawClientOf(l2);
+      if (!isIoredis(client)) throw new TypeError('Expected options.bus.client, or an L2 that is (or wraps) an ioredis client, for options.bus');
+      const channel = bo.channel ?? `ringcache:bus:${this.prefix}`;
+      this.#trusted = false;
+      this.#bus = new Bus(client, checkString(channel, 'options.bus.channel'), bo.sharded ?? true, {
+        onMessage: (m) => this.#onBusMessage(m),
+        onLost: (reason) => {
+          this.#trusted = false;
+          this.#flushL1();
+          this.#emit('bus:lost', { reason });
+          if (channels.bus.hasSubscribers) channels.bus.publish({ cache: this.name, reason: 'lost' });
+        },
+        onRestored: (first) => {
+          this.#flushL1();
+          this.#trusted = true;
+          this.#emit('bus:restored', { first });
+          if (channels.bus.hasSubscribers) channels.bus.publish({ cache: this.name, reason: 'restored' });
+        },
+        onGap: (publisher, expected, got) => {
+          this.#flushL1();
+          this.#emit('bus:gap', { publisher, expected, got });
+          if (channels.bus.hasSubscribers) channels.bus.publish({ cache: this.name, reason: 'gap' });
+        },
+      });
+    }
+  }
+
+  /** Resolves when the bus (if any) is subscribed. */
+  ready(): Promise<void> {
+    return this.#bus?.ready() ?? Promise.resolve();
+  }
+
+  get busConnected(): boolean {
+    return this.#bus?.connected ?? false;
+  }
+
+  get circuitState(): CircuitState | 'none' {
+    return this.#breaker?.state ?? 'none';
+  }
+
+  stats(): TieredCacheStats {
+    const c = this.counters;
+    const b = this.#bus?.stats;
+    return {
+      l1: { hits: c.l1Hits, misses: c.l1Misses, evictions: this.l1?.evictions ?? 0, size: this.l1?.size ?? 0, bytes: this.l1?.bytes ?? 0 },
+      l2: { hits: c.l2Hits, misses: c.l2Misses, errors: c.l2Errors, timeouts: c.l2Timeouts, skipped: c.l2Skipped, writes: c.l2Writes },
+      loader: { calls: c.loaderCalls, errors: c.loaderErrors, timeouts: c.loaderTimeouts, totalMs: c.loaderTotalMs, maxMs: c.loaderMaxMs },
+      staleServed: c.staleServed,
+      supersededWrites: c.supersededWrites,
+      lock: { acquired: c.lockAcquired, waited: c.lockWaited, timeouts: c.lockTimeouts },
+      bus: {
+        published: b?.published ?? 0,
+        publishErrors: b?.publishErrors ?? 0,
+        received: b?.received ?? 0,
+        gaps: b?.gaps ?? 0,
+        lost: b?.lost ?? 0,
+        restored: b?.restored ?? 0,
+        flushes: c.flushes,
+      },
+      circuit: this.circuitState,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#bus?.close();
+  }
+
+  resolve(opts: CacheEntryOptions | undefined): Resolved {
+    return opts === undefined ? this.defaults : resolveEntry(opts, this.defaults, 'options');
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Epochs
+
+  #begin(): number {
+    this.#inflight++;
+    return this.#seq;
+  }
+
+  #end(): void {
+    if (--this.#inflight === 0) this.#keySeq.clear();
+  }
+
+  #valid(lk: string, start: number): boolean {
+    if (this.#broadSeq > start) return false;
+    const k = this.#keySeq.get(lk);
+    return k === undefined || k <= start;
+  }
+
+  /** A key changed (here or elsewhere): drop it from L1 and block older in-flight results. */
+  invalidateKey(lk: string): void {
+    this.#seq++;
+    if (this.#inflight > 0) this.#keySeq.set(lk, this.#seq);
+    this.l1?.delete(lk);
+  }
+
+  #invalidateBroad(): void {
+    this.#seq++;
+    this.#broadSeq = this.#seq;
+  }
+
+  #flushL1(): void {
+    this.#invalidateBroad();
+    this.counters.flushes++;
+    this.l1?.clear();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Entries
+
+  #freezeValue(v: unknown): unknown {
+    if (this.freeze && typeof v === 'object' && v !== null && !(v instanceof Uint8Array)) Object.freeze(v);
+    return v;
+  }
+
+  /** A new entry for `value` (negative when `negative`), created at `createdAt`. */
+  makeCandidate(value: unknown, negative: boolean, o: Resolved, createdAt: number): Candidate {
+    const ttl = jittered(negative ? o.negativeTtlMs : o.ttlMs, o.jitter);
+    const expiresAt = createdAt + ttl;
+    const grace = negative ? 0 : o.graceMs;
+    return { value, negative, createdAt, expiresAt, staleUntil: expiresAt + grace, tags: o.tags, size: 0 };
+  }
+
+  #encode(c: Candidate): Buffer {
+    const buf = encodeEntry(c.value, c.negative, c.createdAt, c.expiresAt, c.staleUntil - c.expiresAt, c.tags, this.serializer);
+    c.size = buf.length;
+    return buf;
+  }
+
+  /** Puts a candidate into L1 (if allowed) with the L1 TTL cap. */
+  #toL1(lk: string, c: Candidate, l1TtlMs: number, now: number, start: number | undefined): void {
+    const l1 = this.l1;
+    if (l1 === undefined || !this.#trusted) return;
+    if (start !== undefined && !this.#valid(lk, start)) {
+      this.counters.supersededWrites++;
+      return;
+    }
+    if (c.size === 0 && l1.bytesBounded) c.size = estimateSize(c.value, this.serializer);
+    const freshUntil = Math.min(c.expiresAt, now + l1TtlMs);
+    l1.set(lk, new L1Entry(c.negative ? undefined : this.#freezeValue(c.value), c.negative, freshUntil, c.expiresAt, c.staleUntil, c.createdAt, c.tags, c.size));
+  }
+
+  /** Writes entries to L1 and L2 and publishes their invalidation. */
+  async write(view: View, items: readonly { lk: string; c: Candidate }[], o: Resolved, start: number | undefined): Promise<void> {
+    const now = Date.now();
+    const ok: { lk: string; c: Candidate; buf: Buffer | undefined }[] = [];
+    for (const it of items) {
+      if (start !== undefined && !this.#valid(it.lk, start)) {
+        this.counters.supersededWrites++;
+        continue;
+      }
+      ok.push({ lk: it.lk, c: it.c, buf: this.store !== undefined ? this.#encode(it.c) : undefined });
+    }
+    if (ok.length === 0) return;
+    // Our own write supersedes any read of these keys still in flight here.
+    for (const it of ok) this.invalidateKey(it.lk);
+    for (const it of ok) this.#toL1(it.lk, it.c, o.l1TtlMs, now, undefined);
+    if (this.store !== undefined) {
+      const store = this.store;
+      // Entries of one batch share TTLs unless jitter/negatives differ: group by PX.
+      const groups = new Map<number, [string, StoreValue][]>();
+      for (const it of ok) {
+        const px = Math.max(1, Math.ceil(it.c.staleUntil - now));
+        const list = groups.get(px);
+        const pair: [string, StoreValue] = [this.prefix + it.lk, it.buf!];
+        if (list === undefined) groups.set(px, [pair]);
+        else list.push(pair);
+      }
+      const tasks: Promise<void>[] = [];
+      for (const [px, pairs] of groups) {
+        const finite = Number.isFinite(px) && px < 2 ** 47;
+        tasks.push(
+          this.#l2Call(() => (pairs.length === 1 ? store.set(pairs[0][0], pairs[0][1], finite ? px : undefined) : store.mset(pairs, finite ? px : undefined)), pairs[0][0]).then(
+            () => {
+              this.counters.l2Writes += pairs.length;
+            },
+            () => {},
+          ),
+        );
+      }
+      await Promise.all(tasks);
+    }
+    await this.publish({ t: 'k', n: view.ns, k: ok.map((it) => it.lk) });
+  }
+
+  async publish(msg: Omit<BusMessage, 'p' | 's'>): Promise<void> {
+    if (this.#bus !== undefined) await this.#bus.publish(msg);
+  }
+
+  /** Deletes keys everywhere. */
+  async remove(view: View, lks: readonly string[]): Promise<void> {
+    for (const lk of lks) this.invalidateKey(lk);
+    if (this.store !== undefined && lks.length > 0) {
+      const store = this.store;
+      const full = lks.map((lk) => this.prefix + lk);
+      await this.#l2Call(() => (full.length === 1 ? store.del(full[0]) : store.mdel(full)), full[0]).catch(() => {});
+    }
+    await this.publish({ t: 'k', n: view.ns, k: [...lks] });
+  }
+
+  /** Clears a namespace path ('' = everything of this cache) on every instance. */
+  async clearNamespace(ns: string): Promise<void> {
+    const at = stamp();
+    const name = `n:${ns}`;
+    this.#applyMarker(name, at, Date.now());
+    await this.#setMarker(name, at);
+    await this.publish({ t: 'n', n: ns, at });
+  }
+
+  async deleteByTags(tags: readonly string[]): Promise<void> {
+    const at = stamp();
+    const now = Date.now();
+    for (const t of tags) this.#applyMarker(`t:${t}`, at, now);
+    await Promise.all(tags.map((t) => this.#setMarker(`t:${t}`, at)));
+    await this.publish({ t: 'g', k: [...tags], at });
+  }
+
+  async #setMarker(name: string, at: number): Promise<void> {
+    const store = this.store;
+    if (store === undefined) return;
+    await this.#l2Call(() => store.set(this.#markerKey(name), String(at)), name).catch(() => {});
+  }
+
+  #markerKey(name: string): string {
+    return `${this.prefix}__rc:${name}`;
+  }
+
+  /** Records a marker time; a newer one drops the L1 entries it covers and blocks older reads. */
+  #applyMarker(name: string, at: number, now: number): void {
+    const prev = this.#markers.get(name);
+    this.#markers.set(name, { at: Math.max(at, prev?.at ?? MARKER_NEVER), fetchedAt: now });
+    if (at <= (prev?.at ?? MARKER_NEVER)) return;
+    this.#invalidateBroad();
+    const l1 = this.l1;
+    if (l1 === undefined) return;
+    if (name.startsWith('n:')) {
+      const ns = name.slice(2);
+      if (ns === '') l1.clear();
+      else {
+        const p = `${ns}:`;
+        l1.deleteWhere((k, e) => k.startsWith(p) && e.createdAt <= at);
+      }
+    } else {
+      const tag = name.slice(2);
+      l1.deleteWhere((_k, e) => e.tags !== undefined && e.tags.includes(tag) && e.createdAt <= at);
+    }
+  }
+
+  #onBusMessage(m: BusMessage): void {
+    if (channels.bus.hasSubscribers) channels.bus.publish({ cache: this.name, reason: 'message', message: m });
+    const now = Date.now();
+    switch (m.t) {
+      case 'k':
+        if (Array.isArray(m.k)) for (const lk of m.k) this.invalidateKey(lk);
+        break;
+      case 'n':
+        this.#applyMarker(`n:${m.n ?? ''}`, m.at ?? now, now);
+        break;
+      case 'g':
+        if (Array.isArray(m.k)) for (const t of m.k) this.#applyMarker(`t:${t}`, m.at ?? now, now);
+        break;
+      case 'a':
+        this.#flushL1();
+        break;
+    }
+  }
+
+  /** Marker names (of `names`) whose cached time is unknown or older than markerCacheMs. */
+  #staleMarkers(names: readonly string[], now: number): string[] | undefined {
+    let out: string[] | undefined;
+    for (const n of names) {
+      const m = this.#markers.get(n);
+      if (m === undefined || now - m.fetchedAt >= this.#markerCacheMs) (out ??= []).push(n);
+    }
+    return out;
+  }
+
+  #ingestMarkers(names: readonly string[], raw: readonly (Buffer | null)[], offset: number, now: number): void {
+    for (let i = 0; i < names.length; i++) {
+      const b = raw[offset + i];
+      const at = b === null || b === undefined ? MARKER_NEVER : Number(b.toString()) || MARKER_NEVER;
+      this.#applyMarker(names[i], at, now);
+    }
+  }
+
+  /** Whether a decoded entry survived every marker of its namespace and tags (known markers only). */
+  #passesMarkers(view: View, d: DecodedEntry): boolean {
+    for (const n of view.markers) {
+      const m = this.#markers.get(n);
+      if (m !== undefined && d.createdAt <= m.at) return false;
+    }
+    if (d.tags !== undefined) {
+      for (const t of d.tags) {
+        const m = this.#markers.get(`t:${t}`);
+        if (m !== undefined && d.createdAt <= m.at) return false;
+      }
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // L2 access
+
+  /** One L2 call through the circuit breaker and the hard timeout; failures are counted and reported. */
+  #l2Call<T>(fn: () => Promise<T>, key: string): Promise<T> {
+    const breaker = this.#breaker;
+    if (breaker !== undefined && !breaker.allow()) {
+      this.counters.l2Skipped++;
+      return Promise.reject(new CircuitOpenError(undefined, { key }));
+    }
+    let p: Promise<T>;
+    try {
+      p = fn();
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    const ms = this.#l2TimeoutMs;
+    if (ms > 0) p = withTimeout(p, ms, () => new CacheTimeoutError(`L2 call for key '${key}' timed out after ${ms} ms`, { key, timeoutMs: ms }));
+    return p.then(
+      (v) => {
+        breaker?.success();
+        return v;
+      },
+      (err) => {
+        breaker?.failure();
+        this.counters.l2Errors++;
+        if (err instanceof CacheTimeoutError) this.counters.l2Timeouts++;
+        if (channels.l2Error.hasSubscribers) channels.l2Error.publish({ cache: this.name, key, error: err });
+        this.#emit('l2:error', { key, error: err });
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * Reads entries from L2 (with whatever markers need refreshing in the same MGET, and a second
+   * read for the markers of tags not known yet). `undefined` when L2 failed or is absent;
+   * otherwise one entry or null per key (null: missing, foreign, or cleared by a marker).
+   */
+  async readL2(view: View, lks: readonly string[]): Promise<(DecodedEntry | null)[] | undefined> {
+    const store = this.store;
+    if (store === undefined) return undefined;
+    const now = Date.now();
+    const stale = this.#staleMarkers(view.markers, now);
+    let raw: (Buffer | null)[];
+    try {
+      if (stale === undefined && lks.length === 1) {
+        raw = [await this.#l2Call(() => store.getBuffer(this.prefix + lks[0]), lks[0])];
+      } else {
+        const keys = lks.map((lk) => this.prefix + lk);
+        if (stale !== undefined) for (const n of stale) keys.push(this.#markerKey(n));
+        raw = await this.#l2Call(() => store.mgetBuffer(keys), lks[0]);
+        if (stale !== undefined) this.#ingestMarkers(stale, raw, lks.length, Date.now());
+      }
+    } catch {
+      return undefined;
+    }
+    const out: (DecodedEntry | null)[] = new Array(lks.length);
+    let tagNames: Set<string> | undefined;
+    for (let i = 0; i < lks.length; i++) {
+      const b = raw[i];
+      let d: DecodedEntry | undefined;
+      if (b !== null && b !== undefined) {
+        try {
+          d = decodeEntry(b, this.serializer);
+        } catch (err) {
+          this.#emit('l2:error', { key: lks[i], error: err });
+        }
+      }
+      out[i] = d ?? null;
+      if (d?.tags !== undefined) {
+        for (const t of d.tags) {
+          const m = this.#markers.get(`t:${t}`);
+          if (m === undefined || now - m.fetchedAt >= this.#markerCacheMs) (tagNames ??= new Set()).add(`t:${t}`);
+        }
+      }
+    }
+    if (tagNames !== undefined) {
+      const names = [...tagNames];
+      try {
+        const tr = await this.#l2Call(() => store.mgetBuffer(names.map((n) => this.#markerKey(n))), names[0]);
+        this.#ingestMarkers(names, tr, 0, Date.now());
+      } catch {
+        // Unknown tag markers: a tagged entry cannot be proven valid, so it is a miss.
+        for (let i = 0; i < out.length; i++) {
+          const d = out[i];
+          if (d?.tags?.some((t) => tagNames!.has(`t:${t}`) && !this.#markers.has(`t:${t}`))) out[i] = null;
+        }
+      }
+    }
+    for (let i = 0; i < out.length; i++) {
+      const d = out[i];
+      if (d !== null && !this.#passesMarkers(view, d)) out[i] = null;
+    }
+    return out;
+  }
+
+  /** Decoded L2 entry → candidate. */
+  static fromDecoded(d: DecodedEntry): Candidate {
+    return {
+      value: d.value,
+      negative: d.kind === KIND_NEGATIVE,
+      createdAt: d.createdAt,
+      expiresAt: d.expiresAt,
+      staleUntil: d.expiresAt + d.graceMs,
+      tags: d.tags,
+      size: d.size,
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reads
+
+  /** get/has/getMany after L1 missed: L2, promotion, fail-safe from L1's stale entries. */
+  async getFromL2(view: View, lks: readonly string[], stales: readonly (L1Entry | undefined)[], o: Resolved): Promise<unknown[]> {
+    const out: unknown[] = new Array(lks.length);
+    const start = this.#begin();
+    try {
+      const got = await this.readL2(view, lks);
+      const now = Date.now();
+      for (let i = 0; i < lks.length; i++) {
+        const d = got?.[i];
+        if (d !== undefined && d !== null && now < d.expiresAt) {
+          this.counters.l2Hits++;
+          if (channels.hit.hasSubscribers) channels.hit.publish({ cache: this.name, key: lks[i], level: 'l2' });
+          const c = CacheCore.fromDecoded(d);
+          this.#toL1(lks[i], c, o.l1TtlMs, now, start);
+          out[i] = c.negative ? undefined : c.value;
+          continue;
+        }
+        if (got !== undefined) this.counters.l2Misses++;
+        // Fail-safe: L2 failed, an L1 entry past its L1 TTL but within its grace period serves.
+        const s = stales[i];
+        if (got === undefined && s !== undefined && now < s.staleUntil) {
+          if (now >= s.expiresAt) this.#countStale(lks[i]);
+          out[i] = s.negative ? undefined : s.value;
+          continue;
+        }
+        if (channels.miss.hasSubscribers) channels.miss.publish({ cache: this.name, key: lks[i] });
+        out[i] = undefined;
+      }
+    } finally {
+      this.#end();
+    }
+    return out;
+  }
+
+  #countStale(lk: string): void {
+    this.counters.staleServed++;
+    if (channels.stale.hasSubscribers) channels.stale.publish({ cache: this.name, key: lk });
+    this.#emit('stale:served', { key: lk });
+  }
+
+  /** getOrSet after L1 missed (or eager refresh): single-flight around {@link #load}. */
+  getOrLoad<V>(view: View, key: string, lk: string, loader: Loader<V>, o: Resolved, l1e: L1Entry | undefined): Promise<unknown> {
+    const pending = this.flights.peek(lk);
+    if (pending !== undefined) return pending;
+    const slot = this.flights.claim(lk);
+    this.#load(view, key, lk, loader, o, l1e).then(slot.resolve, slot.reject);
+    return slot.promise;
+  }
+
+  /** Starts a background reload unless one is in flight (eager refresh). */
+  refreshInBackground<V>(view: View, key: string, lk: string, loader: Loader<V>, o: Resolved): void {
+    if (this.flights.peek(lk) !== undefined) return;
+    const slot = this.flights.claim(lk);
+    const start = this.#begin();
+    this.#loadAndStore(view, key, lk, loader, o, start)
+      .then((c) => slot.resolve(c.negative ? undefined : c.value), slot.reject)
+      .finally(() => this.#end());
+    slot.promise.catch(() => {});
+  }
+
+  async #load<V>(view: View, key: string, lk: string, loader: Loader<V>, o: Resolved, l1e: L1Entry | undefined): Promise<unknown> {
+    const start = this.#begin();
+    let handedOff = false;
+    try {
+      let now = Date.now();
+      let stale: Candidate | undefined =
+        l1e !== undefined && now < l1e.staleUntil
+          ? { value: l1e.value, negative: l1e.negative, createdAt: l1e.createdAt, expiresAt: l1e.expiresAt, staleUntil: l1e.staleUntil, tags: l1e.tags, size: l1e.size }
+          : undefined;
+      const got = await this.readL2(view, [lk]);
+      now = Date.now();
+      const d = got?.[0];
+      if (d !== undefined && d !== null) {
+        const c = CacheCore.fromDecoded(d);
+        if (now < d.expiresAt) {
+          this.counters.l2Hits++;
+          if (channels.hit.hasSubscribers) channels.hit.publish({ cache: this.name, key: lk, level: 'l2' });
+          this.#toL1(lk, c, o.l1TtlMs, now, start);
+          return c.negative ? undefined : c.value;
+        }
+        if (now < c.staleUntil && (stale === undefined || c.createdAt > stale.createdAt)) stale = c;
+      }
+      if (got !== undefined) this.counters.l2Misses++;
+      if (channels.miss.hasSubscribers) channels.miss.publish({ cache: this.name, key: lk });
+
+      let release: (() => void) | undefined;
+      if (this.#lock !== undefined && o.lock) {
+        const r = await this.#lockOrWait(view, lk, o, start);
+        if (r.hit !== undefined) return r.hit.negative ? undefined : r.hit.value;
+        release = r.release;
+      }
+
+      const work = this.#loadAndStore(view, key, lk, loader, o, start);
+      handedOff = true;
+      // The epoch window and the lock last until the load is stored, even past a timeout.
+      void work.then(
+        () => {},
+        () => {},
+      ).finally(() => {
+        release?.();
+        this.#end();
+      });
+      return await this.#awaitLoad(work, lk, o, stale);
+    } finally {
+      if (!handedOff) this.#end();
+    }
+  }
+
+  /** Runs the loader and stores its result (unless superseded). Resolves with the candidate. */
+  async #loadAndStore<V>(view: View, key: string, lk: string, loader: Loader<V>, o: Resolved, start: number): Promise<Candidate> {
+    const t0 = performance.now();
+    const createdAt = stamp();
+    this.counters.loaderCalls++;
+    let value: V | undefined;
+    try {
+      value = await loader(key);
+    } catch (err) {
+      this.counters.loaderErrors++;
+      this.#loadDone(lk, t0, err);
+      throw err;
+    }
+    this.#loadDone(lk, t0, undefined);
+    const negative = value === undefined;
+    const c = this.makeCandidate(value, negative, o, createdAt);
+    if (!negative || o.negativeCache) await this.write(view, [{ lk, c }], o, start);
+    return c;
+  }
+
+  #loadDone(lk: string, t0: number, error: unknown): void {
+    const ms = performance.now() - t0;
+    this.counters.loaderTotalMs += ms;
+    if (ms > this.counters.loaderMaxMs) this.counters.loaderMaxMs = ms;
+    if (channels.load.hasSubscribers) channels.load.publish({ cache: this.name, key: lk, durationMs: ms, error });
+    if (error !== undefined) this.#emit('loader:error', { key: lk, error });
+  }
+
+  /** Waits for a load with the soft/hard timeouts and fail-safe. */
+  async #awaitLoad(work: Promise<Candidate>, lk: string, o: Resolved, stale: Candidate | undefined): Promise<unknown> {
+    let p = work;
+    let timedOut: 'soft' | 'hard' | undefined;
+    const soft = stale !== undefined && o.softTimeoutMs > 0;
+    const ms = soft ? o.softTimeoutMs : o.hardTimeoutMs;
+    if (ms > 0) {
+      p = withTimeout(work, ms, () => {
+        timedOut = soft ? 'soft' : 'hard';
+        return new CacheTimeoutError(`Loader for key '${lk}' exceeded its ${timedOut} timeout of ${ms} ms`, { key: lk, timeoutMs: ms });
+      });
+    }
+    try {
+      const c = await p;
+      return c.negative ? undefined : c.value;
+    } catch (err) {
+      if (timedOut === 'hard') this.counters.loaderTimeouts++;
+      if (stale !== undefined && Date.now() < stale.staleUntil) return this.#serveStale(lk, stale, o);
+      if (timedOut === 'soft' && o.hardTimeoutMs > o.softTimeoutMs) {
+        // The soft limit passed but the stale value expired meanwhile: keep waiting up to hard.
+        return this.#awaitLoad(work, lk, { ...o, softTimeoutMs: 0, hardTimeoutMs: o.hardTimeoutMs - o.softTimeoutMs }, undefined);
+      }
+      if (err instanceof CacheTimeoutError) throw err;
+      throw new LoaderError(`Loader for key '${lk}' failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, key: lk });
+    }
+  }
+
+  /** Fail-safe: returns the stale value and keeps it in L1 for the throttle period. */
+  #serveStale(lk: string, stale: Candidate, o: Resolved): unknown {
+    this.#countStale(lk);
+    const now = Date.now();
+    const l1 = this.l1;
+    if (l1 !== undefined && this.#trusted && o.failSafeThrottleMs > 0) {
+      const until = Math.min(stale.staleUntil, now + o.failSafeThrottleMs);
+      l1.set(lk, new L1Entry(stale.negative ? undefined : stale.value, stale.negative, until, stale.expiresAt, stale.staleUntil, stale.createdAt, stale.tags, stale.size || 1));
+    }
+    return stale.negative ? undefined : stale.value;
+  }
+
+  /**
+   * getOrSetMany after L1: keys already in flight are joined; the others are claimed, read from
+   * L2 in one batch, and the misses loaded with ONE bulk loader call.
+   */
+  async loadMany<V>(view: View, keys: readonly string[], lks: readonly string[], stales: readonly (L1Entry | undefined)[], need: readonly number[], loader: BulkLoader<V>, o: Resolved, out: unknown[]): Promise<void> {
+    const joins: Promise<unknown>[] = [];
+    const own: number[] = [];
+    const slots = new Map<string, FlightSlot<unknown>>();
+    const dups: [number, string][] = [];
+    for (const i of need) {
+      const lk = lks[i];
+      if (slots.has(lk)) {
+        dups.push([i, lk]);
+        continue;
+      }
+      const p = this.flights.peek(lk);
+      if (p !== undefined) {
+        joins.push(p.then((v) => (out[i] = v)));
+        continue;
+      }
+      slots.set(lk, this.flights.claim(lk));
+      own.push(i);
+    }
+    if (own.length > 0) {
+      const start = this.#begin();
+      try {
+        const got = await this.readL2(view, own.map((i) => lks[i]));
+        let now = Date.now();
+        const toLoad: number[] = [];
+        const staleOf = new Map<number, Candidate>();
+        for (let j = 0; j < own.length; j++) {
+          const i = own[j];
+          const d = got?.[j];
+          const c = d === undefined || d === null ? undefined : CacheCore.fromDecoded(d);
+          if (c !== undefined && now < c.expiresAt) {
+            this.counters.l2Hits++;
+            this.#toL1(lks[i], c, o.l1TtlMs, now, start);
+            out[i] = c.negative ? undefined : c.value;
+            slots.get(lks[i])!.resolve(out[i]);
+            continue;
+          }
+          if (got !== undefined) this.counters.l2Misses++;
+          const s = stales[i];
+          if (c !== undefined && now < c.staleUntil) staleOf.set(i, c);
+          else if (s !== undefined && now < s.staleUntil) {
+            staleOf.set(i, { value: s.value, negative: s.negative, createdAt: s.createdAt, expiresAt: s.expiresAt, staleUntil: s.staleUntil, tags: s.tags, size: s.size });
+          }
+          toLoad.push(i);
+        }
+        const t0 = performance.now();
+        const createdAt = stamp();
+        const loadKeys = toLoad.map((i) => keys[i]);
+        let res: Awaited<ReturnType<BulkLoader<V>>> | undefined;
+        if (toLoad.length > 0) {
+          this.counters.loaderCalls++;
+          try {
+            res = await loader(loadKeys);
+            if (!Array.isArray(res) && !(res instanceof Map)) {
+              throw new TypeError(`Expected an array or a Map from the bulk loader but received ${describe(res)}`);
+            }
+            if (Array.isArray(res) && res.length !== loadKeys.length) {
+              throw new RangeError(`Expected ${loadKeys.length} values from the bulk loader but received ${res.length}`);
+            }
+          } catch (err) {
+            this.counters.loaderErrors++;
+            this.#loadDone(lks[toLoad[0]], t0, err);
+            now = Date.now();
+            let unserved = 0;
+            for (const i of toLoad) {
+              const s = staleOf.get(i);
+              if (s !== undefined && now < s.staleUntil) {
+                out[i] = this.#serveStale(lks[i], s, o);
+                slots.get(lks[i])!.resolve(out[i]);
+              } else unserved++;
+            }
+            if (unserved > 0) {
+              throw new LoaderError(`Bulk loader failed for ${toLoad.length} keys: ${(err as Error)?.message ?? String(err)}`, { cause: err, key: keys[toLoad[0]] });
+            }
+            res = undefined;
+          }
+        }
+        if (toLoad.length > 0 && res !== undefined) {
+          this.#loadDone(lks[toLoad[0]], t0, undefined);
+          const items: { lk: string; c: Candidate }[] = [];
+          for (let j = 0; j < toLoad.length; j++) {
+            const i = toLoad[j];
+            const v = Array.isArray(res) ? (res as readonly (V | undefined)[])[j] : (res as ReadonlyMap<string, V | undefined>).get(keys[i]);
+            const c = this.makeCandidate(v, v === undefined, o, createdAt);
+            out[i] = v;
+            if (v !== undefined || o.negativeCache) items.push({ lk: lks[i], c });
+          }
+          await this.write(view, items, o, start);
+          for (const i of toLoad) slots.get(lks[i])!.resolve(out[i]);
+        }
+      } catch (err) {
+        // Settled slots (hits, stale served) ignore this; the others fail with the batch.
+        for (const slot of slots.values()) slot.reject(err);
+        throw err;
+      } finally {
+        this.#end();
+      }
+    }
+    await Promise.all(joins);
+    for (const [i, lk] of dups) out[i] = out[lks.indexOf(lk)];
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Distributed single-flight
+
+  async #lockOrWait(view: View, lk: string, o: Resolved, start: number): Promise<{ hit?: Candidate; release?: () => void }> {
+    const lock = this.#lock!;
+    const client = this.#lockClient!;
+    const lockKey = `${this.prefix}__rc:lock:${lk}`;
+    const token = randomBytes(8).toString('hex');
+    const tryAcquire = async (): Promise<boolean | undefined> => {
+      try {
+        const r = await this.#l2Call(() => client.set(lockKey, token, 'PX', lock.leaseMs, 'NX') as Promise<unknown>, lk);
+        return r === 'OK';
+      } catch {
+        return undefined;
+      }
+    };
+    const readFresh = async (): Promise<Candidate | undefined> => {
+      const got = await this.readL2(view, [lk]);
+      const d = got?.[0];
+      const now = Date.now();
+      if (d === undefined || d === null || now >= d.expiresAt) return undefined;
+      const c = CacheCore.fromDecoded(d);
+      this.counters.l2Hits++;
+      this.#toL1(lk, c, o.l1TtlMs, now, start);
+      return c;
+    };
+    const release = (): void => {
+      this.#l2Call(() => client.eval(RELEASE_LOCK, 1, lockKey, token) as Promise<unknown>, lk).catch(() => {});
+    };
+    const deadline = Date.now() + lock.waitMs;
+    let waited = false;
+    for (;;) {
+      const acquired = await tryAcquire();
+      if (acquired === undefined) return {}; // L2 down: load without the lock
+      if (acquired) {
+        this.counters.lockAcquired++;
+        // Double check: the previous holder may have stored the value just before releasing.
+        const hit = waited ? await readFresh() : undefined;
+        if (hit !== undefined) {
+          release();
+          return { hit };
+        }
+        return { release };
+      }
+      waited = true;
+      if (Date.now() >= deadline) {
+        this.counters.lockTimeouts++;
+        return {};
+      }
+      await delay(lock.pollMs);
+      const hit = await readFresh();
+      if (hit !== undefined) {
+        this.counters.lockWaited++;
+        return { hit };
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  #emit(event: string, payload: Record<string, unknown>): void {
+    if (this.listenerCount(event) > 0) this.emit(event, { cache: this.name, ...payload });
+  }
+}
+
+/** Throws a TypeError/RangeError naming the option unless `v` is a number ≥ min (Infinity allowed). */
+function checkNum(v: unknown, name: string, min: number): number {
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`Expected a number for ${name} but received ${describe(v)}`);
+  if (v < min) throw new RangeError(`Expected a number >= ${min} for ${name} but received ${v}`);
+  return v;
+}
+
+function checkFraction(v: unknown, name: string): number {
+  checkNum(v, name, 0);
+  if ((v as number) > 1) throw new RangeError(`Expected a number in 0..1 for ${name} but received ${v as number}`);
+  return v as number;
+}
+
+function checkBool(v: unknown, name: string): boolean {
+  if (typeof v !== 'boolean') throw new TypeError(`Expected a boolean for ${name} but received ${describe(v)}`);
+  return v;
+}
+
+function checkString(v: unknown, name: string): string {
+  if (typeof v !== 'string') throw new TypeError(`Expected a string for ${name} but received ${describe(v)}`);
+  return v;
+}
+
+export function checkTags(v: unknown, name: string): readonly string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) throw new TypeError(`Expected an array of strings for ${name} but received ${describe(v)}`);
+  for (let i = 0; i < v.length; i++) {
+    if (typeof v[i] !== 'string') throw new TypeError(`Expected a string for ${name}[${i}] but received ${describe(v[i])}`);
+  }
+  return v.length === 0 ? undefined : Object.freeze([...v]);
+}
+
+/** Merges per-call options over `base` (or validates a full set when `base` is undefined). */
+function resolveEntry(o: CacheEntryOptions | Resolved, base: Resolved | undefined, where: string): Resolved {
+  if (typeof o !== 'object' || o === null) throw new TypeError(`Expected an object for ${where} but received ${describe(o)}`);
+  const pick = <K extends keyof Resolved>(k: K): Resolved[K] => ((o as Resolved)[k] === undefined ? base![k] : (o as Resolved)[k]);
+  return {
+    ttlMs: checkNum(pick('ttlMs'), `${where}.ttlMs`, 1),
+    l1TtlMs: checkNum(pick('l1TtlMs'), `${where}.l1TtlMs`, 1),
+    jitter: checkFraction(pick('jitter'), `${where}.jitter`),
+    graceMs: checkNum(pick('graceMs'), `${where}.graceMs`, 0),
+    negativeCache: checkBool(pick('negativeCache'), `${where}.negativeCache`),
+    negativeTtlMs: checkNum(pick('negativeTtlMs'), `${where}.negativeTtlMs`, 1),
+    softTimeoutMs: checkNum(pick('softTimeoutMs'), `${where}.softTimeoutMs`, 0),
+    hardTimeoutMs: checkNum(pick('hardTimeoutMs'), `${where}.hardTimeoutMs`, 0),
+    eagerRefreshThreshold: checkFraction(pick('eagerRefreshThreshold'), `${where}.eagerRefreshThreshold`),
+    failSafeThrottleMs: checkNum(pick('failSafeThrottleMs'), `${where}.failSafeThrottleMs`, 0),
+    tags: base === undefined ? undefined : checkTags((o as CacheEntryOptions).tags, `${where}.tags`) ?? base.tags,
+    lock: (o as Resolved).lock === undefined ? (base?.lock ?? false) : checkBool((o as Resolved).lock, `${where}.lock`),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const r: Partial<T> = {};
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] !== undefined) r[k] = o[k];
+  return r;
+}
+
+/** Size of a value for L1's byte bound when no envelope was built (L1-only caches). */
+function estimateSize(value: unknown, serializer: Serializer): number {
+  if (value === undefined) return 16;
+  if (value instanceof Uint8Array) return value.byteLength + 16;
+  if (typeof value === 'string') return value.length * 2 + 16;
+  try {
+    const s = serializer.serialize(value);
+    return (typeof s === 'string' ? s.length : s.byteLength) + 16;
+  } catch {
+    return 1024;
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * Options of {@link TieredCache} and of its calls. Every option has a `@default`; the frozen
+ * {@link DEFAULT_TIERED_CACHE_OPTIONS} holds them.
+ */
+import type { Cluster, Redis } from 'ioredis';
+import type { KeyValueStore } from '../routing/store';
+import type { CircuitBreakerOptions } from './circuit-breaker';
+import type { Serializer } from './serializer';
+
+/** What can be the L2: any {@link KeyValueStore} (ClusterStore, RingStore, RedisStore), or an ioredis `Redis`/`Cluster`. */
+export type L2Source = KeyValueStore | Redis | Cluster;
+
+/** L1 (in-process) options. */
+export interface L1Options {
+  /**
+   * Most entries kept; least recently used go first.
+   * @default 10000
+   */
+  maxEntries?: number;
+  /**
+   * Most bytes kept (sum of entry sizes: the L2 envelope size, or the serialized size), or
+   * undefined for no byte bound.
+   * @default undefined
+   */
+  maxBytes?: number;
+  /**
+   * How long an entry is served from L1 before L2 is asked again (capped by the entry's own TTL).
+   * @default 60000
+   */
+  ttlMs?: number;
+}
+
+/** Cross-process L1 invalidation over Redis pub/sub. */
+export interface BusOptions {
+  /**
+   * The connection to publish with and to derive the subscriber from (`duplicate()`). When
+   * omitted, the L2's own ioredis client is used (a `Redis`, a `Cluster`, or the client of a
+   * ClusterStore/RedisStore).
+   * @default undefined
+   */
+  client?: Redis | Cluster;
+  /**
+   * The pub/sub channel. Every cache instance sharing the L2 data must use the same one.
+   * @default `ringcache:bus:${prefix}`
+   */
+  channel?: string;
+  /**
+   * On a Redis Cluster, use sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE`, Redis ≥ 7): the messages
+   * go to the shard owning the channel instead of every node.
+   * @default true
+   */
+  sharded?: boolean;
+}
+
+/** Distributed single-flight: a Redis lease lock per key, so one process in the fleet loads. */
+export interface LockOptions {
+  /**
+   * How long the lock is held at most (the holder may die): after that another process loads.
+   * @default 10000
+   */
+  leaseMs?: number;
+  /**
+   * How long a process that did not get the lock waits for the holder's value before loading
+   * itself.
+   * @default 10000
+   */
+  waitMs?: number;
+  /**
+   * How often a waiter polls L2 for the value.
+   * @default 25
+   */
+  pollMs?: number;
+}
+
+/** Options that can be set for the cache and overridden per call. */
+export interface CacheEntryOptions {
+  /**
+   * Logical TTL of a value (L2 keeps it `graceMs` longer for fail-safe).
+   * @default 300000
+   */
+  ttlMs?: number;
+  /**
+   * L1 TTL (see {@link L1Options.ttlMs}); a promoted L2 hit stays in L1 for the value's
+   * remaining TTL capped by this.
+   * @default 60000
+   */
+  l1TtlMs?: number;
+  /**
+   * Fraction of the TTL removed at random (0 … 1) so keys written together do not all expire
+   * together: the TTL used is `ttlMs × (1 − jitter × random())`.
+   * @default 0
+   */
+  jitter?: number;
+  /**
+   * Fail-safe: how long past its expiry a value may still be served when the loader or L2
+   * fails (or a soft timeout fires). 0 turns fail-safe off.
+   * @default 0
+   */
+  graceMs?: number;
+  /**
+   * Cache "the loader returned undefined" (negative caching) for `negativeTtlMs`.
+   * @default true
+   */
+  negativeCache?: boolean;
+  /**
+   * TTL of a negative entry.
+   * @default 10000
+   */
+  negativeTtlMs?: number;
+  /**
+   * Soft timeout of the loader: when a stale value exists (fail-safe) and the loader takes
+   * longer, the stale value is returned and the loader finishes in the background. 0 = off.
+   * @default 0
+   */
+  softTimeoutMs?: number;
+  /**
+   * Hard timeout of the loader: past it, the call serves the stale value if any, else rejects
+   * with `CacheTimeoutError` (the loader keeps running and still fills the cache). 0 = off.
+   * @default 0
+   */
+  hardTimeoutMs?: number;
+  /**
+   * Eager refresh: a `getOrSet` hit on a value older than this fraction of its TTL (0 … 1)
+   * starts a background reload, so hot keys never expire. 0 = off.
+   * @default 0
+   */
+  eagerRefreshThreshold?: number;
+  /**
+   * After fail-safe served a stale value (loader/L2 failure or soft timeout), keep serving it
+   * from L1 for this long before trying the loader again (capped by the grace period).
+   * @default 1000
+   */
+  failSafeThrottleMs?: number;
+  /** Tags of the value, for {@link TieredCache.deleteByTag}. @default undefined */
+  tags?: readonly string[];
+  /**
+   * Use the distributed lease lock for this load (needs `lock` in the cache options).
+   * @default true when the cache has `lock`
+   */
+  lock?: boolean;
+}
+
+export interface TieredCacheOptions extends Omit<CacheEntryOptions, 'tags' | 'lock' | 'l1TtlMs'> {
+  /**
+   * The L2: a {@link KeyValueStore} or an ioredis `Redis`/`Cluster` (wrapped; the cache never
+   * closes a client it was given). Undefined or false: L1 only.
+   * @default undefined
+   */
+  l2?: L2Source | false;
+  /**
+   * The L1 options, or false for no L1 (every read goes to L2).
+   * @default {}
+   */
+  l1?: L1Options | false;
+  /**
+   * Prefix of every L2 key of this cache (and of its markers `__rc:…`).
+   * @default ''
+   */
+  prefix?: string;
+  /**
+   * Name in events, stats and diagnostics_channel messages.
+   * @default 'default'
+   */
+  name?: string;
+  /**
+   * Value codec for L2 (Buffers/Uint8Arrays are always stored raw).
+   * @default jsonSerializer
+   */
+  serializer?: Serializer;
+  /**
+   * `Object.freeze` values as they enter L1 (shallow), so a caller mutating a cached object
+   * fails loudly in strict mode instead of corrupting the cache silently.
+   * @default false
+   */
+  freeze?: boolean;
+  /**
+   * Hard timeout of each L2 call: past it the call counts as an L2 error (reads fall back to
+   * L1 stale or the loader).
+   * @default 1000
+   */
+  l2TimeoutMs?: number;
+  /**
+   * How long a namespace/tag marker read from L2 is trusted before it is read again (the bus
+   * pushes changes at once; without a bus, another instance's `clear`/`deleteByTag` is seen
+   * by this instance's L2 reads within this delay).
+   * @default 1000
+   */
+  markerCacheMs?: number;
+  /**
+   * Circuit breaker on L2, or false.
+   * @default { failureThreshold: 5, breakDurationMs: 5000 }
+   */
+  circuitBreaker?: CircuitBreakerOptions | false;
+  /**
+   * Cross-process L1 invalidation (Redis pub/sub): `true` for the defaults on the L2's client.
+   * @default false
+   */
+  bus?: BusOptions | boolean;
+  /**
+   * Distributed single-flight with a Redis lease lock (`SET NX PX`): `true` for the defaults.
+   * @default false
+   */
+  lock?: LockOptions | boolean;
+}
+
+/** The defaults of {@link TieredCacheOptions}. */
+export const DEFAULT_TIERED_CACHE_OPTIONS = Object.freeze({
+  prefix: '',
+  name: 'default',
+  freeze: false,
+  ttlMs: 300_000,
+  jitter: 0,
+  graceMs: 0,
+  negativeCache: true,
+  negativeTtlMs: 10_000,
+  softTimeoutMs: 0,
+  hardTimeoutMs: 0,
+  eagerRefreshThreshold: 0,
+  failSafeThrottleMs: 1000,
+  markerCacheMs: 1000,
+  l2TimeoutMs: 1000,
+  l1: Object.freeze({ maxEntries: 10_000, maxBytes: undefined, ttlMs: 60_000 }),
+  circuitBreaker: Object.freeze({ failureThreshold: 5, breakDurationMs: 5000 }),
+  bus: false,
+  lock: false,
+  lockOptions: Object.freeze({ leaseMs: 10_000, waitMs: 10_000, pollMs: 25 }),
+} as const);

@@ -1,0 +1,509 @@
+/**
+ * TieredCache over in-memory stores (MemoryStore, ChaosStore): API, values, TTLs, stampede,
+ * batches, namespaces, tags, fail-safe, timeouts, circuit breaker, epochs, observability.
+ * Redis-backed behaviour (bus, lock, kill -9) is in test/integration/cache*.test.ts.
+ */
+import diagnostics_channel from 'node:diagnostics_channel';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TieredCache } from '../../src/cache/tiered-cache';
+import { DEFAULT_TIERED_CACHE_OPTIONS, type TieredCacheOptions } from '../../src/cache/options';
+import { decodeEntry, encodeEntry } from '../../src/cache/envelope';
+import { jsonSerializer } from '../../src/cache/serializer';
+import { CacheTimeoutError, LoaderError } from '../../src/errors';
+import { ChaosStore, MemoryStore } from '../helpers/chaos-store';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function make(opts: TieredCacheOptions = {}): { cache: TieredCache; mem: MemoryStore; chaos: ChaosStore } {
+  const mem = new MemoryStore();
+  const chaos = new ChaosStore(mem);
+  const cache = new TieredCache({ l2: chaos, circuitBreaker: false, ...opts });
+  return { cache, mem, chaos };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('values', () => {
+  it('round-trips 0, false, empty string, null, objects and Buffers (raw) through L1 and L2', async () => {
+    const { cache, mem } = make();
+    const values: [string, unknown][] = [
+      ['zero', 0],
+      ['false', false],
+      ['empty', ''],
+      ['null', null],
+      ['obj', { a: [1, 'x', null], b: { c: true } }],
+      ['buf', Buffer.from([0, 1, 2, 255])],
+      ['u8', new Uint8Array([9, 8, 7])],
+    ];
+    for (const [k, v] of values) await cache.set(k, v);
+    for (const [k, v] of values) {
+      const got = await cache.get(k);
+      expect(got).toEqual(v instanceof Uint8Array ? v : v);
+      expect(await cache.has(k)).toBe(true);
+    }
+    // A second instance on the same L2 (empty L1) reads them back from the envelopes.
+    const other = new TieredCache({ l2: mem });
+    for (const [k, v] of values) {
+      const got = await other.get(k);
+      if (v instanceof Uint8Array) {
+        expect(Buffer.isBuffer(got)).toBe(true);
+        expect([...(got as Buffer)]).toEqual([...v]);
+      } else expect(got).toEqual(v);
+      expect(await other.has(k)).toBe(true);
+    }
+    expect(await other.get('nope')).toBeUndefined();
+    expect(await other.has('nope')).toBe(false);
+  });
+
+  it('L1 hits return the cached object itself; freeze makes it immutable', async () => {
+    const { cache } = make();
+    const obj = { n: 1 };
+    await cache.set('o', obj);
+    expect(await cache.get('o')).toBe(obj);
+    const frozen = make({ freeze: true }).cache;
+    await frozen.set('o', { n: 1 });
+    const got = (await frozen.get('o')) as { n: number };
+    expect(Object.isFrozen(got)).toBe(true);
+  });
+
+  it('refuses undefined values and non-string keys with messages naming the argument', async () => {
+    const { cache } = make();
+    await expect(cache.set('k', undefined)).rejects.toThrow(/for value/);
+    await expect(cache.get(1 as unknown as string)).rejects.toThrow(/Expected a string for key but received number 1/);
+    await expect(cache.getOrSet('k', 'x' as never)).rejects.toThrow(/for loader/);
+    await expect(cache.getMany(['a', 2 as unknown as string])).rejects.toThrow(/keys\[1\]/);
+    await expect(cache.set('k', 1, { ttlMs: -1 })).rejects.toThrow(/options.ttlMs/);
+    expect(() => new TieredCache({ l1: { maxEntries: 0 } })).toThrow(/options.l1.maxEntries/);
+    expect(() => new TieredCache({ l2: {} as never })).toThrow(/options.l2/);
+    expect(() => new TieredCache({ jitter: 2 })).toThrow(/options.jitter/);
+    expect(() => cache.namespace('')).toThrow(/for name/);
+    expect(() => cache.peek(3 as unknown as string)).toThrow(/for key/);
+  });
+
+  it('envelope: header fields, tags and foreign values', () => {
+    const buf = encodeEntry({ a: 1 }, false, 1000, 2000, 300, ['t1', 'é'], jsonSerializer);
+    const d = decodeEntry(buf, jsonSerializer)!;
+    expect(d).toMatchObject({ value: { a: 1 }, createdAt: 1000, expiresAt: 2000, graceMs: 300, tags: ['t1', 'é'] });
+    expect(decodeEntry(Buffer.from('plain redis value'), jsonSerializer)).toBeUndefined();
+    const inf = decodeEntry(encodeEntry('x', false, 1, Infinity, 0, undefined, jsonSerializer), jsonSerializer)!;
+    expect(inf.expiresAt).toBe(Infinity);
+  });
+
+  it('a pluggable serializer is used for L2', async () => {
+    const calls: string[] = [];
+    const serializer = {
+      serialize: (v: unknown) => {
+        calls.push('s');
+        return Buffer.from(JSON.stringify(v)).reverse();
+      },
+      deserialize: (d: string | Buffer) => {
+        calls.push('d');
+        return JSON.parse(Buffer.from(d as Buffer).reverse().toString());
+      },
+    };
+    const mem = new MemoryStore();
+    await new TieredCache({ l2: mem, serializer }).set('k', { x: 'y' });
+    expect(await new TieredCache({ l2: mem, serializer }).get('k')).toEqual({ x: 'y' });
+    expect(calls).toEqual(['s', 'd']);
+  });
+
+  it('defaults are frozen and documented values', () => {
+    expect(Object.isFrozen(DEFAULT_TIERED_CACHE_OPTIONS)).toBe(true);
+    expect(DEFAULT_TIERED_CACHE_OPTIONS.l1.maxEntries).toBe(10_000);
+  });
+});
+
+describe('levels and TTLs', () => {
+  it('L1 only (no L2) works, and peek is L1-only and synchronous', async () => {
+    const cache = new TieredCache({});
+    await cache.set('a', 1);
+    expect(cache.peek('a')).toBe(1);
+    expect(cache.peek('b')).toBeUndefined();
+    expect(await cache.getOrSet('b', () => 2)).toBe(2);
+    expect(cache.peek('b')).toBe(2);
+  });
+
+  it('L2 only (l1: false) reads every time from L2', async () => {
+    const { cache, chaos } = make({ l1: false });
+    await cache.set('a', 1);
+    expect(await cache.get('a')).toBe(1);
+    expect(await cache.get('a')).toBe(1);
+    expect(chaos.count('getBuffer') + chaos.count('mgetBuffer')).toBe(2);
+  });
+
+  it('promotes L2 hits into L1 for the remaining TTL capped by the L1 TTL', async () => {
+    const mem = new MemoryStore();
+    await new TieredCache({ l2: mem }).set('k', 'v', { ttlMs: 150 });
+    const chaos = new ChaosStore(mem);
+    const b = new TieredCache({ l2: chaos, l1: { ttlMs: 10_000 } });
+    expect(await b.get('k')).toBe('v');
+    expect(b.peek('k')).toBe('v');
+    await sleep(170);
+    // Logical expiry of the entry (150 ms) ends the L1 life too, despite L1's 10 s.
+    expect(b.peek('k')).toBeUndefined();
+    expect(await b.get('k')).toBeUndefined();
+
+    await new TieredCache({ l2: mem }).set('k2', 'v', { ttlMs: 60_000 });
+    const c = new TieredCache({ l2: chaos, l1: { ttlMs: 50 } });
+    expect(await c.get('k2')).toBe('v');
+    const before = chaos.count('getBuffer') + chaos.count('mgetBuffer');
+    await sleep(70);
+    expect(await c.get('k2')).toBe('v'); // L1 TTL over: re-read from L2
+    expect(chaos.count('getBuffer') + chaos.count('mgetBuffer')).toBe(before + 1);
+  });
+
+  it('per-call TTL overrides and jitter shorten the L2 TTL within bounds', async () => {
+    const { cache, mem } = make({ jitter: 0.5 });
+    for (let i = 0; i < 50; i++) await cache.set(`j${i}`, i, { ttlMs: 10_000 });
+    const now = Date.now();
+    const ttls = [...mem.data.values()].map((e) => e.until - now);
+    expect(Math.max(...ttls)).toBeLessThanOrEqual(10_000 + 5);
+    expect(Math.min(...ttls)).toBeGreaterThanOrEqual(5_000 - 50);
+    expect(new Set(ttls.map((t) => Math.round(t / 100))).size).toBeGreaterThan(5);
+  });
+
+  it('bounds L1 by bytes and counts evictions', async () => {
+    const cache = new TieredCache({ l1: { maxEntries: undefined, maxBytes: 2000 } });
+    for (let i = 0; i < 100; i++) await cache.set(`k${i}`, 'x'.repeat(100));
+    const s = cache.stats();
+    expect(s.l1.bytes).toBeLessThanOrEqual(2000);
+    expect(s.l1.evictions).toBeGreaterThan(80);
+    expect(cache.peek('k99')).toBe('x'.repeat(100));
+    expect(cache.peek('k0')).toBeUndefined();
+  });
+});
+
+describe('stampede protection', () => {
+  it('1000 concurrent getOrSet on one missing key run the loader once', async () => {
+    const { cache } = make();
+    let calls = 0;
+    const loader = async () => {
+      calls++;
+      await sleep(20);
+      return { v: 42 };
+    };
+    const all = await Promise.all(Array.from({ length: 1000 }, () => cache.getOrSet('hot', loader)));
+    expect(calls).toBe(1);
+    expect(new Set(all).size).toBe(1);
+    expect(all[0]).toEqual({ v: 42 });
+  });
+
+  it('getOrSetMany calls the bulk loader once for the misses only, and shares in-flight keys', async () => {
+    const { cache } = make();
+    await cache.set('a', 'A');
+    let singleCalls = 0;
+    const slow = cache.getOrSet('c', async () => {
+      singleCalls++;
+      await sleep(30);
+      return 'C';
+    });
+    const bulkCalls: string[][] = [];
+    const res = await cache.getOrSetMany(['a', 'b', 'c', 'd', 'b'], async (keys) => {
+      bulkCalls.push(keys);
+      return keys.map((k) => k.toUpperCase());
+    });
+    expect(res).toEqual(['A', 'B', 'C', 'D', 'B']);
+    expect(bulkCalls).toEqual([['b', 'd']]);
+    expect(singleCalls).toBe(1);
+    expect(await slow).toBe('C');
+    // A Map result works too, and a concurrent batch joins the first one's keys.
+    let mapCalls = 0;
+    const [r1, r2] = await Promise.all([
+      cache.getOrSetMany(['x', 'y'], async (keys) => {
+        mapCalls++;
+        await sleep(20);
+        return new Map(keys.map((k) => [k, `${k}!`]));
+      }),
+      cache.getOrSetMany(['y', 'x'], async (keys) => {
+        mapCalls++;
+        return keys.map(() => 'wrong');
+      }),
+    ]);
+    expect(r1).toEqual(['x!', 'y!']);
+    expect(r2).toEqual(['y!', 'x!']);
+    expect(mapCalls).toBe(1);
+  });
+
+  it('negative caching: undefined from the loader is cached for negativeTtlMs, opt-out per call', async () => {
+    const { cache } = make({ negativeTtlMs: 100 });
+    let calls = 0;
+    const loader = () => {
+      calls++;
+      return undefined;
+    };
+    expect(await cache.getOrSet('missing', loader)).toBeUndefined();
+    expect(await cache.getOrSet('missing', loader)).toBeUndefined();
+    expect(calls).toBe(1);
+    expect(await cache.has('missing')).toBe(false);
+    await sleep(120);
+    await cache.getOrSet('missing', loader);
+    expect(calls).toBe(2);
+    let calls2 = 0;
+    const l2 = () => {
+      calls2++;
+      return undefined;
+    };
+    await cache.getOrSet('m2', l2, { negativeCache: false });
+    await cache.getOrSet('m2', l2, { negativeCache: false });
+    expect(calls2).toBe(2);
+  });
+});
+
+describe('batches', () => {
+  it('getMany/setMany/deleteMany: L1 first, one L2 batch for the rest, input order', async () => {
+    const { cache, mem, chaos } = make();
+    await cache.setMany([
+      ['a', 1],
+      ['b', 0],
+      ['c', null],
+    ]);
+    const other = new TieredCache({ l2: chaos });
+    await other.get('a'); // a now in other's L1
+    const before = chaos.count('mgetBuffer');
+    expect(await other.getMany(['a', 'b', 'zz', 'c'])).toEqual([1, 0, undefined, null]);
+    expect(chaos.count('mgetBuffer')).toBe(before + 1);
+    await cache.deleteMany(['a', 'b']);
+    expect(mem.data.has('a')).toBe(false);
+    expect(await cache.getMany(['a', 'b', 'c'])).toEqual([undefined, undefined, null]);
+  });
+});
+
+describe('namespaces and tags', () => {
+  it('namespaces prefix keys; clear(namespace) clears them everywhere without SCAN', async () => {
+    const mem = new MemoryStore();
+    // No bus here: b reads L2 only (l1: false), so what it sees is what the markers say.
+    const a = new TieredCache({ l2: mem, markerCacheMs: 0 });
+    const b = new TieredCache({ l2: mem, markerCacheMs: 0, l1: false });
+    const users = a.namespace('users');
+    await users.set('1', 'alice');
+    await a.set('1', 'root');
+    await users.namespace('admins').set('1', 'bob');
+    expect(mem.data.has('users:1')).toBe(true);
+    expect(mem.data.has('users:admins:1')).toBe(true);
+    expect(await b.namespace('users').get('1')).toBe('alice');
+    await a.clear('users');
+    expect(await users.get('1')).toBeUndefined();
+    expect(await b.namespace('users').get('1')).toBeUndefined();
+    expect(await b.namespace('users').namespace('admins').get('1')).toBeUndefined();
+    expect(await b.get('1')).toBe('root');
+    // New writes after the clear are visible.
+    await users.set('1', 'carol');
+    expect(await b.namespace('users').get('1')).toBe('carol');
+    // clear() on a view clears that view.
+    await users.clear();
+    expect(await b.namespace('users').get('1')).toBeUndefined();
+  });
+
+  it('deleteByTag invalidates tagged values in L1 and, through markers, for other instances', async () => {
+    const mem = new MemoryStore();
+    const a = new TieredCache({ l2: mem, markerCacheMs: 0 });
+    const b = new TieredCache({ l2: mem, markerCacheMs: 0 });
+    const reader = new TieredCache({ l2: mem, markerCacheMs: 0, l1: false });
+    await a.set('p1', 'x', { tags: ['products'] });
+    await a.set('p2', 'y', { tags: ['products', 'featured'] });
+    await a.set('u1', 'z', { tags: ['users'] });
+    expect(await b.getMany(['p1', 'p2', 'u1'])).toEqual(['x', 'y', 'z']);
+    await a.deleteByTag('featured');
+    expect(await a.get('p2')).toBeUndefined();
+    expect(await a.get('p1')).toBe('x');
+    await b.deleteByTag(['products']);
+    // b's own L1 dropped them at once; another instance's L2 reads see the marker (a's L1
+    // would need the bus: see the integration tests).
+    expect(await b.getMany(['p1', 'p2', 'u1'])).toEqual([undefined, undefined, 'z']);
+    expect(await reader.getMany(['p1', 'p2', 'u1'])).toEqual([undefined, undefined, 'z']);
+    // Values written after the tag deletion are valid again.
+    await a.set('p1', 'new', { tags: ['products'] });
+    expect(await reader.get('p1')).toBe('new');
+  });
+});
+
+describe('resilience', () => {
+  it('L2 errors never fail a read: get falls back to L1 or undefined, getOrSet to the loader', async () => {
+    const { cache, chaos } = make({ l1: { ttlMs: 30 }, graceMs: 5_000 });
+    await cache.set('k', 'v');
+    chaos.alwaysThrow();
+    await sleep(40);
+    // L1 TTL over, L2 down: the L1 entry (still logically fresh) serves.
+    expect(await cache.get('k')).toBe('v');
+    expect(await cache.get('unknown')).toBeUndefined();
+    expect(await cache.getOrSet('other', () => 'loaded')).toBe('loaded');
+    // Writes with L2 down do not reject either.
+    await expect(cache.set('w', 1)).resolves.toBeUndefined();
+    await expect(cache.delete('w')).resolves.toBeUndefined();
+    expect(cache.stats().l2.errors).toBeGreaterThan(0);
+  });
+
+  it('fail-safe: a failing loader serves the stale value within the grace period, then throws', async () => {
+    const { cache } = make({ ttlMs: 50, graceMs: 200, failSafeThrottleMs: 20 });
+    expect(await cache.getOrSet('k', () => 'v1')).toBe('v1');
+    await sleep(70);
+    const failing = () => {
+      throw new Error('db down');
+    };
+    expect(await cache.getOrSet('k', failing)).toBe('v1');
+    expect(cache.stats().staleServed).toBe(1);
+    await sleep(250);
+    const err = await cache.getOrSet('k', failing).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LoaderError);
+    expect((err as LoaderError).code).toBe('ERR_RINGCACHE_LOADER');
+    expect(((err as LoaderError).cause as Error).message).toBe('db down');
+  });
+
+  it('fail-safe from L2: another instance serves the stale L2 envelope when its loader fails', async () => {
+    const mem = new MemoryStore();
+    const a = new TieredCache({ l2: mem, ttlMs: 40, graceMs: 5000 });
+    await a.getOrSet('k', () => 'v1');
+    await sleep(60);
+    const b = new TieredCache({ l2: mem });
+    expect(await b.get('k')).toBeUndefined(); // plain get: expired is a miss
+    expect(
+      await b.getOrSet('k', () => {
+        throw new Error('down');
+      }),
+    ).toBe('v1');
+  });
+
+  it('soft timeout answers stale at once and refreshes in the background; hard timeout rejects', async () => {
+    const { cache } = make({ ttlMs: 30, graceMs: 10_000 });
+    await cache.getOrSet('k', () => 'old');
+    await sleep(40);
+    let done = false;
+    const t0 = Date.now();
+    const v = await cache.getOrSet(
+      'k',
+      async () => {
+        await sleep(150);
+        done = true;
+        return 'new';
+      },
+      { softTimeoutMs: 30, ttlMs: 10_000 },
+    );
+    expect(v).toBe('old');
+    expect(Date.now() - t0).toBeLessThan(120);
+    await vi.waitFor(() => expect(done).toBe(true));
+    await sleep(10);
+    expect(await cache.get('k')).toBe('new');
+
+    const err = await cache
+      .getOrSet('h', () => sleep(200).then(() => 'late'), { hardTimeoutMs: 40, ttlMs: 10_000 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CacheTimeoutError);
+    expect((err as CacheTimeoutError).timeoutMs).toBe(40);
+    // The loader kept running and filled the cache.
+    await sleep(220);
+    expect(await cache.get('h')).toBe('late');
+  });
+
+  it('an L2 call past l2TimeoutMs counts as an L2 error and the read falls back', async () => {
+    const { cache, chaos } = make({ l2TimeoutMs: 30 });
+    chaos.delay(200);
+    const t0 = Date.now();
+    expect(await cache.getOrSet('k', () => 'fromLoader')).toBe('fromLoader');
+    expect(Date.now() - t0).toBeLessThan(150 + 200); // the write also waits ≤ 30 ms
+    expect(cache.stats().l2.timeouts).toBeGreaterThanOrEqual(1);
+  });
+
+  it('circuit breaker opens after consecutive failures, skips L2, and a half-open probe closes it', async () => {
+    const mem = new MemoryStore();
+    const chaos = new ChaosStore(mem);
+    const cache = new TieredCache({ l2: chaos, l1: false, circuitBreaker: { failureThreshold: 3, breakDurationMs: 100 } });
+    const states: unknown[] = [];
+    cache.on('circuit:change', (e) => states.push(e.state));
+    chaos.alwaysThrow();
+    for (let i = 0; i < 3; i++) await cache.get(`k${i}`);
+    expect(cache.stats().circuit).toBe('open');
+    const calls = chaos.count('getBuffer') + chaos.count('mgetBuffer');
+    for (let i = 0; i < 10; i++) expect(await cache.get('x')).toBeUndefined();
+    expect(chaos.count('getBuffer') + chaos.count('mgetBuffer')).toBe(calls); // skipped
+    expect(cache.stats().l2.skipped).toBe(10);
+    chaos.neverThrow();
+    await mem.set('y', encodeEntry('yes', false, Date.now(), Date.now() + 60_000, 0, undefined, jsonSerializer));
+    await sleep(120);
+    expect(await cache.get('y')).toBe('yes'); // the probe
+    expect(cache.stats().circuit).toBe('closed');
+    expect(states).toEqual(['open', 'half-open', 'closed']);
+  });
+
+  it('eager refresh reloads in the background once past the threshold', async () => {
+    const { cache } = make({ ttlMs: 200, eagerRefreshThreshold: 0.5 });
+    let n = 0;
+    const loader = async () => `v${++n}`;
+    expect(await cache.getOrSet('k', loader)).toBe('v1');
+    expect(await cache.getOrSet('k', loader)).toBe('v1');
+    await sleep(120);
+    expect(await cache.getOrSet('k', loader)).toBe('v1'); // served at once, refresh started
+    await vi.waitFor(() => expect(n).toBe(2));
+    await sleep(5);
+    expect(await cache.getOrSet('k', loader)).toBe('v2');
+  });
+});
+
+describe('coherence inside one process', () => {
+  it('an L2 read in flight when the key is deleted does not promote its old value', async () => {
+    const mem = new MemoryStore();
+    await new TieredCache({ l2: mem }).set('k', 'old');
+    const chaos = new ChaosStore(mem);
+    const b = new TieredCache({ l2: chaos });
+    let held!: () => void;
+    const heldP = new Promise<void>((r) => (held = r));
+    const release = chaos.hold(['read'], held);
+    const inflight = b.get('k');
+    await heldP;
+    await b.set('k', 'new'); // writes are not held
+    release();
+    expect(await inflight).toBe('old'); // the read began before the write
+    expect(b.peek('k')).toBe('new');
+    expect(await b.get('k')).toBe('new');
+    expect(b.stats().supersededWrites).toBe(1);
+  });
+
+  it('a load overtaken by a delete of its key is returned but not cached', async () => {
+    const { cache } = make();
+    let release!: () => void;
+    const p = cache.getOrSet('k', () => new Promise<string>((r) => (release = () => r('loaded'))));
+    await sleep(5);
+    await cache.delete('k');
+    release();
+    expect(await p).toBe('loaded');
+    expect(await cache.get('k')).toBeUndefined();
+  });
+});
+
+describe('observability', () => {
+  it('stats per level, events and diagnostics_channel', async () => {
+    const { cache, chaos } = make({ graceMs: 1000, ttlMs: 20 });
+    const hits: unknown[] = [];
+    const onHit = (m: unknown) => hits.push(m);
+    diagnostics_channel.subscribe('ringcache:cache:hit', onHit);
+    const loads: unknown[] = [];
+    const onLoad = (m: unknown) => loads.push(m);
+    diagnostics_channel.subscribe('ringcache:cache:load', onLoad);
+    const errors: unknown[] = [];
+    cache.on('l2:error', (e) => errors.push(e));
+    try {
+      await cache.getOrSet('k', () => 'v');
+      await cache.get('k');
+      const other = new TieredCache({ l2: chaos, name: 'other' });
+      await other.get('k');
+      chaos.alwaysThrow(['read']);
+      await cache.get('zz');
+      const s = cache.stats();
+      expect(s.l1.hits).toBe(1);
+      expect(s.loader.calls).toBe(1);
+      expect(s.loader.totalMs).toBeGreaterThanOrEqual(0);
+      expect(s.l2.misses).toBe(1);
+      expect(s.l2.errors).toBe(1);
+      expect(errors).toHaveLength(1);
+      expect(hits).toEqual([
+        { cache: 'default', key: 'k', level: 'l1' },
+        { cache: 'other', key: 'k', level: 'l2' },
+      ]);
+      expect(loads).toHaveLength(1);
+    } finally {
+      diagnostics_channel.unsubscribe('ringcache:cache:hit', onHit);
+      diagnostics_channel.unsubscribe('ringcache:cache:load', onLoad);
+    }
+  });
+});
