@@ -113,9 +113,9 @@ export interface RingNode {
   server: string;
 }
 
-/** Misses per cache admission decision, and 1/sampling rate when keys rarely repeat. */
-const ADMISSION_WINDOW = 1024;
-const ADMISSION_SAMPLE = 16;
+/** Cache lookups per decision on using the cache, and 1/rate of its use when keys rarely repeat. */
+const CACHE_WINDOW = 1024;
+const CACHE_SAMPLE = 16;
 
 const KETAMA_MODES: readonly string[] = ['libmemcached', 'twemproxy', 'libketama'];
 const EMPTY_LIST: PointList = { values: new Uint32Array(0), owners: new Uint32Array(0) };
@@ -195,10 +195,11 @@ export class HashRing {
   #built: Built | undefined;
   readonly #cache = new Map<string, string>();
   readonly #cacheMax: number;
-  /** Cache hits and misses in the current admission window (see {@link HashRing.#miss}). */
+  /** Cache hits and misses in the current window, and gets left to skip the cache (see #miss). */
   #hits = 0;
   #misses = 0;
   #sampling = false;
+  #bypass = 0;
   #batchOut = new Int32Array(256);
   #version = 0;
   #ringView: { version: number; nodes: WeakRef<RingNode[]> } | undefined;
@@ -302,6 +303,10 @@ export class HashRing {
    */
   get(key: string | Uint8Array | number | object): string {
     if (typeof key === 'string') {
+      if (this.#bypass > 0) {
+        this.#bypass--;
+        return this.#labelOf(key) as string;
+      }
       const hit = this.#cache.get(key);
       if (hit !== undefined) {
         this.#hits++;
@@ -586,23 +591,24 @@ export class HashRing {
   }
 
   /**
-   * An uncached string key. The cache admits every miss while it earns hits; when fewer than
-   * 1 in 16 lookups of the last window of misses hit (keys rarely repeat), it admits only
-   * every 16th miss, so a stream of distinct keys does not pay a `Map.set` per key, and a key
-   * that turns hot is admitted after a few misses. Either way the cache only ever holds the
-   * answer an uncached lookup gives. When full, it starts over: cheaper per miss than LRU
-   * bookkeeping, and a hot key is back after one miss.
+   * A string key the cache did not have. The cache earns its keep only when keys repeat: after
+   * a window of lookups in which fewer than 1 in 16 hit (a stream of distinct keys), only one
+   * get in 16 consults and fills it — the others skip it, so such a stream pays neither a
+   * `Map` miss nor a `Map.set` per key — until the sampled lookups hit again (keys turned hot).
+   * Either way the cache only ever holds the answer an uncached lookup gives. When full, it
+   * starts over: cheaper per miss than LRU bookkeeping, and a hot key is back after one miss.
    */
   #miss(key: string): string | undefined {
     const label = this.#labelOf(key);
     if (label === undefined || this.#cacheMax === 0) return label;
     const misses = ++this.#misses;
-    if (misses >= ADMISSION_WINDOW) {
-      this.#sampling = this.#hits * ADMISSION_SAMPLE < misses;
+    // Window: 1024 misses when the cache is in full use, 1024 sampled lookups when it is not.
+    if ((this.#sampling ? misses + this.#hits : misses) >= CACHE_WINDOW) {
+      this.#sampling = this.#hits * CACHE_SAMPLE < misses + this.#hits;
       this.#hits = 0;
       this.#misses = 0;
     }
-    if (this.#sampling && (misses & (ADMISSION_SAMPLE - 1)) !== 0) return label;
+    if (this.#sampling) this.#bypass = CACHE_SAMPLE - 1;
     const cache = this.#cache;
     if (cache.size >= this.#cacheMax) cache.clear();
     cache.set(key, label);
