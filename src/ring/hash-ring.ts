@@ -244,7 +244,11 @@ export class HashRing {
     }
     this.#cacheMax = max;
 
-    this.#engine = opts.engine ?? defaultEngine;
+    const engine = opts.engine ?? defaultEngine;
+    if (typeof engine !== 'object' || engine === null || typeof engine.ringFind !== 'function') {
+      throw new TypeError(`Expected an Engine (e.g. engines.js) for options.engine but received ${describe(engine)}`);
+    }
+    this.#engine = engine;
     this.#continuum = new Continuum(this.#engine);
     this.#base = namedHasher(typeof algo === 'string' ? algo : 'md5', this.#engine);
     const proto = HashRing.prototype;

@@ -130,6 +130,18 @@ describe('Continuum', () => {
     }
   });
 
+  it('uses 32-bit owners past 65536 owners', () => {
+    const n = 70_000;
+    const values = Uint32Array.from({ length: n }, (_, i) => (i * 2654435761) >>> 0);
+    const owners = Uint32Array.from({ length: n }, (_, i) => i);
+    const want = Array.from(values.keys()).sort((a, b) => values[a] - values[b]);
+    const c = new Continuum(engine);
+    c.setFromGeneration(values.slice(), owners, n);
+    expect(c.owners).toBeInstanceOf(Uint32Array);
+    expect(Array.from(c.owners)).toEqual(want);
+    expect(c.owners[c.find(values[69_999])]).toBe(69_999);
+  });
+
   it('keeps a point at most 8 bytes (4 value + 2 owner + bucket index)', () => {
     const r = rng(5);
     for (const [n, owners] of [
