@@ -40,7 +40,8 @@ function keyLength(key: Key): number {
   return typeof key === 'string' ? key.length : key instanceof Uint8Array ? key.length : -1;
 }
 
-function hybrid(native: Engine, js: Engine): Engine {
+/** The native engine with short-key calls sent to the TS engine (exported for tests). */
+export function hybridEngine(native: Engine, js: Engine): Engine {
   const L = JS_MAX_KEY_LENGTH;
   return Object.freeze({
     backend: 'native',
@@ -82,7 +83,9 @@ if (requested !== undefined && requested !== '' && requested !== 'js' && request
 if (requested !== 'js') {
   try {
     native = nativeEngine(loadNativeBinding());
-    chosen = hybrid(native, jsEngine);
+    // RINGCACHE_HYBRID=0 sends every call to native: the test suite's native project uses it so
+    // that every public call exercises the C++ core.
+    chosen = process.env.RINGCACHE_HYBRID === '0' ? native : hybridEngine(native, jsEngine);
   } catch (err) {
     loadError = err instanceof Error ? err : new Error(String(err));
     if (requested === 'native') throw new Error(describeLoadFailure(err), { cause: err });
