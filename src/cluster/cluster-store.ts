@@ -341,24 +341,21 @@ export class ClusterStore {
     const out: (string | null)[] = new Array(keys.length).fill(null);
     if (keys.length === 0) return out;
     const full = this.#fullKeys(keys);
-    const groups = groupSlots(keySlots(full));
+    const slots = keySlots(full);
     const args = full.map(toArg);
     const tasks: Promise<void>[] = [];
-    const getSlot = (slot: number, idx: number[]): Promise<void> => this.#mgetSlot(slot, idx, args, keys, out);
+    const perSlot = (idx: readonly number[] | undefined): void => {
+      const groups = groupSlots(idx === undefined ? slots : idx.map((i) => slots[i]));
+      for (const [slot, g] of groups) tasks.push(this.#mgetSlot(slot, idx === undefined ? g : g.map((j) => idx[j]), args, keys, out));
+    };
 
-    const byNode = this.#crossSlotReads ? this.#groupByNode(groups) : undefined;
+    const plan = this.#crossSlotReads ? this.#planByNode(slots) : undefined;
     this.#corked(() => {
-      if (byNode === undefined) {
-        for (const [slot, idx] of groups) tasks.push(getSlot(slot, idx));
-        return;
-      }
-      for (const [nodeKey, slots] of byNode) {
-        const node = slots.length > 1 ? this.#master(nodeKey) : undefined;
-        if (node === undefined) {
-          for (const slot of slots) tasks.push(getSlot(slot, groups.get(slot)!));
-        } else {
-          tasks.push(this.#scriptRead(node, nodeKey, slots, groups, args, keys, out));
-        }
+      if (plan === undefined) return perSlot(undefined);
+      for (const b of plan) {
+        const node = b.multiSlot ? this.#master(b.nodeKey) : undefined;
+        if (node === undefined) perSlot(b.idx);
+        else tasks.push(this.#scriptRead(node, b.nodeKey, b.idx, slots, args, keys, out));
       }
     });
     await Promise.all(tasks);
@@ -462,19 +459,28 @@ export class ClusterStore {
     return this.#prefix === '' ? (keys as Key[]) : keys.map((k) => this.#fullKey(k));
   }
 
-  /** Slot groups by the `host:port` of their master in ioredis's slot table (undefined if not ready). */
-  #groupByNode(groups: Map<number, number[]>): Map<string, number[]> | undefined {
+  /**
+   * Key indices bucketed by the `host:port` of their slot's master in ioredis's slot table,
+   * with whether a bucket spans several slots; undefined while the table is incomplete.
+   */
+  #planByNode(slots: Uint16Array): { nodeKey: string; idx: number[]; multiSlot: boolean; slot: number }[] | undefined {
     if (this.#cluster.status !== 'ready') return undefined;
     const table = this.#cluster.slots;
-    const byNode = new Map<string, number[]>();
-    for (const slot of groups.keys()) {
+    const buckets: { nodeKey: string; idx: number[]; multiSlot: boolean; slot: number }[] = [];
+    const byKey = new Map<string, { nodeKey: string; idx: number[]; multiSlot: boolean; slot: number }>();
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
       const nodeKey = table[slot]?.[0];
       if (nodeKey === undefined) return undefined;
-      const list = byNode.get(nodeKey);
-      if (list === undefined) byNode.set(nodeKey, [slot]);
-      else list.push(slot);
+      let b = byKey.get(nodeKey);
+      if (b === undefined) {
+        b = { nodeKey, idx: [], multiSlot: false, slot };
+        byKey.set(nodeKey, b);
+        buckets.push(b);
+      } else if (b.slot !== slot) b.multiSlot = true;
+      b.idx.push(i);
     }
-    return byNode;
+    return buckets;
   }
 
   /** The ready master connection for `host:port`, if any. */
@@ -519,18 +525,16 @@ export class ClusterStore {
     for (let j = 0; j < idx.length; j++) out[idx[j]] = vals[j];
   }
 
-  /** Reads every key of `slots` (all owned by `node`) with one script call; per-slot on failure. */
+  /** Reads keys `idx` (all owned by `node`) with one script call; per slot on failure. */
   async #scriptRead(
     node: NodeLike,
     nodeKey: string,
-    slots: number[],
-    groups: Map<number, number[]>,
+    idx: number[],
+    slots: Uint16Array,
     args: (string | Buffer)[],
     keys: readonly Key[],
     out: (string | null)[],
   ): Promise<void> {
-    const idx: number[] = [];
-    for (const slot of slots) for (const i of groups.get(slot)!) idx.push(i);
     const keyArgs = idx.map((i) => args[i]);
     let vals: (string | null)[] | undefined;
     try {
@@ -549,7 +553,8 @@ export class ClusterStore {
     }
     const tasks: Promise<void>[] = [];
     this.#corked(() => {
-      for (const slot of slots) tasks.push(this.#mgetSlot(slot, groups.get(slot)!, args, keys, out));
+      const groups = groupSlots(idx.map((i) => slots[i]));
+      for (const [slot, g] of groups) tasks.push(this.#mgetSlot(slot, g.map((j) => idx[j]), args, keys, out));
     });
     await Promise.all(tasks);
   }
