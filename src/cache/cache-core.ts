@@ -14,12 +14,12 @@ import { EventEmitter } from 'node:events';
 import type { Cluster, Redis } from 'ioredis';
 import { ClusterStore } from '../cluster/cluster-store';
 import { CacheTimeoutError, CircuitOpenError, LoaderError } from '../errors';
+import { RedisStore } from '../routing/redis-store';
 import type { KeyValueStore, StoreValue } from '../routing/store';
 import { describe } from '../validate';
 import { Bus, type BusMessage } from './bus';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { decodeEntry, encodeEntry, KIND_NEGATIVE, type DecodedEntry } from './envelope';
-import { IoredisStore } from './ioredis-store';
 import { L1, L1Entry } from './l1';
 import { DEFAULT_TIERED_CACHE_OPTIONS, type CacheEntryOptions, type L2Source, type TieredCacheOptions } from './options';
 import { jsonSerializer, type Serializer } from './serializer';
@@ -104,7 +104,7 @@ export function rawClientOf(l2: unknown): RawClient | undefined {
 
 function toStore(l2: L2Source): KeyValueStore {
   if (isIoredis(l2)) {
-    return (l2 as Cluster).isCluster === true ? (new ClusterStore(l2 as Cluster) as unknown as KeyValueStore) : new IoredisStore(l2 as Redis);
+    return (l2 as Cluster).isCluster === true ? (new ClusterStore(l2 as Cluster) as unknown as KeyValueStore) : new RedisStore(l2 as Redis);
   }
   if (isStore(l2)) return l2;
   throw new TypeError(`Expected a KeyValueStore or an ioredis Redis/Cluster for options.l2 but received ${describe(l2)}`);
@@ -211,8 +211,9 @@ export class CacheCore extends EventEmitter {
 
     if (o.lock !== false) {
       const lo = { ...d.lockOptions, ...(o.lock === true ? {} : stripUndefined(o.lock)) };
-      this.#lockClient = rawClientOf(l2);
-      if (this.#lockClient === undefined) throw new TypeError('Expected options.l2 to be (or wrap) an ioredis client for options.lock but it does not');
+      const client = lo.client ?? rawClientOf(l2);
+      if (!isIoredis(client)) throw new TypeError('Expected options.lock.client, or an L2 that is (or wraps) an ioredis client, for options.lock');
+      this.#lockClient = client;
       this.#lock = {
         leaseMs: checkNum(lo.leaseMs, 'options.lock.leaseMs', 1),
         waitMs: checkNum(lo.waitMs, 'options.lock.waitMs', 0),

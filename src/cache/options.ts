@@ -7,7 +7,10 @@ import type { KeyValueStore } from '../routing/store';
 import type { CircuitBreakerOptions } from './circuit-breaker';
 import type { Serializer } from './serializer';
 
-/** What can be the L2: any {@link KeyValueStore} (ClusterStore, RingStore, RedisStore), or an ioredis `Redis`/`Cluster`. */
+/**
+ * What can be the L2: any {@link KeyValueStore} (ClusterStore, RingStore, RedisStore), or an
+ * ioredis `Redis` (wrapped in a RedisStore) or `Cluster` (wrapped in a ClusterStore).
+ */
 export type L2Source = KeyValueStore | Redis | Cluster;
 
 /** L1 (in-process) options. */
@@ -54,6 +57,13 @@ export interface BusOptions {
 
 /** Distributed single-flight: a Redis lease lock per key, so one process in the fleet loads. */
 export interface LockOptions {
+  /**
+   * The connection the lock keys live on. When omitted, the L2's own ioredis client (a
+   * `Redis`, a `Cluster`, or the client of a ClusterStore/RedisStore); a RingStore has no
+   * single client, so pass one.
+   * @default undefined
+   */
+  client?: Redis | Cluster;
   /**
    * How long the lock is held at most (the holder may die): after that another process loads.
    * @default 10000
@@ -223,5 +233,5 @@ export const DEFAULT_TIERED_CACHE_OPTIONS = Object.freeze({
   circuitBreaker: Object.freeze({ failureThreshold: 5, breakDurationMs: 5000 }),
   bus: false,
   lock: false,
-  lockOptions: Object.freeze({ leaseMs: 10_000, waitMs: 10_000, pollMs: 25 }),
+  lockOptions: Object.freeze({ client: undefined, leaseMs: 10_000, waitMs: 10_000, pollMs: 25 }),
 } as const);

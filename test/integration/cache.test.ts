@@ -1,0 +1,268 @@
+/**
+ * TieredCache on a real redis-server (started here on a free port, stopped by PID): ioredis and
+ * RedisStore L2s, the invalidation bus between instances — including both bentocache holes:
+ * (a) an L2 read in flight when its invalidation arrives must not promote the old value;
+ * (b) invalidations published while a subscriber is disconnected (`CLIENT KILL TYPE pubsub`)
+ * must not leave stale L1 entries — and the distributed lease lock across instances.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TieredCache } from '../../src/cache/tiered-cache';
+import type { TieredCacheOptions } from '../../src/cache/options';
+import { RedisStore } from '../../src/routing/redis-store';
+import { ChaosStore } from '../helpers/chaos-store';
+import { RedisServer, RespClient, redisCall, sleep } from '../helpers/redis-server';
+
+let server: RedisServer;
+const clients: Redis[] = [];
+const caches: TieredCache[] = [];
+
+function client(): Redis {
+  const r = new Redis({ ...server.options, enableAutoPipelining: true, maxRetriesPerRequest: 2 });
+  r.on('error', () => {});
+  clients.push(r);
+  return r;
+}
+
+function cache(opts: TieredCacheOptions = {}): TieredCache {
+  const c = new TieredCache({ l2: client(), ...opts });
+  caches.push(c);
+  return c;
+}
+
+async function pair(opts: TieredCacheOptions = {}): Promise<[TieredCache, TieredCache]> {
+  const a = cache({ bus: true, ...opts });
+  const b = cache({ bus: true, ...opts });
+  await Promise.all([a.ready(), b.ready()]);
+  return [a, b];
+}
+
+/** Runs `write` (on another instance) and waits until `b` received its bus message(s). */
+async function settled(b: TieredCache, write: () => Promise<unknown>, messages = 1): Promise<void> {
+  const r0 = b.stats().bus.received;
+  await write();
+  await vi.waitFor(() => expect(b.stats().bus.received).toBeGreaterThanOrEqual(r0 + messages));
+}
+
+beforeAll(async () => {
+  server = await RedisServer.start();
+});
+
+afterEach(async () => {
+  for (const c of caches.splice(0)) await c.close();
+  for (const r of clients.splice(0)) r.disconnect();
+  await redisCall(server.port, 'FLUSHALL');
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('L2 on a real Redis', () => {
+  it('an ioredis Redis and a RedisStore both work as L2; Redis TTL = logical TTL + grace', async () => {
+    const a = cache({ graceMs: 5000 });
+    const b = new TieredCache({ l2: new RedisStore(client()) });
+    caches.push(b);
+    await a.set('k', { n: 1 }, { ttlMs: 10_000 });
+    expect(await b.get('k')).toEqual({ n: 1 });
+    const pttl = Number(await redisCall(server.port, 'PTTL', 'k'));
+    expect(pttl).toBeGreaterThan(14_000);
+    expect(pttl).toBeLessThanOrEqual(15_000);
+    await b.setMany([
+      ['x', 0],
+      ['y', false],
+    ]);
+    expect(await a.getMany(['x', 'y', 'k', 'none'])).toEqual([0, false, { n: 1 }, undefined]);
+    await a.deleteMany(['x', 'y']);
+    expect(await redisCall(server.port, 'EXISTS', 'x', 'y')).toBe(0);
+  });
+});
+
+describe('bus', () => {
+  it('a write, delete, setMany, clear or deleteByTag on A removes the keys from B’s L1', async () => {
+    const [a, b] = await pair();
+    // (A read racing with the bus message of a write is not promoted: wait for the message.)
+    await settled(b, () => a.set('k', 'v1'));
+    expect(await b.get('k')).toBe('v1');
+    expect(b.peek('k')).toBe('v1');
+    await a.set('k', 'v2');
+    await vi.waitFor(() => expect(b.peek('k')).toBeUndefined());
+    expect(await b.get('k')).toBe('v2');
+
+    await a.delete('k');
+    await vi.waitFor(() => expect(b.peek('k')).toBeUndefined());
+    expect(await b.get('k')).toBeUndefined();
+
+    await settled(b, () =>
+      a.setMany([
+        ['m1', 1],
+        ['m2', 2],
+      ]),
+    );
+    expect(await b.getMany(['m1', 'm2'])).toEqual([1, 2]);
+    await a.setMany([
+      ['m1', 10],
+      ['m2', 20],
+    ]);
+    await vi.waitFor(() => expect([b.peek('m1'), b.peek('m2')]).toEqual([undefined, undefined]));
+    expect(await b.getMany(['m1', 'm2'])).toEqual([10, 20]);
+
+    const bUsers = b.namespace('users');
+    await settled(b, () => a.namespace('users').set('1', 'alice'));
+    expect(await bUsers.get('1')).toBe('alice');
+    await a.clear('users');
+    await vi.waitFor(() => expect(bUsers.peek('1')).toBeUndefined());
+    expect(await bUsers.get('1')).toBeUndefined();
+
+    await settled(b, () => a.set('t', 'tagged', { tags: ['grp'] }));
+    expect(await b.get('t')).toBe('tagged');
+    await a.deleteByTag('grp');
+    await vi.waitFor(() => expect(b.peek('t')).toBeUndefined());
+    expect(await b.get('t')).toBeUndefined();
+    expect(b.stats().bus.received).toBeGreaterThanOrEqual(6);
+  });
+
+  it('hole (a): an L2 read in flight when the invalidation arrives does not promote the old value', async () => {
+    const a = cache({ bus: true });
+    const redisB = client();
+    const chaos = new ChaosStore(new RedisStore(redisB));
+    const b = new TieredCache({ l2: chaos, bus: { client: redisB } });
+    caches.push(b);
+    await Promise.all([a.ready(), b.ready()]);
+    await settled(b, () => a.set('k', 'v1'));
+
+    let onHeld!: () => void;
+    const held = new Promise<void>((r) => (onHeld = r));
+    const release = chaos.hold(['read'], onHeld);
+    const inflight = b.get('k');
+    await held; // B's GET has read v1 from Redis; its reply is held
+    await settled(b, () => a.set('k', 'v2')); // the invalidation arrived
+    release();
+    expect(await inflight).toBe('v1'); // began before the write: a concurrent read
+    expect(b.peek('k')).toBeUndefined(); // … but it did not reach L1
+    expect(b.stats().supersededWrites).toBeGreaterThanOrEqual(1);
+    for (let i = 0; i < 5; i++) expect(await b.get('k')).toBe('v2');
+    // The same for getOrSet and getMany (L1 emptied first so they read L2).
+    await settled(b, () => a.set('k', 'v2b'));
+    expect(b.peek('k')).toBeUndefined();
+    const release2 = chaos.hold(['read']);
+    const p1 = b.getOrSet('k', () => 'loader');
+    const p2 = b.getMany(['k']);
+    await sleep(20);
+    await settled(b, () => a.set('k', 'v3'));
+    release2();
+    await Promise.all([p1, p2]);
+    expect(b.peek('k')).toBeUndefined();
+    expect(await b.get('k')).toBe('v3');
+  });
+
+  it('hole (b): invalidations lost while B’s subscriber is disconnected leave no stale value', async () => {
+    const [a, b] = await pair();
+    await settled(b, () => Promise.all([a.set('k', 'v1'), a.set('other', 'o1')]), 2);
+    expect(await b.get('k')).toBe('v1');
+    expect(await b.get('other')).toBe('o1');
+    expect(b.peek('k')).toBe('v1');
+
+    const lost = new Promise((r) => b.once('bus:lost', r));
+    const restored = new Promise((r) => b.once('bus:restored', r));
+    const admin = await RespClient.connect(server.port);
+    try {
+      expect(Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'))).toBeGreaterThanOrEqual(2);
+    } finally {
+      admin.close();
+    }
+    // Written while B is reconnecting: B's subscription cannot receive this invalidation.
+    await a.set('k', 'v2');
+    await lost;
+    expect(b.busConnected).toBe(false);
+    // During the outage: no stale read, and L1 is not refilled (nothing could invalidate it).
+    expect(await b.get('k')).toBe('v2');
+    expect(b.peek('k')).toBeUndefined();
+    await a.set('other', 'o2');
+    await restored;
+    expect(b.busConnected).toBe(true);
+    expect(await b.get('k')).toBe('v2');
+    expect(await b.get('other')).toBe('o2');
+    expect(b.stats().bus.lost).toBe(1);
+    expect(b.stats().bus.restored).toBe(1);
+    // And the bus works again.
+    expect(b.peek('k')).toBe('v2');
+    await a.set('k', 'v3');
+    await vi.waitFor(() => expect(b.peek('k')).toBeUndefined());
+    expect(await b.get('k')).toBe('v3');
+  });
+
+  it('hole (b), second detector: a gap in a publisher’s sequence numbers flushes L1', async () => {
+    const [a, b] = await pair();
+    await settled(b, () => a.set('k', 'v1'));
+    expect(await b.get('k')).toBe('v1');
+    const r0 = b.stats().bus.received;
+    const pub = client();
+    const channel = 'ringcache:bus:';
+    await pub.publish(channel, JSON.stringify({ p: 'ghost', s: 1, t: 'k', n: '', k: ['unrelated'] }));
+    await vi.waitFor(() => expect(b.stats().bus.received).toBe(r0 + 1));
+    expect(b.peek('k')).toBe('v1');
+    // Message 2 (say, invalidating k) was lost: 3 arrives.
+    await pub.publish(channel, JSON.stringify({ p: 'ghost', s: 3, t: 'k', n: '', k: ['unrelated'] }));
+    await vi.waitFor(() => expect(b.stats().bus.gaps).toBe(1));
+    expect(b.peek('k')).toBeUndefined();
+  });
+
+  it('a publisher whose PUBLISH failed announces the gap with a heartbeat', async () => {
+    const [a, b] = await pair();
+    await a.set('x', 1);
+    await vi.waitFor(() => expect(b.stats().bus.received).toBe(1));
+    await b.set('k', 'v1');
+    await b.get('k');
+    // A's next publish fails (a command error), so B misses that invalidation…
+    const pubClient = clients[0];
+    const original = pubClient.publish.bind(pubClient);
+    let fail = true;
+    (pubClient as unknown as { publish: unknown }).publish = (...args: Parameters<typeof original>) =>
+      fail ? Promise.reject(new Error('injected publish failure')) : original(...args);
+    await a.set('k', 'v2');
+    expect(a.stats().bus.publishErrors).toBe(1);
+    fail = false;
+    // … until the heartbeat tells B a message was lost: B flushes.
+    await vi.waitFor(() => expect(b.stats().bus.gaps).toBe(1), { timeout: 3000 });
+    expect(b.peek('k')).toBeUndefined();
+    expect(await b.get('k')).toBe('v2');
+  });
+});
+
+describe('distributed single-flight', () => {
+  it('3 instances × 30 concurrent getOrSet on one key: the loader runs once in total', async () => {
+    const instances = [cache({ lock: true }), cache({ lock: true }), cache({ lock: true })];
+    let calls = 0;
+    const loader = async () => {
+      calls++;
+      await sleep(100);
+      return { loaded: true };
+    };
+    const all = await Promise.all(instances.flatMap((c) => Array.from({ length: 30 }, () => c.getOrSet('hot', loader))));
+    expect(calls).toBe(1);
+    for (const v of all) expect(v).toEqual({ loaded: true });
+    const s = instances.map((c) => c.stats().lock);
+    expect(s.reduce((n, x) => n + x.acquired, 0)).toBe(1);
+    expect(s.reduce((n, x) => n + x.waited, 0)).toBe(2);
+    expect(await redisCall(server.port, 'EXISTS', '__rc:lock:hot')).toBe(0); // released
+  });
+
+  it('a waiter loads by itself when the holder never stores a value within waitMs', async () => {
+    const a = cache({ lock: { waitMs: 150, pollMs: 10, leaseMs: 5000 } });
+    const b = cache({ lock: { waitMs: 150, pollMs: 10, leaseMs: 5000 } });
+    let calls = 0;
+    const pa = a.getOrSet('k', async () => {
+      calls++;
+      await sleep(600);
+      return 'A';
+    });
+    await sleep(30);
+    const t0 = Date.now();
+    expect(await b.getOrSet('k', async () => (calls++, 'B'))).toBe('B');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(b.stats().lock.timeouts).toBe(1);
+    expect(await pa).toBe('A');
+    expect(calls).toBe(2);
+  });
+});
