@@ -206,14 +206,13 @@ describe('HashRing ≡ hashring 3.2.0 on random configurations', () => {
     }
   });
 
-  it('a 100k-key run on each of 4 typical rings (get and getMany)', () => {
+  it('a 100k-key run on each of 3 typical rings (get and getMany)', () => {
     const r = rng(0x5eed02);
     const keys = randomKeys(r, 100_000);
     const configs: [ServersSpec, string | undefined, HashRingOptions | undefined][] = [
       [Array.from({ length: 10 }, (_, i) => `10.0.0.${i}:11211`), undefined, undefined],
       [Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`10.0.1.${i}:6379`, 1 + (i % 7)])), 'md5', undefined],
-      [Array.from({ length: 7 }, (_, i) => `h${i}:1`), 'md5', { compatibility: 'hash_ring' }],
-      [Array.from({ length: 5 }, (_, i) => `h${i}:11211`), 'sha1', { 'default port': 11211 }],
+      [Array.from({ length: 7 }, (_, i) => `h${i}:11211`), 'md5', { compatibility: 'hash_ring', 'default port': 11211 }],
     ];
     for (const [servers, algorithm, options] of configs) {
       const ours = new HashRing(servers, algorithm, options);
@@ -228,9 +227,9 @@ describe('HashRing ≡ hashring 3.2.0 on random configurations', () => {
     }
   });
 
-  it('random add/remove/swap/reset/continuum sequences (20 rings × 10 steps)', () => {
+  it('random add/remove/swap/reset/continuum sequences (16 rings × 10 steps)', () => {
     const r = rng(0x5eed03);
-    for (let c = 0; c < 20; c++) {
+    for (let c = 0; c < 16; c++) {
       const cfg = randomConfig(r, c);
       if (cfg.fn) cfg.fn = undefined; // functions are covered above; keep this part quick
       const [ours, theirs] = build(cfg);
