@@ -152,7 +152,7 @@ interface ClusterLike {
 
 interface NodeLike {
   status: string;
-  options: { host?: string; port?: number };
+  options: { host?: string; port?: number; readOnly?: boolean };
   stream?: { cork(): void; uncork(): void; writable?: boolean };
   sendCommand(command: unknown): Promise<unknown>;
 }
@@ -483,10 +483,14 @@ export class ClusterStore {
     return buckets;
   }
 
-  /** The ready master connection for `host:port`, if any. */
+  /**
+   * The ready master connection for `host:port`, if any. Never a connection in READONLY mode:
+   * there a replica would answer the script from its possibly lagging copy; a plain master
+   * connection to a node that became a replica makes the script fail instead (MOVED inside).
+   */
   #master(nodeKey: string): NodeLike | undefined {
     for (const n of this.#cluster.nodes('master')) {
-      if (n.status === 'ready' && `${n.options.host}:${n.options.port}` === nodeKey) return n;
+      if (n.status === 'ready' && n.options.readOnly !== true && `${n.options.host}:${n.options.port}` === nodeKey) return n;
     }
     return undefined;
   }

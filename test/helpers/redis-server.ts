@@ -181,7 +181,7 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   // Last resort when a test run dies without reaching afterAll: kill our own children by PID.
-  process.on('exit', () => {
+  const killAll = (): void => {
     for (const pid of live.keys()) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -189,7 +189,15 @@ function installExitHook(): void {
         /* already gone */
       }
     }
-  });
+  };
+  process.on('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      killAll();
+      // Keep the default action (terminate) unless someone else handles the signal.
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    });
+  }
 }
 
 /** A spawned redis-server process (standalone or cluster node). */
