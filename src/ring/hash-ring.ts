@@ -425,20 +425,18 @@ export class HashRing {
    * identical one). `servers` entries named `from` take `to`'s name, host and port.
    */
   swap(from: string, to: string): this {
-    if (typeof to !== 'string') throw new TypeError(`Expected a 'host:port' string for to but received ${describe(to)}`);
-    const target = parseServers(to, 'to')[0];
-    if (target) {
-      this.#labels = this.#labels.map((l) => (l === from ? to : l));
-      this.#cache.clear();
-      this.#version++;
-      setOwn(this.vnodes, to, getOwn(this.vnodes, from));
-      delete this.vnodes[from];
-      for (const s of this.servers) {
-        if (s.string === from) {
-          s.string = to;
-          s.host = target.host;
-          s.port = target.port;
-        }
+    const target = typeof to === 'string' ? parseServers(to, 'to')[0] : undefined;
+    if (!target) throw new TypeError(`Expected a 'host:port' string for to but received ${describe(to)}`);
+    this.#labels = this.#labels.map((l) => (l === from ? to : l));
+    this.#cache.clear();
+    this.#version++;
+    setOwn(this.vnodes, to, getOwn(this.vnodes, from));
+    delete this.vnodes[from];
+    for (const s of this.servers) {
+      if (s.string === from) {
+        s.string = to;
+        s.host = target.host;
+        s.port = target.port;
       }
     }
     return this;

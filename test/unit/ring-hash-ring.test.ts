@@ -273,6 +273,7 @@ describe('validation', () => {
     expect(() => new HashRing({ a: Symbol('x') } as never)).toThrow(/servers\['a'\]/);
     expect(() => new HashRing(TEN).remove(undefined)).toThrow(/server/);
     expect(() => new HashRing(TEN).swap(TEN[0], 7 as never)).toThrow(/to/);
+    expect(() => new HashRing(TEN).swap(TEN[0], '')).toThrow(/to/);
     expect(() => new HashRing(TEN, 'sha1', { compatibility: 'libmemcached' })).toThrow(/md5/);
     expect(() => new HashRing({ a: { vnodes: 2 ** 30 } })).toThrow(RangeError);
     expect(() => new HashRing(TEN, 'md5', { engine: {} as never })).toThrow(/options.engine/);
