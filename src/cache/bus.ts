@@ -26,6 +26,7 @@ import { debuglog } from 'node:util';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { keySlot } from '../cluster/key-slot';
 import { MissingDependencyError } from '../errors';
+import { withTimeout } from './timeouts';
 
 const debug = debuglog('ringcache:bus');
 
@@ -124,12 +125,16 @@ export class Bus {
     return this.#firstSubscribed;
   }
 
-  /** Publishes an invalidation; never rejects (a failure is counted and announced later). */
-  async publish(msg: Omit<BusMessage, 'p' | 's'>): Promise<boolean> {
+  /**
+   * Publishes an invalidation; never rejects (a failure or a reply slower than `timeoutMs` is
+   * counted and announced later by a heartbeat: a PUBLISH that times out may still be
+   * delivered, and then receivers merely see a gap and flush once).
+   */
+  async publish(msg: Omit<BusMessage, 'p' | 's'>, timeoutMs = 0): Promise<boolean> {
     if (this.#closed) return false;
     const full: BusMessage = { p: this.id, s: ++this.#seq, ...msg };
     try {
-      await this.#send(JSON.stringify(full));
+      await withTimeout(this.#send(JSON.stringify(full)), timeoutMs, () => new Error(`PUBLISH timed out after ${timeoutMs} ms`));
       this.stats.published++;
       return true;
     } catch (err) {
@@ -178,6 +183,9 @@ export class Bus {
 
   #send(payload: string): Promise<unknown> {
     const c = this.#client;
+    // Not connected: ioredis would queue the PUBLISH until it reconnects; fail now instead (the
+    // heartbeat announces the gap once the connection is back).
+    if (c.status !== 'ready') return Promise.reject(new Error(`publisher connection is ${c.status}`));
     if (this.#sharded) return (c as Cluster).spublish(this.channel, payload);
     return c.publish(this.channel, payload);
   }

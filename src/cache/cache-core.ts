@@ -411,8 +411,9 @@ export class CacheCore extends EventEmitter {
     await this.publish({ t: 'k', n: view.ns, k: ok.map((it) => it.lk) });
   }
 
+  /** Publishes on the bus (if any); bounded by l2TimeoutMs, never rejects (Bus counts failures). */
   async publish(msg: Omit<BusMessage, 'p' | 's'>): Promise<void> {
-    if (this.#bus !== undefined) await this.#bus.publish(msg);
+    if (this.#bus !== undefined) await this.#bus.publish(msg, this.#l2TimeoutMs);
   }
 
   /** Deletes keys everywhere. */

@@ -63,6 +63,7 @@ export class ChaosStore implements KeyValueStore {
   readonly calls = new Map<string, number>();
   #throwing: Op[] = [];
   #failNext = 0;
+  #failRate = 0;
   #delayMs = 0;
   #holds: { ops: Op[]; waiters: (() => void)[]; released: boolean; onHeld?: () => void } | undefined;
 
@@ -78,6 +79,12 @@ export class ChaosStore implements KeyValueStore {
   neverThrow(): this {
     this.#throwing = [];
     this.#failNext = 0;
+    this.#failRate = 0;
+    return this;
+  }
+  /** Each call rejects with probability `rate` (0 … 1). */
+  randomFailures(rate: number): this {
+    this.#failRate = rate;
     return this;
   }
   /** The next `n` calls reject. */
@@ -117,6 +124,7 @@ export class ChaosStore implements KeyValueStore {
       throw new Error(`chaos: injected failure of ${method}`);
     }
     if (this.#throwing.includes(op)) throw new Error(`chaos: ${method} always throws`);
+    if (this.#failRate > 0 && Math.random() < this.#failRate) throw new Error(`chaos: random failure of ${method}`);
     if (this.#delayMs > 0) await new Promise((r) => setTimeout(r, this.#delayMs));
     const result = await fn();
     const h = this.#holds;

@@ -1,0 +1,155 @@
+/**
+ * TieredCache under load while L2 fails: a real redis-server killed with SIGKILL and restarted
+ * (empty) mid-load, and a ChaosStore injecting random failures and delays. Reads never reject,
+ * never return a value that was not the key's, and are fresh again once things heal; the
+ * circuit breaker opens during the outage and closes after it.
+ *
+ * Native project only (timing-heavy, ~6 s; the engines play no part in the cache logic).
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TieredCache } from '../../src/cache/tiered-cache';
+import { ChaosStore, MemoryStore } from '../helpers/chaos-store';
+import { RedisServer, sleep } from '../helpers/redis-server';
+
+const KEYS = Array.from({ length: 40 }, (_, i) => `item:${i}`);
+
+/** The "database": versioned values; every version ever written is remembered. */
+class Db {
+  readonly current = new Map<string, string>();
+  readonly history = new Map<string, Set<string>>();
+  loads = 0;
+  constructor() {
+    for (const k of KEYS) this.write(k);
+  }
+  write(k: string): string {
+    const v = `${k}@${(this.history.get(k)?.size ?? 0) + 1}`;
+    this.current.set(k, v);
+    if (!this.history.has(k)) this.history.set(k, new Set());
+    this.history.get(k)!.add(v);
+    return v;
+  }
+  async load(k: string): Promise<string> {
+    this.loads++;
+    await sleep(2);
+    return this.current.get(k)!;
+  }
+}
+
+describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('cache chaos (native project only)', () => {
+  let server: RedisServer;
+  const clients: Redis[] = [];
+
+  beforeAll(async () => {
+    server = await RedisServer.start();
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    await server?.stop();
+  });
+
+  function client(): Redis {
+    const r = new Redis({ ...server.options, enableAutoPipelining: true, maxRetriesPerRequest: 1, retryStrategy: () => 50, connectTimeout: 200 });
+    r.on('error', () => {});
+    clients.push(r);
+    return r;
+  }
+
+  it('redis-server killed -9 and restarted mid-load: no failed or wrong read, fresh after healing', async () => {
+    const db = new Db();
+    const opts = {
+      bus: true,
+      ttlMs: 300,
+      graceMs: 30_000,
+      l1: { ttlMs: 100 },
+      l2TimeoutMs: 150,
+      circuitBreaker: { failureThreshold: 3, breakDurationMs: 150 },
+    } as const;
+    const a = new TieredCache<string>({ l2: client(), ...opts });
+    const b = new TieredCache<string>({ l2: client(), ...opts });
+    await Promise.all([a.ready(), b.ready()]);
+    const circuit: unknown[] = [];
+    a.on('circuit:change', (e) => circuit.push(e.state));
+
+    let stop = false;
+    let reads = 0;
+    const failures: unknown[] = [];
+    const wrong: string[] = [];
+    const worker = async (c: TieredCache<string>) => {
+      while (!stop) {
+        const k = KEYS[Math.floor(Math.random() * KEYS.length)];
+        try {
+          const v = await c.getOrSet(k, (key) => db.load(key));
+          reads++;
+          if (v === undefined || !db.history.get(k)!.has(v)) wrong.push(`${k}=${v}`);
+        } catch (err) {
+          failures.push(err);
+        }
+        if (Math.random() < 0.05) {
+          const v = db.write(k);
+          await c.set(k, v);
+        }
+      }
+    };
+    const workers = [...Array.from({ length: 6 }, () => worker(a)), ...Array.from({ length: 6 }, () => worker(b))];
+
+    await sleep(600);
+    await server.kill9();
+    const readsAtKill = reads;
+    await sleep(1000);
+    const readsDuringOutage = reads - readsAtKill;
+    await server.restart();
+    await vi.waitFor(() => expect(a.busConnected && b.busConnected).toBe(true), { timeout: 5000 });
+    const l2HitsAtRestart = a.stats().l2.hits + b.stats().l2.hits;
+    await sleep(1200);
+    stop = true;
+    await Promise.all(workers);
+
+    console.log(`kill -9 run: ${reads} reads, ${readsDuringOutage} during the 1 s outage, ${db.loads} loads, circuit ${circuit.join(' → ')}`);
+    expect(failures).toEqual([]);
+    expect(wrong).toEqual([]);
+    expect(readsDuringOutage).toBeGreaterThan(100); // reads kept being served during the outage
+    expect(circuit).toContain('open');
+    expect(a.stats().circuit).toBe('closed');
+    expect(a.stats().l2.hits + b.stats().l2.hits).toBeGreaterThan(l2HitsAtRestart); // L2 in use again
+    expect(a.stats().bus.lost + b.stats().bus.lost).toBeGreaterThanOrEqual(2);
+
+    // Healed: both instances answer the database's current value for every key.
+    await sleep(350); // past the logical TTL of anything loaded before the last writes
+    for (const k of KEYS) {
+      expect(await a.getOrSet(k, (key) => db.load(key))).toBe(db.current.get(k));
+      expect(await b.getOrSet(k, (key) => db.load(key))).toBe(db.current.get(k));
+    }
+    await a.close();
+    await b.close();
+  });
+
+  it('ChaosStore with 30 % failures and delays: reads never reject and stay correct', async () => {
+    const db = new Db();
+    const chaos = new ChaosStore(new MemoryStore()).randomFailures(0.3).delay(1);
+    const cache = new TieredCache<string>({ l2: chaos, ttlMs: 50, graceMs: 10_000, l1: { ttlMs: 20 }, l2TimeoutMs: 50, circuitBreaker: { failureThreshold: 5, breakDurationMs: 30 } });
+    const failures: unknown[] = [];
+    const wrong: string[] = [];
+    const until = Date.now() + 1500;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (Date.now() < until) {
+          const k = KEYS[Math.floor(Math.random() * KEYS.length)];
+          try {
+            const [v] = Math.random() < 0.5 ? [await cache.getOrSet(k, (key) => db.load(key))] : await cache.getOrSetMany([k, KEYS[0]], (keys) => Promise.all(keys.map((x) => db.load(x))));
+            if (v === undefined || !db.history.get(k)!.has(v)) wrong.push(`${k}=${v}`);
+            const g = await cache.get(k);
+            if (g !== undefined && !db.history.get(k)!.has(g)) wrong.push(`${k}=${g}`);
+          } catch (err) {
+            failures.push(err);
+          }
+          if (Math.random() < 0.05) await cache.set(k, db.write(k));
+        }
+      }),
+    );
+    expect(failures).toEqual([]);
+    expect(wrong).toEqual([]);
+    expect(cache.stats().l2.errors).toBeGreaterThan(10);
+  });
+});
