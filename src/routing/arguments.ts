@@ -34,8 +34,10 @@ export function checkEntries(entries: unknown): asserts entries is readonly (rea
 }
 
 // Replies that mean "this node cannot serve now" rather than "this command is wrong": a node
-// loading its dataset, a replica that lost its master, a demoted master.
-const UNAVAILABLE_REPLY = /^(?:LOADING|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/;
+// loading its dataset, a replica that lost its master, a demoted master; and twemproxy's
+// answer when the backend of the key is down (`-ERR ` + strerror: "ERR Connection refused").
+const UNAVAILABLE_REPLY =
+  /^(?:LOADING|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b|^ERR (?:Connection (?:refused|timed out|reset by peer)|No route to host|Network is unreachable|Host is (?:down|unreachable)|Broken pipe)$/;
 
 /** True when `err` is a reply error of the command itself (retrying cannot fix it). */
 function isCommandError(err: unknown, ReplyError: new (...args: unknown[]) => Error): boolean {

@@ -262,11 +262,6 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     for (const p of parsed) this.#members.set(p.id, this.#connect(p));
   }
 
-  /** The ring keys are placed by now: every node that is not ejected. */
-  get ring(): HashRing | undefined {
-    return this.#ring;
-  }
-
   /** Every node, in the order added, with its health. */
   get nodes(): RingNodeInfo[] {
     return [...this.#members.values()].map((m) => ({

@@ -11,6 +11,7 @@
  * nutcracker.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NodeUnavailableError } from '../../src/errors';
 import { RedisStore } from '../../src/routing/redis-store';
 import { RingStore, type RingNodeConfig } from '../../src/routing/ring-store';
 import { Nutcracker, type NutcrackerServer } from '../helpers/nutcracker';
@@ -125,6 +126,31 @@ describe('RedisStore behind nutcracker', () => {
       expect(await s.del('a')).toBe(0);
       expect(await s.mget(keys.slice(0, 3))).toEqual([null, null, null]);
     } finally {
+      await s.close();
+      await proxy.stop();
+    }
+  });
+
+  it("a backend that is down is a NodeUnavailableError (nutcracker answers '-ERR Connection refused')", async () => {
+    const dead = await RedisServer.start();
+    const deadPort = dead.port;
+    await dead.stop();
+    const pool = [{ port: backends[0].port }, { port: deadPort }];
+    const proxy = await Nutcracker.start({ servers: pool });
+    const s = new RedisStore(proxy.address, { endpoint: 'twemproxy' });
+    const ring = new RingStore(pool.map((p) => `127.0.0.1:${p.port}`), { compatibility: 'twemproxy' });
+    try {
+      const keys = Array.from({ length: 50 }, (_, i) => `d${i}`);
+      const onDead = keys.find((k) => ring.nodeFor(k) === `127.0.0.1:${deadPort}`)!;
+      const onLive = keys.find((k) => ring.nodeFor(k) !== `127.0.0.1:${deadPort}`)!;
+      await s.set(onLive, 'ok');
+      expect(await s.get(onLive)).toBe('ok');
+      const err = await s.get(onDead).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NodeUnavailableError);
+      expect(err).toMatchObject({ node: proxy.address, key: onDead });
+      expect((err as Error).message).toMatch(/Connection refused/);
+    } finally {
+      await ring.close();
       await s.close();
       await proxy.stop();
     }
