@@ -55,10 +55,12 @@ export type Value = string | Uint8Array;
  */
 export interface ClusterStoreOptions {
   /**
-   * How long the store keeps retrying an operation that fails in a way that heals (failover,
-   * resharding, lost connection, CLUSTERDOWN, TRYAGAIN, LOADING, READONLY), from its first
-   * attempt. Then it rejects with `ClusterUnavailableError`. Should exceed the cluster's
-   * failover time (about `cluster-node-timeout` + 1–2 s).
+   * Time budget of one operation (`get`, `mget`, …), from its start. Failures that heal
+   * (failover, resharding, lost connection, CLUSTERDOWN, TRYAGAIN, LOADING, READONLY) are
+   * retried within it; when it runs out the operation rejects with `ClusterUnavailableError`,
+   * even if ioredis is still redirecting (a write may then still apply later). Should exceed
+   * the cluster's failover time (about `cluster-node-timeout` + 1–2 s). `0`: no budget and no
+   * store-level retries (ioredis's own redirections only).
    * @default 10000
    */
   retryTimeoutMs?: number;
@@ -125,6 +127,15 @@ export interface ClusterStoreStats {
   scriptFallbacks: number;
   /** Cross-slot script reads that succeeded. */
   scriptReads: number;
+}
+
+/** One public call's retry state, shared by all the commands it sends. */
+interface OpContext {
+  readonly start: number;
+  /** `start + retryTimeoutMs`, or Infinity when `retryTimeoutMs` is 0. */
+  readonly deadline: number;
+  /** Commands sent so far, retries included. */
+  attempts: number;
 }
 
 /** The read script: GET of every argument, in order (a missing key gives nil). */
@@ -312,7 +323,8 @@ export class ClusterStore {
     checkKey(key);
     this.#checkOpen();
     const k = this.#fullKey(key);
-    return (await this.#send(keySlot(k), 'get', [toArg(k)], key)) as string | null;
+    const op = this.#begin();
+    return (await this.#bounded(op, this.#send(keySlot(k), 'get', [toArg(k)], key, op), 'GET', key)) as string | null;
   }
 
   /** Sets `key` to `value`, expiring after `ttlMs` milliseconds when given. */
@@ -323,7 +335,8 @@ export class ClusterStore {
     this.#checkOpen();
     const k = this.#fullKey(key);
     const args = ttlMs === undefined ? [toArg(k), toArg(value)] : [toArg(k), toArg(value), 'PX', ttlMs];
-    await this.#send(keySlot(k), 'set', args, key);
+    const op = this.#begin();
+    await this.#bounded(op, this.#send(keySlot(k), 'set', args, key, op), 'SET', key);
   }
 
   /** Deletes `key`; resolves with 1 if it existed, else 0. */
@@ -331,7 +344,8 @@ export class ClusterStore {
     checkKey(key);
     this.#checkOpen();
     const k = this.#fullKey(key);
-    return (await this.#send(keySlot(k), 'del', [toArg(k)], key)) as number;
+    const op = this.#begin();
+    return (await this.#bounded(op, this.#send(keySlot(k), 'del', [toArg(k)], key, op), 'DEL', key)) as number;
   }
 
   /** Values of `keys` in input order (null where missing). Keys may span any slots. */
@@ -343,10 +357,11 @@ export class ClusterStore {
     const full = this.#fullKeys(keys);
     const slots = keySlots(full);
     const args = full.map(toArg);
+    const op = this.#begin();
     const tasks: Promise<void>[] = [];
     const perSlot = (idx: readonly number[] | undefined): void => {
       const groups = groupSlots(idx === undefined ? slots : idx.map((i) => slots[i]));
-      for (const [slot, g] of groups) tasks.push(this.#mgetSlot(slot, idx === undefined ? g : g.map((j) => idx[j]), args, keys, out));
+      for (const [slot, g] of groups) tasks.push(this.#mgetSlot(slot, idx === undefined ? g : g.map((j) => idx[j]), args, keys, out, op));
     };
 
     const plan = this.#crossSlotReads ? this.#planByNode(slots) : undefined;
@@ -355,10 +370,10 @@ export class ClusterStore {
       for (const b of plan) {
         const node = b.multiSlot ? this.#master(b.nodeKey) : undefined;
         if (node === undefined) perSlot(b.idx);
-        else tasks.push(this.#scriptRead(node, b.nodeKey, b.idx, slots, args, keys, out));
+        else tasks.push(this.#scriptRead(node, b.nodeKey, b.idx, slots, args, keys, out, op));
       }
     });
-    await Promise.all(tasks);
+    await this.#bounded(op, Promise.all(tasks), 'MGET', keys[0]);
     return out;
   }
 
@@ -377,10 +392,11 @@ export class ClusterStore {
     const keys = entries.map((e) => e[0]);
     const full = this.#fullKeys(keys);
     const groups = groupSlots(keySlots(full));
+    const op = this.#begin();
     const tasks: Promise<unknown>[] = [];
     const setOne = (slot: number, i: number): Promise<unknown> => {
       const a = [toArg(full[i]), toArg(entries[i][1])];
-      return this.#send(slot, 'set', ttlMs === undefined ? a : [...a, 'PX', ttlMs], keys[i]);
+      return this.#send(slot, 'set', ttlMs === undefined ? a : [...a, 'PX', ttlMs], keys[i], op);
     };
     this.#corked(() => {
       for (const [slot, idx] of groups) {
@@ -391,10 +407,10 @@ export class ClusterStore {
         }
         const args: (string | Buffer)[] = [];
         for (const i of idx) args.push(toArg(full[i]), toArg(entries[i][1]));
-        tasks.push(this.#send(slot, 'mset', args, keys[idx[0]], () => this.#split(idx, (i) => setOne(slot, i))));
+        tasks.push(this.#send(slot, 'mset', args, keys[idx[0]], op, () => this.#split(idx, (i) => setOne(slot, i))));
       }
     });
-    await Promise.all(tasks);
+    await this.#bounded(op, Promise.all(tasks), 'MSET', keys[0]);
   }
 
   /** Deletes `keys`; resolves with how many existed. */
@@ -404,21 +420,22 @@ export class ClusterStore {
     if (keys.length === 0) return 0;
     const full = this.#fullKeys(keys);
     const groups = groupSlots(keySlots(full));
+    const op = this.#begin();
     const tasks: Promise<number>[] = [];
-    const delOne = (slot: number, i: number): Promise<number> => this.#send(slot, 'del', [toArg(full[i])], keys[i]) as Promise<number>;
+    const delOne = (slot: number, i: number): Promise<number> => this.#send(slot, 'del', [toArg(full[i])], keys[i], op) as Promise<number>;
     this.#corked(() => {
       for (const [slot, idx] of groups) {
         if (idx.length === 1) {
           tasks.push(delOne(slot, idx[0]));
           continue;
         }
-        const p = this.#send(slot, 'del', idx.map((i) => toArg(full[i])), keys[idx[0]], () =>
+        const p = this.#send(slot, 'del', idx.map((i) => toArg(full[i])), keys[idx[0]], op, () =>
           this.#split(idx, (i) => delOne(slot, i)).then((counts) => counts.reduce((a, b) => a + b, 0)),
         );
         tasks.push(p as Promise<number>);
       }
     });
-    const counts = await Promise.all(tasks);
+    const counts = await this.#bounded(op, Promise.all(tasks), 'DEL', keys[0]);
     let total = 0;
     for (const c of counts) total += c;
     return total;
@@ -434,13 +451,24 @@ export class ClusterStore {
     if (this.#owned) await this.#cluster.quit();
   }
 
-  /** Like {@link quit}, but never rejects: an owned `Cluster` that fails to quit is disconnected. */
-  async close(): Promise<void> {
+  /**
+   * Like {@link quit}, but never rejects nor hangs: an owned `Cluster` that fails to quit within
+   * `graceMs` (a node down, replies never coming) is disconnected.
+   */
+  async close(graceMs = 2000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.quit();
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`quit took longer than ${graceMs} ms`)), graceMs);
+      });
+      const quitting = this.quit();
+      quitting.catch(() => undefined); // may settle after the race; already handled below
+      await Promise.race([quitting, timeout]);
     } catch (err) {
       debug('quit failed, disconnecting: %s', (err as Error)?.message);
       if (this.#owned) this.#cluster.disconnect();
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -514,9 +542,16 @@ export class ClusterStore {
     }
   }
 
-  async #mgetSlot(slot: number, idx: number[], args: (string | Buffer)[], keys: readonly Key[], out: (string | null)[]): Promise<void> {
+  async #mgetSlot(
+    slot: number,
+    idx: number[],
+    args: (string | Buffer)[],
+    keys: readonly Key[],
+    out: (string | null)[],
+    op: OpContext,
+  ): Promise<void> {
     if (idx.length === 1) {
-      out[idx[0]] = (await this.#send(slot, 'get', [args[idx[0]]], keys[idx[0]])) as string | null;
+      out[idx[0]] = (await this.#send(slot, 'get', [args[idx[0]]], keys[idx[0]], op)) as string | null;
       return;
     }
     const vals = (await this.#send(
@@ -524,7 +559,8 @@ export class ClusterStore {
       'mget',
       idx.map((i) => args[i]),
       keys[idx[0]],
-      () => this.#split(idx, (i) => this.#send(slot, 'get', [args[i]], keys[i])),
+      op,
+      () => this.#split(idx, (i) => this.#send(slot, 'get', [args[i]], keys[i], op)),
     )) as (string | null)[];
     for (let j = 0; j < idx.length; j++) out[idx[j]] = vals[j];
   }
@@ -538,6 +574,7 @@ export class ClusterStore {
     args: (string | Buffer)[],
     keys: readonly Key[],
     out: (string | null)[],
+    op: OpContext,
   ): Promise<void> {
     const keyArgs = idx.map((i) => args[i]);
     let vals: (string | null)[] | undefined;
@@ -558,7 +595,7 @@ export class ClusterStore {
     const tasks: Promise<void>[] = [];
     this.#corked(() => {
       const groups = groupSlots(idx.map((i) => slots[i]));
-      for (const [slot, g] of groups) tasks.push(this.#mgetSlot(slot, g.map((j) => idx[j]), args, keys, out));
+      for (const [slot, g] of groups) tasks.push(this.#mgetSlot(slot, g.map((j) => idx[j]), args, keys, out, op));
     });
     await Promise.all(tasks);
   }
@@ -588,16 +625,47 @@ export class ClusterStore {
     return Promise.all(tasks);
   }
 
+  /** A new operation: its deadline (`retryTimeoutMs` from now) and attempt counter. */
+  #begin(): OpContext {
+    const start = Date.now();
+    return { start, deadline: this.#retryTimeoutMs === 0 ? Infinity : start + this.#retryTimeoutMs, attempts: 0 };
+  }
+
+  /**
+   * Rejects with `ClusterUnavailableError` when `work` is still pending at the deadline (ioredis
+   * may be mid-way through its own redirections). Work that completes later is discarded; a
+   * write may still apply after the rejection.
+   */
+  #bounded<T>(op: OpContext, work: Promise<T>, name: string, key: Key): Promise<T> {
+    if (op.deadline === Infinity) return work;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const elapsedMs = Date.now() - op.start;
+        reject(
+          new ClusterUnavailableError(`${name} did not complete within retryTimeoutMs (${this.#retryTimeoutMs} ms)`, {
+            key,
+            attempts: op.attempts,
+            elapsedMs,
+          }),
+        );
+      }, op.deadline - op.start);
+    });
+    // Promise.race subscribes to both, so a late rejection of `work` is not unhandled.
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  }
+
   /**
    * Sends `name args` for `slot` through ioredis (which follows MOVED/ASK and retries
-   * CLUSTERDOWN/lost connections within `maxRedirections`), retrying healing failures until
-   * `retryTimeoutMs`. With `onSplit`, a TRYAGAIN runs `onSplit` instead (multi-key commands).
+   * CLUSTERDOWN/lost connections within `maxRedirections`), retrying healing failures until the
+   * operation's deadline. With `onSplit`, a TRYAGAIN (or ioredis giving up on redirections)
+   * runs `onSplit` instead (multi-key commands).
    */
-  async #send(slot: number, name: string, args: unknown[], key: Key, onSplit?: () => Promise<unknown>): Promise<unknown> {
-    const start = Date.now();
+  async #send(slot: number, name: string, args: unknown[], key: Key, op: OpContext, onSplit?: () => Promise<unknown>): Promise<unknown> {
     let attempts = 0;
     for (;;) {
       attempts++;
+      op.attempts++;
       const cmd = new this.#Command(name, args, { replyEncoding: 'utf8' });
       // Our Redis-exact slot: ioredis would compute its own (wrong for e.g. `foo{}{bar}`).
       cmd.slot = slot;
@@ -613,8 +681,9 @@ export class ClusterStore {
           if (err instanceof RingcacheError) throw err;
           throw new CommandError(`${name.toUpperCase()} failed for slot ${slot}: ${msg}`, { cause: err, key, slot, node });
         }
-        const elapsedMs = Date.now() - start;
-        if (elapsedMs + this.#retryDelayMs > this.#retryTimeoutMs) {
+        const now = Date.now();
+        if (this.#retryTimeoutMs === 0 || now + this.#retryDelayMs > op.deadline) {
+          const elapsedMs = now - op.start;
           throw new ClusterUnavailableError(
             `${name.toUpperCase()} for slot ${slot} still failing after ${attempts} attempts in ${elapsedMs} ms: ${msg}`,
             { cause: err, key, slot, node, attempts, elapsedMs },

@@ -11,8 +11,10 @@
  * Native project only: the engines are proven identical elsewhere, and one chaos run at a time
  * keeps this 2-core machine's timings honest (~20 s).
  */
+import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ClusterStore } from '../../src/cluster/cluster-store';
+import { ClusterUnavailableError } from '../../src/errors';
 import { keySlot, keySlots } from '../../src/cluster/key-slot';
 import { CLUSTER_SLOTS, RedisCluster, type ClusterNodeInfo } from '../helpers/redis-cluster';
 import { RespClient, RespError, sleep } from '../helpers/redis-server';
@@ -268,13 +270,26 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('ClusterStore under clus
   });
 
   it('kill -9 of a master: 0 wrong values and 0 errors with default options; stall measured', async () => {
+    // For comparison, the same load through ioredis's default options and no store retries.
+    const plain = new Cluster(cluster.startupNodes);
+    plain.on('error', () => undefined);
+    const bare = new ClusterStore(plain, { retryTimeoutMs: 0 });
     const load = new LoadLoop(store, spreadKeys).start();
+    const bareLoad = new LoadLoop(bare, (w) => spreadKeys(w + 10), { workers: 2 }).start();
     await sleep(300);
     const { killed, failoverMs } = await cluster.kill9Master(0);
     await sleep(500);
     const r = await load.stop();
+    const rb = await bareLoad.stop();
+    await bare.close();
+    plain.disconnect();
 
     console.log(summary('kill -9', r, store, `; failover (kill → all nodes agree) ${failoverMs} ms, killed ${killed.port}`));
+    console.log(
+      `[chaos] kill -9 with ioredis default options and no store retries: ${rb.ops} ops, errors ${rb.errors.length}` +
+        ` (${[...new Set(rb.errors.map((e) => e.replace(/\d+/g, 'N')))].slice(0, 2).join(' | ')}), wrong ${rb.wrong.length}`,
+    );
+    expect(rb.wrong).toEqual([]);
     expect(r.errors).toEqual([]);
     expect(r.wrong).toEqual([]);
     // The stall is bounded by the failover, far below the 10 s retry budget.
@@ -297,6 +312,38 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('ClusterStore under clus
     expect((await cluster.masterOf(0)).id).toBe(newMaster.id);
     expect(r.errors).toEqual([]);
     expect(r.wrong).toEqual([]);
+  });
+
+  it('a slot range with no live copy: ClusterUnavailableError within retryTimeoutMs, then recovery', async () => {
+    const key = 'lost:{range}';
+    const slot = keySlot(key);
+    const master = await cluster.masterOf(slot);
+    const [replica] = await cluster.replicasOf(master.id);
+    const s = new ClusterStore(cluster.startupNodes, { retryTimeoutMs: 1500 });
+    try {
+      await s.set(key, 'v');
+      await cluster.kill9(replica.port);
+      await cluster.kill9(master.port);
+      const t0 = Date.now();
+      const err = await s.get(key).catch((e: unknown) => e);
+      const ms = Date.now() - t0;
+      console.log(`[chaos] no live copy: ${(err as Error).name} after ${ms} ms: ${(err as Error).message}`);
+      expect(err).toBeInstanceOf(ClusterUnavailableError);
+      const e = err as ClusterUnavailableError;
+      expect(e.code).toBe('ERR_RINGCACHE_CLUSTER_UNAVAILABLE');
+      expect(e.key).toBe(key);
+      expect(e.attempts).toBeGreaterThanOrEqual(1);
+      expect(ms).toBeGreaterThanOrEqual(1400);
+      expect(ms).toBeLessThan(3000);
+    } finally {
+      await s.close();
+      await cluster.revive(master.port);
+      await cluster.revive(replica.port);
+    }
+    // Back: the master restarted empty (no persistence), and the store works again.
+    expect(await store.get(key)).toBeNull();
+    await store.set(key, 'again');
+    expect(await store.get(key)).toBe('again');
   });
 
   it('ASK is real: the source answers -ASK for a moved key while the slot is migrating', async () => {
