@@ -17,12 +17,15 @@
  *   pending is dropped (`socketTimeout`, one timer per connection rather than per command). A
  *   ring store then counts the failure and, after `ejectAfter` of them, routes around the node.
  * - **Sentinel-backed nodes ride out a failover**: a kill -9 failover with
- *   `down-after-milliseconds 1000` takes ~2.3 s. ioredis's defaults lose commands during it:
- *   20 retries of a doubling backoff that starts at 50 ms flush queued commands, and the backoff
- *   (50, 100, … 1600 ms + jitter) reconnects up to ~1.7 s after the replica was promoted. Here
- *   the client asks the sentinels again every ≤ 200 ms, keeps commands queued for at least
- *   `failoverTimeoutMs`, and a `READONLY` reply (the master was demoted under a live
- *   connection) reconnects and resends the command.
+ *   `down-after-milliseconds 1000` takes ~2.3 s, during which every reconnect attempt is
+ *   refused by the dead master the sentinels still name. ioredis 6's default backoff
+ *   (50·2^(n−1) ms + jitter, up to 5 s) can leave the client waiting up to ~1.7 s after the
+ *   promotion (stalls of 3.4–3.9 s measured against 2.3 s here), and a fixed 100 ms retry with
+ *   the default 20 `maxRetriesPerRequest` flushes queued commands after ~2.1 s, before the
+ *   failover ends (errors measured). Here the client asks the sentinels again every ≤ 200 ms
+ *   (50, 100, 150, 200, 200 … ms: stall measured 2.3–2.5 s, i.e. the failover plus ≤ 200 ms),
+ *   keeps commands queued for at least `failoverTimeoutMs`, and a `READONLY` reply (the master
+ *   was demoted under a live connection) reconnects and resends the command.
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import { MissingDependencyError } from '../errors';
