@@ -25,7 +25,8 @@ import { DEFAULT_TIERED_CACHE_OPTIONS, type CacheEntryOptions, type L2Source, ty
 import { jsonSerializer, type Serializer } from './serializer';
 import { SingleFlight, type FlightSlot } from './single-flight';
 import { channels, newCounters, type Counters, type TieredCacheStats } from './stats';
-import { delay, withTimeout } from './timeouts';
+import { now as coarseNow } from './clock';
+import { addDeadline, clearDeadline, delay, withTimeout } from './timeouts';
 
 /** Per-call options after merging with the cache's defaults. */
 export interface Resolved {
@@ -370,7 +371,7 @@ export class CacheCore extends EventEmitter {
 
   /** Writes entries to L1 and L2 and publishes their invalidation. */
   async write(view: View, items: readonly { lk: string; c: Candidate }[], o: Resolved, start: number | undefined): Promise<void> {
-    const now = Date.now();
+    const now = coarseNow();
     const ok: { lk: string; c: Candidate; buf: Buffer | undefined }[] = [];
     for (const it of items) {
       if (start !== undefined && !this.#valid(it.lk, start)) {
@@ -431,14 +432,14 @@ export class CacheCore extends EventEmitter {
   async clearNamespace(ns: string): Promise<void> {
     const at = stamp();
     const name = `n:${ns}`;
-    this.#applyMarker(name, at, Date.now());
+    this.#applyMarker(name, at, coarseNow());
     await this.#setMarker(name, at);
     await this.publish({ t: 'n', n: ns, at });
   }
 
   async deleteByTags(tags: readonly string[]): Promise<void> {
     const at = stamp();
-    const now = Date.now();
+    const now = coarseNow();
     for (const t of tags) this.#applyMarker(`t:${t}`, at, now);
     await Promise.all(tags.map((t) => this.#setMarker(`t:${t}`, at)));
     await this.publish({ t: 'g', k: [...tags], at });
@@ -477,7 +478,7 @@ export class CacheCore extends EventEmitter {
 
   #onBusMessage(m: BusMessage): void {
     if (channels.bus.hasSubscribers) channels.bus.publish({ cache: this.name, reason: 'message', message: m });
-    const now = Date.now();
+    const now = coarseNow();
     switch (m.t) {
       case 'k':
         if (Array.isArray(m.k)) for (const lk of m.k) this.invalidateKey(lk);
@@ -530,7 +531,10 @@ export class CacheCore extends EventEmitter {
   // ------------------------------------------------------------------------------------------
   // L2 access
 
-  /** One L2 call through the circuit breaker and the hard timeout; failures are counted and reported. */
+  /**
+   * One L2 call through the circuit breaker and the hard timeout; failures are counted and
+   * reported. One promise per call (this is the L2 hot path).
+   */
   #l2Call<T>(fn: () => Promise<T>, key: string): Promise<T> {
     const breaker = this.#breaker;
     if (breaker !== undefined && !breaker.allow()) {
@@ -544,21 +548,28 @@ export class CacheCore extends EventEmitter {
       p = Promise.reject(err);
     }
     const ms = this.#l2TimeoutMs;
-    if (ms > 0) p = withTimeout(p, ms, () => new CacheTimeoutError(`L2 call for key '${key}' timed out after ${ms} ms`, { key, timeoutMs: ms }));
-    return p.then(
-      (v) => {
-        breaker?.success();
-        return v;
-      },
-      (err) => {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: unknown): void => {
+        if (settled) return;
+        settled = true;
+        if (deadline !== undefined) clearDeadline(deadline);
         breaker?.failure();
         this.counters.l2Errors++;
         if (err instanceof CacheTimeoutError) this.counters.l2Timeouts++;
         if (channels.l2Error.hasSubscribers) channels.l2Error.publish({ cache: this.name, key, error: err });
         this.#emit('l2:error', { key, error: err });
-        throw err;
-      },
-    );
+        reject(err);
+      };
+      const deadline = ms > 0 && ms !== Infinity ? addDeadline(ms, () => fail(new CacheTimeoutError(`L2 call for key '${key}' timed out after ${ms} ms`, { key, timeoutMs: ms }))) : undefined;
+      p.then((v) => {
+        if (settled) return;
+        settled = true;
+        if (deadline !== undefined) clearDeadline(deadline);
+        breaker?.success();
+        resolve(v);
+      }, fail);
+    });
   }
 
   /**
@@ -569,7 +580,7 @@ export class CacheCore extends EventEmitter {
   async readL2(view: View, lks: readonly string[]): Promise<(DecodedEntry | null)[] | undefined> {
     const store = this.store;
     if (store === undefined) return undefined;
-    const now = Date.now();
+    const now = coarseNow();
     const stale = this.#staleMarkers(view.markers, now);
     let raw: (Buffer | null)[];
     try {
@@ -579,7 +590,7 @@ export class CacheCore extends EventEmitter {
         const keys = lks.map((lk) => this.prefix + lk);
         if (stale !== undefined) for (const n of stale) keys.push(this.#markerKey(n));
         raw = await this.#l2Call(() => store.mgetBuffer(keys), lks[0]);
-        if (stale !== undefined) this.#ingestMarkers(stale, raw, lks.length, Date.now());
+        if (stale !== undefined) this.#ingestMarkers(stale, raw, lks.length, coarseNow());
       }
     } catch {
       return undefined;
@@ -608,7 +619,7 @@ export class CacheCore extends EventEmitter {
       const names = [...tagNames];
       try {
         const tr = await this.#l2Call(() => store.mgetBuffer(names.map((n) => this.#markerKey(n))), names[0]);
-        this.#ingestMarkers(names, tr, 0, Date.now());
+        this.#ingestMarkers(names, tr, 0, coarseNow());
       } catch {
         // Unknown tag markers: a tagged entry cannot be proven valid, so it is a miss.
         for (let i = 0; i < out.length; i++) {
@@ -646,7 +657,7 @@ export class CacheCore extends EventEmitter {
     const start = this.#begin();
     try {
       const got = await this.readL2(view, lks);
-      const now = Date.now();
+      const now = coarseNow();
       for (let i = 0; i < lks.length; i++) {
         const d = got?.[i];
         if (d !== undefined && d !== null && now < d.expiresAt) {
@@ -672,6 +683,32 @@ export class CacheCore extends EventEmitter {
       this.#end();
     }
     return out;
+  }
+
+  /** {@link getFromL2} for one key (the `get` hot path: no per-call arrays or extra hops). */
+  async getOne(view: View, lk: string, stale: L1Entry | undefined, o: Resolved): Promise<unknown> {
+    const start = this.#begin();
+    try {
+      const got = await this.readL2(view, [lk]);
+      const now = coarseNow();
+      const d = got?.[0];
+      if (d !== undefined && d !== null && now < d.expiresAt) {
+        this.counters.l2Hits++;
+        if (channels.hit.hasSubscribers) channels.hit.publish({ cache: this.name, key: lk, level: 'l2' });
+        const negative = d.kind === KIND_NEGATIVE;
+        if (this.l1 !== undefined) this.#toL1(lk, CacheCore.fromDecoded(d), o.l1TtlMs, now, start);
+        return negative ? undefined : d.value;
+      }
+      if (got !== undefined) this.counters.l2Misses++;
+      if (got === undefined && stale !== undefined && now < stale.staleUntil) {
+        if (now >= stale.expiresAt) this.#countStale(lk);
+        return stale.negative ? undefined : stale.value;
+      }
+      if (channels.miss.hasSubscribers) channels.miss.publish({ cache: this.name, key: lk });
+      return undefined;
+    } finally {
+      this.#end();
+    }
   }
 
   #countStale(lk: string): void {
@@ -704,13 +741,13 @@ export class CacheCore extends EventEmitter {
     const start = this.#begin();
     let handedOff = false;
     try {
-      let now = Date.now();
+      let now = coarseNow();
       let stale: Candidate | undefined =
         l1e !== undefined && now < l1e.staleUntil
           ? { value: l1e.value, negative: l1e.negative, createdAt: l1e.createdAt, expiresAt: l1e.expiresAt, staleUntil: l1e.staleUntil, tags: l1e.tags, size: l1e.size }
           : undefined;
       const got = await this.readL2(view, [lk]);
-      now = Date.now();
+      now = coarseNow();
       const d = got?.[0];
       if (d !== undefined && d !== null) {
         const c = CacheCore.fromDecoded(d);
@@ -793,7 +830,7 @@ export class CacheCore extends EventEmitter {
       return c.negative ? undefined : c.value;
     } catch (err) {
       if (timedOut === 'hard') this.counters.loaderTimeouts++;
-      if (stale !== undefined && Date.now() < stale.staleUntil) return this.#serveStale(lk, stale, o);
+      if (stale !== undefined && coarseNow() < stale.staleUntil) return this.#serveStale(lk, stale, o);
       if (timedOut === 'soft' && o.hardTimeoutMs > o.softTimeoutMs) {
         // The soft limit passed but the stale value expired meanwhile: keep waiting up to hard.
         return this.#awaitLoad(work, lk, { ...o, softTimeoutMs: 0, hardTimeoutMs: o.hardTimeoutMs - o.softTimeoutMs }, undefined);
@@ -806,7 +843,7 @@ export class CacheCore extends EventEmitter {
   /** Fail-safe: returns the stale value and keeps it in L1 for the throttle period. */
   #serveStale(lk: string, stale: Candidate, o: Resolved): unknown {
     this.#countStale(lk);
-    const now = Date.now();
+    const now = coarseNow();
     const l1 = this.l1;
     if (l1 !== undefined && this.#trusted && o.failSafeThrottleMs > 0) {
       const until = Math.min(stale.staleUntil, now + o.failSafeThrottleMs);
@@ -842,7 +879,7 @@ export class CacheCore extends EventEmitter {
       const start = this.#begin();
       try {
         const got = await this.readL2(view, own.map((i) => lks[i]));
-        let now = Date.now();
+        let now = coarseNow();
         const toLoad: number[] = [];
         const staleOf = new Map<number, Candidate>();
         for (let j = 0; j < own.length; j++) {
@@ -881,7 +918,7 @@ export class CacheCore extends EventEmitter {
           } catch (err) {
             this.counters.loaderErrors++;
             this.#loadDone(lks[toLoad[0]], t0, err);
-            now = Date.now();
+            now = coarseNow();
             let unserved = 0;
             for (const i of toLoad) {
               const s = staleOf.get(i);
@@ -940,7 +977,7 @@ export class CacheCore extends EventEmitter {
     const readFresh = async (): Promise<Candidate | undefined> => {
       const got = await this.readL2(view, [lk]);
       const d = got?.[0];
-      const now = Date.now();
+      const now = coarseNow();
       if (d === undefined || d === null || now >= d.expiresAt) return undefined;
       const c = CacheCore.fromDecoded(d);
       this.counters.l2Hits++;
@@ -950,7 +987,7 @@ export class CacheCore extends EventEmitter {
     const release = (): void => {
       this.#l2Call(() => client.eval(RELEASE_LOCK, 1, lockKey, token) as Promise<unknown>, lk).catch(() => {});
     };
-    const deadline = Date.now() + lock.waitMs;
+    const deadline = coarseNow() + lock.waitMs;
     let waited = false;
     for (;;) {
       const acquired = await tryAcquire();
@@ -966,7 +1003,7 @@ export class CacheCore extends EventEmitter {
         return { release };
       }
       waited = true;
-      if (Date.now() >= deadline) {
+      if (coarseNow() >= deadline) {
         this.counters.lockTimeouts++;
         return {};
       }

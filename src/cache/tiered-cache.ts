@@ -17,6 +17,7 @@ import { checkKeys, describe } from '../validate';
 import { CacheCore, checkTags, stamp, type BulkLoader, type Loader, type View } from './cache-core';
 import type { L1Entry } from './l1';
 import type { CacheEntryOptions, TieredCacheOptions } from './options';
+import { now as coarseNow } from './clock';
 import { channels, type TieredCacheStats } from './stats';
 
 /** Events of {@link TieredCache.on}; every payload also has `cache` (the cache name). */
@@ -119,7 +120,7 @@ export class TieredCache<V = unknown> {
     let e: L1Entry | undefined;
     if (l1 !== undefined) {
       e = l1.get(lk);
-      if (e !== undefined && Date.now() < e.freshUntil) {
+      if (e !== undefined && coarseNow() < e.freshUntil) {
         c.counters.l1Hits++;
         if (channels.hit.hasSubscribers) channels.hit.publish({ cache: c.name, key: lk, level: 'l1' });
         return Promise.resolve(e.value as V | undefined);
@@ -133,7 +134,7 @@ export class TieredCache<V = unknown> {
     } catch (err) {
       return Promise.reject(err);
     }
-    return c.getFromL2(this.#view, [lk], [e], o).then((r) => r[0] as V | undefined);
+    return c.getOne(this.#view, lk, e, o) as Promise<V | undefined>;
   }
 
   /**
@@ -144,7 +145,7 @@ export class TieredCache<V = unknown> {
     const l1 = this.#core.l1;
     if (l1 === undefined) return undefined;
     const e = l1.get(this.#prefix === '' ? key : this.#prefix + key);
-    if (e !== undefined && Date.now() < e.freshUntil) return e.value as V | undefined;
+    if (e !== undefined && coarseNow() < e.freshUntil) return e.value as V | undefined;
     return undefined;
   }
 
@@ -196,7 +197,7 @@ export class TieredCache<V = unknown> {
     if (l1 !== undefined) {
       e = l1.get(lk);
       if (e !== undefined) {
-        const now = Date.now();
+        const now = coarseNow();
         if (now < e.freshUntil) {
           c.counters.l1Hits++;
           if (channels.hit.hasSubscribers) channels.hit.publish({ cache: c.name, key: lk, level: 'l1' });
@@ -324,7 +325,7 @@ export class TieredCache<V = unknown> {
     const stales: (L1Entry | undefined)[] = new Array(n);
     const need: number[] = [];
     const l1 = c.l1;
-    const now = Date.now();
+    const now = coarseNow();
     for (let i = 0; i < n; i++) {
       const lk = this.#prefix === '' ? keys[i] : this.#prefix + keys[i];
       lks[i] = lk;

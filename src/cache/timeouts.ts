@@ -28,6 +28,24 @@ function tick(): void {
   }
 }
 
+/** A registered deadline (see {@link addDeadline}). */
+export type Deadline = Pending;
+
+/** Calls `fire` once `ms` milliseconds have passed (give or take 10 ms) unless cleared first. */
+export function addDeadline(ms: number, fire: () => void): Deadline {
+  const p: Pending = { deadline: Date.now() + ms, fire };
+  pending.add(p);
+  if (timer === undefined) {
+    timer = setInterval(tick, RESOLUTION_MS);
+    timer.unref();
+  }
+  return p;
+}
+
+export function clearDeadline(p: Deadline): void {
+  pending.delete(p);
+}
+
 /**
  * `promise`, or a rejection with `onTimeout()` once `ms` milliseconds have passed (give or take
  * 10 ms). `ms <= 0` or `Infinity` means no limit. The work behind `promise` is not cancelled.
@@ -35,19 +53,14 @@ function tick(): void {
 export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   if (!(ms > 0) || ms === Infinity) return promise;
   return new Promise<T>((resolve, reject) => {
-    const p: Pending = { deadline: Date.now() + ms, fire: () => reject(onTimeout()) };
-    pending.add(p);
-    if (timer === undefined) {
-      timer = setInterval(tick, RESOLUTION_MS);
-      timer.unref();
-    }
+    const d = addDeadline(ms, () => reject(onTimeout()));
     promise.then(
       (v) => {
-        pending.delete(p);
+        clearDeadline(d);
         resolve(v);
       },
       (e) => {
-        pending.delete(p);
+        clearDeadline(d);
         reject(e);
       },
     );
