@@ -8,19 +8,10 @@ import murmurhash from 'murmurhash';
 import { describe, expect, it } from 'vitest';
 import { crc16, md5, md5Uint32, murmur3, type Key } from '../../src/index';
 import { keyBytes, offsetView, randomAscii, randomBytes, randomUnicode, rng, show } from '../helpers/random-keys';
+import { crc16Reference, MURMUR3_VECTORS, RFC1321_VECTORS } from '../helpers/reference';
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 const cryptoMd5 = (bytes: Uint8Array): Buffer => createHash('md5').update(bytes).digest();
-
-/** CRC16-XMODEM bit by bit, straight from the definition (poly 0x1021, init 0, no reflection). */
-function crc16Reference(bytes: Uint8Array): number {
-  let crc = 0;
-  for (const byte of bytes) {
-    crc ^= byte << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc;
-}
 
 /**
  * Strings whose UTF-8 length lands on and around MD5 block edges (55/56/64: padding needs a
@@ -76,18 +67,8 @@ function differentialInputs(): Key[] {
 }
 
 describe('md5', () => {
-  // RFC 1321, appendix A.5.
-  const rfc1321: [string, string][] = [
-    ['', 'd41d8cd98f00b204e9800998ecf8427e'],
-    ['a', '0cc175b9c0f1b6a831c399e269772661'],
-    ['abc', '900150983cd24fb0d6963f7d28e17f72'],
-    ['message digest', 'f96b697d7cb7938d525a2f31aaf161d0'],
-    ['abcdefghijklmnopqrstuvwxyz', 'c3fcd3d76192e4007dfb496cca67e13b'],
-    ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 'd174ab98d277d9f5a5611c2c9f419d9f'],
-    ['1234567890'.repeat(8), '57edf4a22be3c955ac49da2e2107b67a'],
-  ];
 
-  it.each(rfc1321)('RFC 1321 vector %j', (input, digest) => {
+  it.each(RFC1321_VECTORS)('RFC 1321 vector %j', (input, digest) => {
     expect(hex(md5(input))).toBe(digest);
     expect(hex(md5(Buffer.from(input)))).toBe(digest);
   });
@@ -111,17 +92,8 @@ describe('md5', () => {
 });
 
 describe('murmur3', () => {
-  // Published MurmurHash3 x86_32 vectors.
-  const vectors: [string, number, number][] = [
-    ['', 0, 0],
-    ['', 1, 0x514e28b7],
-    ['', 0xffffffff, 0x81f16f39],
-    ['\0\0\0\0', 0, 0x2362f9de],
-    ['Hello, world!', 1234, 0xfaf6cdb3],
-    ['The quick brown fox jumps over the lazy dog', 0x9747b28c, 0x2fa826cd],
-  ];
 
-  it.each(vectors)('murmur3(%j, %i) is the published value', (input, seed, expected) => {
+  it.each(MURMUR3_VECTORS)('murmur3(%j, %i) is the published value', (input, seed, expected) => {
     expect(murmur3(input, seed)).toBe(expected);
     expect(murmur3(Buffer.from(input), seed)).toBe(expected);
   });

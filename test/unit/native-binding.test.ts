@@ -12,6 +12,7 @@ import murmurhash from 'murmurhash';
 import { describe, expect, it } from 'vitest';
 import { NATIVE_ABI_VERSION, type Key, type NativeBinding } from '../../src/engine/types';
 import { keyBytes, offsetView, randomBytes, randomKey, randomUnicode, rng, show, tableFor } from '../helpers/random-keys';
+import { crc16Reference, keySlotReference, RFC1321_VECTORS } from '../helpers/reference';
 
 const skip = process.env.RINGCACHE_BACKEND === 'js';
 
@@ -42,26 +43,6 @@ function nativeMd5Hex(key: Key): string {
   const out = new Uint8Array(16);
   b.md5(key, out);
   return Buffer.from(out).toString('hex');
-}
-
-/** CRC16-XMODEM bit by bit, from the definition. */
-function crc16Reference(bytes: Uint8Array): number {
-  let crc = 0;
-  for (const byte of bytes) {
-    crc ^= byte << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc;
-}
-
-/** Redis keyHashSlot: the first `{`, the first `}` after it, a non-empty tag between. */
-function keySlotReference(bytes: Uint8Array): number {
-  const open = bytes.indexOf(0x7b);
-  if (open >= 0) {
-    const close = bytes.indexOf(0x7d, open + 1);
-    if (close > open + 1) return crc16Reference(bytes.subarray(open + 1, close)) & 16383;
-  }
-  return crc16Reference(bytes) & 16383;
 }
 
 /** Lower bound of `h` over points, wrapping to 0; -1 on an empty ring. */
@@ -110,16 +91,7 @@ describe.skipIf(skip)('native binding', () => {
 
   describe('known vectors', () => {
     it('md5: the RFC 1321 suite', () => {
-      const suite: [string, string][] = [
-        ['', 'd41d8cd98f00b204e9800998ecf8427e'],
-        ['a', '0cc175b9c0f1b6a831c399e269772661'],
-        ['abc', '900150983cd24fb0d6963f7d28e17f72'],
-        ['message digest', 'f96b697d7cb7938d525a2f31aaf161d0'],
-        ['abcdefghijklmnopqrstuvwxyz', 'c3fcd3d76192e4007dfb496cca67e13b'],
-        ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 'd174ab98d277d9f5a5611c2c9f419d9f'],
-        ['1234567890'.repeat(8), '57edf4a22be3c955ac49da2e2107b67a'],
-      ];
-      for (const [text, hex] of suite) {
+      for (const [text, hex] of RFC1321_VECTORS) {
         expect(nativeMd5Hex(text)).toBe(hex);
         expect(nativeMd5Hex(Buffer.from(text))).toBe(hex);
         expect(b.md5Uint32(text)).toBe(Buffer.from(hex, 'hex').readUInt32LE(0));
