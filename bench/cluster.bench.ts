@@ -27,6 +27,32 @@ export interface ClusterBenchOptions extends BenchOptions {
   redis?: string;
 }
 
+interface StartedCluster {
+  startupNodes: { host: string; port: number }[];
+  stop(): Promise<void>;
+}
+interface StartedServer {
+  options: { host: string; port: number };
+  stop(): Promise<void>;
+}
+
+/**
+ * A server helper from test/helpers, loaded untyped: the helpers are not part of the package
+ * build (tsconfig.build.json), so from `dist/` pass `cluster` and `redis` instead.
+ */
+function testHelper<T>(name: 'redis-cluster' | 'redis-server'): T {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(`../test/helpers/${name}`) as T;
+  } catch (err) {
+    throw new Error(
+      `cluster bench: cannot start its own servers (test/helpers/${name} not found: run it from a source checkout), ` +
+        'or pass cluster: "host:port" and redis: "redis://host:port"',
+      { cause: err },
+    );
+  }
+}
+
 function hostPort(s: string): { host: string; port: number } {
   const u = new URL(s.includes('://') ? s : `redis://${s}`);
   return { host: u.hostname || '127.0.0.1', port: Number(u.port || 6379) };
@@ -43,8 +69,7 @@ export async function runClusterBench(opts: ClusterBenchOptions = {}): Promise<B
     if (opts.cluster) startup = [hostPort(opts.cluster)];
     else {
       opts.onProgress?.('cluster: starting a 3+3 Redis Cluster');
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { RedisCluster } = require('../test/helpers/redis-cluster') as typeof import('../test/helpers/redis-cluster');
+      const { RedisCluster } = testHelper<{ RedisCluster: { start(): Promise<StartedCluster> } }>('redis-cluster');
       const rc = await RedisCluster.start();
       cleanup.push(() => rc.stop());
       startup = rc.startupNodes;
@@ -52,8 +77,7 @@ export async function runClusterBench(opts: ClusterBenchOptions = {}): Promise<B
     let single: { host: string; port: number };
     if (opts.redis) single = hostPort(opts.redis);
     else {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { RedisServer } = require('../test/helpers/redis-server') as typeof import('../test/helpers/redis-server');
+      const { RedisServer } = testHelper<{ RedisServer: { start(): Promise<StartedServer> } }>('redis-server');
       const rs = await RedisServer.start();
       cleanup.push(() => rs.stop());
       single = rs.options;

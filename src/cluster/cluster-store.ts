@@ -35,14 +35,13 @@ import { debuglog } from 'node:util';
 import type { Cluster, ClusterNode, ClusterOptions } from 'ioredis';
 import type { Key } from '../engine';
 import { ClusterUnavailableError, CommandError, MissingDependencyError, RingcacheError, StoreClosedError } from '../errors';
+import { checkEntries, checkTtl, checkValue, toArg } from '../routing/arguments';
+import type { KeyValueStore, StoreValue } from '../routing/store';
 import { checkInteger, checkKey, checkKeys, describe } from '../validate';
 import { groupSlots } from './group-by-slot';
 import { keySlot, keySlots } from './key-slot';
 
 const debug = debuglog('ringcache');
-
-/** A value: a string (stored as UTF-8) or bytes. Reads return strings. */
-export type Value = string | Uint8Array;
 
 /**
  * Options of {@link ClusterStore}.
@@ -136,7 +135,12 @@ interface OpContext {
   readonly deadline: number;
   /** Commands sent so far, retries included. */
   attempts: number;
+  /** Replies as UTF-8 strings, or as Buffers (`null`). */
+  readonly encoding: 'utf8' | null;
 }
+
+/** A GET reply: a string or Buffer depending on the operation's encoding, null when missing. */
+type Reply = string | Buffer | null;
 
 /** The read script: GET of every argument, in order (a missing key gives nil). */
 const CROSS_SLOT_GET = [
@@ -219,21 +223,6 @@ function verdict(err: unknown, multiKey: boolean): Verdict {
   return HEALING.test(msg) ? 'retry' : 'fatal';
 }
 
-function toArg(k: Key | Value): string | Buffer {
-  if (typeof k === 'string' || Buffer.isBuffer(k)) return k;
-  return Buffer.from(k.buffer, k.byteOffset, k.byteLength);
-}
-
-function checkValue(value: unknown, name: string): asserts value is Value {
-  if (typeof value === 'string') return;
-  if (value instanceof Uint8Array) return;
-  throw new TypeError(`Expected string or Uint8Array for ${name} but received ${describe(value)}`);
-}
-
-function checkTtl(ttlMs: unknown, name: string): asserts ttlMs is number | undefined {
-  if (ttlMs !== undefined) checkInteger(ttlMs, name, 1, Number.MAX_SAFE_INTEGER);
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -247,7 +236,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * await store.close();
  * ```
  */
-export class ClusterStore {
+export class ClusterStore implements KeyValueStore {
   readonly #cluster: ClusterLike;
   readonly #Command: CommandCtor;
   readonly #owned: boolean;
@@ -318,17 +307,26 @@ export class ClusterStore {
     return { ...this.#stats };
   }
 
-  /** The value of `key`, or null. */
-  async get(key: Key): Promise<string | null> {
+  /** The value of `key` as a UTF-8 string, or null. */
+  get(key: Key): Promise<string | null> {
+    return this.#get(key, 'utf8') as Promise<string | null>;
+  }
+
+  /** The value of `key` as bytes, or null. */
+  getBuffer(key: Key): Promise<Buffer | null> {
+    return this.#get(key, null) as Promise<Buffer | null>;
+  }
+
+  async #get(key: Key, encoding: 'utf8' | null): Promise<string | Buffer | null> {
     checkKey(key);
     this.#checkOpen();
     const k = this.#fullKey(key);
-    const op = this.#begin();
-    return (await this.#bounded(op, this.#send(keySlot(k), 'get', [toArg(k)], key, op), 'GET', key)) as string | null;
+    const op = this.#begin(encoding);
+    return (await this.#bounded(op, this.#send(keySlot(k), 'get', [toArg(k)], key, op), 'GET', key)) as string | Buffer | null;
   }
 
   /** Sets `key` to `value`, expiring after `ttlMs` milliseconds when given. */
-  async set(key: Key, value: Value, ttlMs?: number): Promise<void> {
+  async set(key: Key, value: StoreValue, ttlMs?: number): Promise<void> {
     checkKey(key);
     checkValue(value, 'value');
     checkTtl(ttlMs, 'ttlMs');
@@ -348,16 +346,25 @@ export class ClusterStore {
     return (await this.#bounded(op, this.#send(keySlot(k), 'del', [toArg(k)], key, op), 'DEL', key)) as number;
   }
 
-  /** Values of `keys` in input order (null where missing). Keys may span any slots. */
-  async mget(keys: readonly Key[]): Promise<(string | null)[]> {
+  /** Values of `keys` as UTF-8 strings in input order (null where missing). Keys may span any slots. */
+  mget(keys: readonly Key[]): Promise<(string | null)[]> {
+    return this.#mget(keys, 'utf8') as Promise<(string | null)[]>;
+  }
+
+  /** Values of `keys` as bytes in input order (null where missing). Keys may span any slots. */
+  mgetBuffer(keys: readonly Key[]): Promise<(Buffer | null)[]> {
+    return this.#mget(keys, null) as Promise<(Buffer | null)[]>;
+  }
+
+  async #mget(keys: readonly Key[], encoding: 'utf8' | null): Promise<Reply[]> {
     checkKeys(keys);
     this.#checkOpen();
-    const out: (string | null)[] = new Array(keys.length).fill(null);
+    const out: Reply[] = new Array(keys.length).fill(null);
     if (keys.length === 0) return out;
     const full = this.#fullKeys(keys);
     const slots = keySlots(full);
     const args = full.map(toArg);
-    const op = this.#begin();
+    const op = this.#begin(encoding);
     const tasks: Promise<void>[] = [];
     const perSlot = (idx: readonly number[] | undefined): void => {
       const groups = groupSlots(idx === undefined ? slots : idx.map((i) => slots[i]));
@@ -378,14 +385,8 @@ export class ClusterStore {
   }
 
   /** Sets every `[key, value]` of `entries`, expiring after `ttlMs` milliseconds when given. */
-  async mset(entries: readonly (readonly [Key, Value])[], ttlMs?: number): Promise<void> {
-    if (!Array.isArray(entries)) throw new TypeError(`Expected an array of [key, value] for entries but received ${describe(entries)}`);
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i];
-      if (!Array.isArray(e) || e.length !== 2) throw new TypeError(`Expected a [key, value] pair for entries[${i}] but received ${describe(e)}`);
-      checkKey(e[0], `entries[${i}][0]`);
-      checkValue(e[1], `entries[${i}][1]`);
-    }
+  async mset(entries: readonly (readonly [Key, StoreValue])[], ttlMs?: number): Promise<void> {
+    checkEntries(entries);
     checkTtl(ttlMs, 'ttlMs');
     this.#checkOpen();
     if (entries.length === 0) return;
@@ -547,11 +548,11 @@ export class ClusterStore {
     idx: number[],
     args: (string | Buffer)[],
     keys: readonly Key[],
-    out: (string | null)[],
+    out: Reply[],
     op: OpContext,
   ): Promise<void> {
     if (idx.length === 1) {
-      out[idx[0]] = (await this.#send(slot, 'get', [args[idx[0]]], keys[idx[0]], op)) as string | null;
+      out[idx[0]] = (await this.#send(slot, 'get', [args[idx[0]]], keys[idx[0]], op)) as Reply;
       return;
     }
     const vals = (await this.#send(
@@ -561,7 +562,7 @@ export class ClusterStore {
       keys[idx[0]],
       op,
       () => this.#split(idx, (i) => this.#send(slot, 'get', [args[i]], keys[i], op)),
-    )) as (string | null)[];
+    )) as Reply[];
     for (let j = 0; j < idx.length; j++) out[idx[j]] = vals[j];
   }
 
@@ -573,13 +574,13 @@ export class ClusterStore {
     slots: Uint16Array,
     args: (string | Buffer)[],
     keys: readonly Key[],
-    out: (string | null)[],
+    out: Reply[],
     op: OpContext,
   ): Promise<void> {
     const keyArgs = idx.map((i) => args[i]);
-    let vals: (string | null)[] | undefined;
+    let vals: Reply[] | undefined;
     try {
-      vals = await this.#evalRead(node, nodeKey, keyArgs);
+      vals = await this.#evalRead(node, nodeKey, keyArgs, op.encoding);
     } catch (err) {
       const msg = (err as Error)?.message ?? '';
       // Redis < 7 does not know shebang flags: stop trying for this store.
@@ -600,17 +601,17 @@ export class ClusterStore {
     await Promise.all(tasks);
   }
 
-  async #evalRead(node: NodeLike, nodeKey: string, keyArgs: (string | Buffer)[]): Promise<(string | null)[]> {
+  async #evalRead(node: NodeLike, nodeKey: string, keyArgs: (string | Buffer)[], encoding: 'utf8' | null): Promise<Reply[]> {
     if (this.#scriptLoaded.has(nodeKey)) {
       try {
-        return (await node.sendCommand(new this.#Command('evalsha', [CROSS_SLOT_GET_SHA1, 0, ...keyArgs], { replyEncoding: 'utf8' }))) as (string | null)[];
+        return (await node.sendCommand(new this.#Command('evalsha', [CROSS_SLOT_GET_SHA1, 0, ...keyArgs], { replyEncoding: encoding }))) as Reply[];
       } catch (err) {
         if (!/^NOSCRIPT/.test((err as Error)?.message ?? '')) throw err;
         this.#scriptLoaded.delete(nodeKey);
       }
     }
     // EVAL caches the script on the node; later calls send only its SHA1.
-    const vals = (await node.sendCommand(new this.#Command('eval', [CROSS_SLOT_GET, 0, ...keyArgs], { replyEncoding: 'utf8' }))) as (string | null)[];
+    const vals = (await node.sendCommand(new this.#Command('eval', [CROSS_SLOT_GET, 0, ...keyArgs], { replyEncoding: encoding }))) as Reply[];
     this.#scriptLoaded.add(nodeKey);
     return vals;
   }
@@ -626,9 +627,9 @@ export class ClusterStore {
   }
 
   /** A new operation: its deadline (`retryTimeoutMs` from now) and attempt counter. */
-  #begin(): OpContext {
+  #begin(encoding: 'utf8' | null = 'utf8'): OpContext {
     const start = Date.now();
-    return { start, deadline: this.#retryTimeoutMs === 0 ? Infinity : start + this.#retryTimeoutMs, attempts: 0 };
+    return { start, deadline: this.#retryTimeoutMs === 0 ? Infinity : start + this.#retryTimeoutMs, attempts: 0, encoding };
   }
 
   /**
@@ -666,7 +667,7 @@ export class ClusterStore {
     for (;;) {
       attempts++;
       op.attempts++;
-      const cmd = new this.#Command(name, args, { replyEncoding: 'utf8' });
+      const cmd = new this.#Command(name, args, { replyEncoding: op.encoding });
       // Our Redis-exact slot: ioredis would compute its own (wrong for e.g. `foo{}{bar}`).
       cmd.slot = slot;
       try {

@@ -161,16 +161,24 @@ describe('ClusterStore on a real cluster', () => {
     expect(await cluster.dbsize()).toBe(0);
   });
 
-  it('Uint8Array / Buffer keys and values', async () => {
+  it('Uint8Array / Buffer keys and values; getBuffer / mgetBuffer return the exact bytes', async () => {
     const k = new Uint8Array([0x62, 0x69, 0x6e, 0xff, 0x00, 0x7b, 0x7d]); // "bin\xff\0{}"
-    const v = Buffer.from([1, 2, 3, 0, 255]);
+    const v = Buffer.from([1, 2, 3, 0, 255, 0xc3]); // not valid UTF-8
     await store.set(k, v);
-    expect(Buffer.from((await store.get(k))!, 'utf8')).toEqual(Buffer.from(v.toString('utf8')));
+    expect(await store.getBuffer(k)).toEqual(v);
+    expect(await store.getBuffer('missing')).toBeNull();
     await store.mset([
       [Buffer.from('buf:1'), 'one'],
       ['buf:2', new Uint8Array([0x74, 0x77, 0x6f])],
     ]);
     expect(await store.mget([Buffer.from('buf:2'), 'buf:1'])).toEqual(['two', 'one']);
+    // Many slots on each master: the cross-slot script path, in Buffer mode.
+    const many = Array.from({ length: 300 }, (_, i) => `bytes:${i}`);
+    await store.mset(many.map((key, i) => [key, Buffer.from([i & 255, 0xff, 0xfe])]));
+    const got = await store.mgetBuffer([k, ...many, 'missing']);
+    expect(got[0]).toEqual(v);
+    expect(got.slice(1, -1)).toEqual(many.map((_, i) => Buffer.from([i & 255, 0xff, 0xfe])));
+    expect(got.at(-1)).toBeNull();
     expect(await store.mdel([k, 'buf:1', Buffer.from('buf:2')])).toBe(3);
   });
 
