@@ -11,6 +11,9 @@
  * - `getMany, 64 keys`: one batch read of 64 keys from Redis. Baseline one raw `MGET`.
  *   Target: ringcache ≥ 0.7×.
  *
+ * The `… + JSON.parse (reference)` rows show what decoding the values alone costs on top of the
+ * raw client (a cache returns objects; raw ioredis returns strings).
+ *
  * Round-trip groups run 3 rounds in alternating task order and keep each task's best round
  * (the least disturbed by the other suites sharing this machine's 2 cores).
  *
@@ -213,6 +216,7 @@ export async function runCacheBench(opts: CacheBenchOptions = {}): Promise<Bench
     const l2Tasks: BenchTask[] = [
       concurrent('ioredis get (auto-pipelining)', rawKeys, (k) => raw.get(k)),
       concurrent('ringcache TieredCache.get (L2)', ourKeys, (k) => l2.get(k)),
+      concurrent('ioredis get + JSON.parse (reference)', rawKeys, (k) => raw.get(k).then((v) => (v === null ? v : JSON.parse(v)))),
     ];
     if (bentoRedis) l2Tasks.push(concurrent('bentocache get (redis L2)', bentoKeys, (k) => bentoRedis.get({ key: k })));
     if (cacheableRedis) l2Tasks.push(concurrent('cacheable get (@keyv/redis)', cKeys, (k) => cacheableRedis.get(k)));
@@ -221,6 +225,7 @@ export async function runCacheBench(opts: CacheBenchOptions = {}): Promise<Bench
     const manyTasks: BenchTask[] = [
       batch('ioredis mget', rawKeys, (ks) => raw.mget(ks)),
       batch('ringcache TieredCache.getMany (L2)', ourKeys, (ks) => l2.getMany(ks)),
+      batch('ioredis mget + JSON.parse (reference)', rawKeys, (ks) => raw.mget(ks).then((vs) => vs.map((v) => (v === null ? v : JSON.parse(v))))),
     ];
     if (bentoRedis?.getMany) manyTasks.push(batch('bentocache getMany (redis L2)', bentoKeys, (ks) => bentoRedis.getMany!({ keys: ks })));
     if (cacheableRedis) manyTasks.push(batch('cacheable getMany (@keyv/redis)', cKeys, (ks) => cacheableRedis.getMany(ks)));

@@ -138,6 +138,9 @@ export class CacheCore extends EventEmitter {
   readonly defaults: Resolved;
   readonly counters: Counters = newCounters();
   readonly flights = new SingleFlight<unknown>();
+  /** L2 reads (hot path): the store's, or straight to a plain ioredis `Redis` you gave as L2. */
+  readonly #getBuffer: (key: string) => Promise<Buffer | null>;
+  readonly #mgetBuffer: (keys: string[]) => Promise<(Buffer | null)[]>;
   readonly #l2TimeoutMs: number;
   readonly #markerCacheMs: number;
   readonly #breaker: CircuitBreaker | undefined;
@@ -203,6 +206,17 @@ export class CacheCore extends EventEmitter {
 
     const l2 = o.l2 === false || o.l2 === undefined ? undefined : o.l2;
     this.store = l2 === undefined ? undefined : toStore(l2);
+    const store = this.store;
+    if (isIoredis(l2) && (l2 as Cluster).isCluster !== true) {
+      // The RedisStore wrapper adds two async layers per call; reads skip them (their errors are
+      // caught and counted here anyway). Writes go through the store.
+      const redis = l2 as Redis;
+      this.#getBuffer = (k) => redis.getBuffer(k);
+      this.#mgetBuffer = (ks) => (ks.length === 0 ? Promise.resolve([]) : redis.mgetBuffer(ks));
+    } else {
+      this.#getBuffer = (k) => store!.getBuffer(k);
+      this.#mgetBuffer = (ks) => store!.mgetBuffer(ks);
+    }
     if (o.circuitBreaker !== false && this.store !== undefined) {
       const cb = { ...d.circuitBreaker, ...stripUndefined(o.circuitBreaker ?? {}) };
       checkNum(cb.failureThreshold, 'options.circuitBreaker.failureThreshold', 1);
@@ -531,16 +545,33 @@ export class CacheCore extends EventEmitter {
   // ------------------------------------------------------------------------------------------
   // L2 access
 
+  /** Counts and reports a failed L2 call. */
+  #l2Failed(err: unknown, key: string): void {
+    this.#breaker?.failure();
+    this.counters.l2Errors++;
+    if (err instanceof CacheTimeoutError) this.counters.l2Timeouts++;
+    if (channels.l2Error.hasSubscribers) channels.l2Error.publish({ cache: this.name, key, error: err });
+    this.#emit('l2:error', { key, error: err });
+  }
+
+  /** Whether the circuit breaker lets an L2 call through now (counts a skip when not). */
+  #l2Allowed(): boolean {
+    if (this.#breaker === undefined || this.#breaker.allow()) return true;
+    this.counters.l2Skipped++;
+    return false;
+  }
+
+  #l2Timeout(key: string): CacheTimeoutError {
+    const ms = this.#l2TimeoutMs;
+    return new CacheTimeoutError(`L2 call for key '${key}' timed out after ${ms} ms`, { key, timeoutMs: ms });
+  }
+
   /**
    * One L2 call through the circuit breaker and the hard timeout; failures are counted and
    * reported. One promise per call (this is the L2 hot path).
    */
   #l2Call<T>(fn: () => Promise<T>, key: string): Promise<T> {
-    const breaker = this.#breaker;
-    if (breaker !== undefined && !breaker.allow()) {
-      this.counters.l2Skipped++;
-      return Promise.reject(new CircuitOpenError(undefined, { key }));
-    }
+    if (!this.#l2Allowed()) return Promise.reject(new CircuitOpenError(undefined, { key }));
     let p: Promise<T>;
     try {
       p = fn();
@@ -554,19 +585,15 @@ export class CacheCore extends EventEmitter {
         if (settled) return;
         settled = true;
         if (deadline !== undefined) clearDeadline(deadline);
-        breaker?.failure();
-        this.counters.l2Errors++;
-        if (err instanceof CacheTimeoutError) this.counters.l2Timeouts++;
-        if (channels.l2Error.hasSubscribers) channels.l2Error.publish({ cache: this.name, key, error: err });
-        this.#emit('l2:error', { key, error: err });
+        this.#l2Failed(err, key);
         reject(err);
       };
-      const deadline = ms > 0 && ms !== Infinity ? addDeadline(ms, () => fail(new CacheTimeoutError(`L2 call for key '${key}' timed out after ${ms} ms`, { key, timeoutMs: ms }))) : undefined;
+      const deadline = ms > 0 && ms !== Infinity ? addDeadline(ms, () => fail(this.#l2Timeout(key))) : undefined;
       p.then((v) => {
         if (settled) return;
         settled = true;
         if (deadline !== undefined) clearDeadline(deadline);
-        breaker?.success();
+        this.#breaker?.success();
         resolve(v);
       }, fail);
     });
@@ -585,11 +612,11 @@ export class CacheCore extends EventEmitter {
     let raw: (Buffer | null)[];
     try {
       if (stale === undefined && lks.length === 1) {
-        raw = [await this.#l2Call(() => store.getBuffer(this.prefix + lks[0]), lks[0])];
+        raw = [await this.#l2Call(() => this.#getBuffer(this.prefix + lks[0]), lks[0])];
       } else {
         const keys = lks.map((lk) => this.prefix + lk);
         if (stale !== undefined) for (const n of stale) keys.push(this.#markerKey(n));
-        raw = await this.#l2Call(() => store.mgetBuffer(keys), lks[0]);
+        raw = await this.#l2Call(() => this.#mgetBuffer(keys), lks[0]);
         if (stale !== undefined) this.#ingestMarkers(stale, raw, lks.length, coarseNow());
       }
     } catch {
@@ -618,7 +645,7 @@ export class CacheCore extends EventEmitter {
     if (tagNames !== undefined) {
       const names = [...tagNames];
       try {
-        const tr = await this.#l2Call(() => store.mgetBuffer(names.map((n) => this.#markerKey(n))), names[0]);
+        const tr = await this.#l2Call(() => this.#mgetBuffer(names.map((n) => this.#markerKey(n))), names[0]);
         this.#ingestMarkers(names, tr, 0, coarseNow());
       } catch {
         // Unknown tag markers: a tagged entry cannot be proven valid, so it is a miss.
@@ -651,64 +678,110 @@ export class CacheCore extends EventEmitter {
   // ------------------------------------------------------------------------------------------
   // Reads
 
-  /** get/has/getMany after L1 missed: L2, promotion, fail-safe from L1's stale entries. */
+  /** getMany after L1 missed: one L2 batch, promotion, fail-safe from L1's stale entries. */
   async getFromL2(view: View, lks: readonly string[], stales: readonly (L1Entry | undefined)[], o: Resolved): Promise<unknown[]> {
-    const out: unknown[] = new Array(lks.length);
     const start = this.#begin();
     try {
       const got = await this.readL2(view, lks);
-      const now = coarseNow();
+      const out: unknown[] = new Array(lks.length);
       for (let i = 0; i < lks.length; i++) {
-        const d = got?.[i];
-        if (d !== undefined && d !== null && now < d.expiresAt) {
-          this.counters.l2Hits++;
-          if (channels.hit.hasSubscribers) channels.hit.publish({ cache: this.name, key: lks[i], level: 'l2' });
-          const c = CacheCore.fromDecoded(d);
-          this.#toL1(lks[i], c, o.l1TtlMs, now, start);
-          out[i] = c.negative ? undefined : c.value;
-          continue;
-        }
-        if (got !== undefined) this.counters.l2Misses++;
-        // Fail-safe: L2 failed, an L1 entry past its L1 TTL but within its grace period serves.
-        const s = stales[i];
-        if (got === undefined && s !== undefined && now < s.staleUntil) {
-          if (now >= s.expiresAt) this.#countStale(lks[i]);
-          out[i] = s.negative ? undefined : s.value;
-          continue;
-        }
-        if (channels.miss.hasSubscribers) channels.miss.publish({ cache: this.name, key: lks[i] });
-        out[i] = undefined;
+        out[i] = got === undefined ? this.#staleOrMiss(lks[i], stales[i], true) : this.#hitOrMiss(view, lks[i], got[i], stales[i], o, start);
       }
+      return out;
     } finally {
       this.#end();
     }
-    return out;
   }
 
-  /** {@link getFromL2} for one key (the `get` hot path: no per-call arrays or extra hops). */
-  async getOne(view: View, lk: string, stale: L1Entry | undefined, o: Resolved): Promise<unknown> {
+  /**
+   * `get` after an L1 miss, one key. Hot path: when the namespace markers are known, one GET
+   * whose reply is decoded in its own callback (one promise besides ioredis's); otherwise, or
+   * for a tagged entry whose tag markers need reading, the general {@link readL2} path.
+   */
+  getOne(view: View, lk: string, stale: L1Entry | undefined, o: Resolved): Promise<unknown> {
+    if (this.#staleMarkers(view.markers, coarseNow()) !== undefined) return this.#getOneSlow(view, lk, stale, o);
+    if (!this.#l2Allowed()) return Promise.resolve(this.#staleOrMiss(lk, stale, true));
+    const start = this.#begin();
+    const ms = this.#l2TimeoutMs;
+    return new Promise<unknown>((resolve) => {
+      let settled = false;
+      const fail = (err: unknown): void => {
+        if (settled) return;
+        settled = true;
+        if (deadline !== undefined) clearDeadline(deadline);
+        this.#l2Failed(err, lk);
+        this.#end();
+        resolve(this.#staleOrMiss(lk, stale, true));
+      };
+      const deadline = ms > 0 && ms !== Infinity ? addDeadline(ms, () => fail(this.#l2Timeout(lk))) : undefined;
+      let p: Promise<Buffer | null>;
+      try {
+        p = this.#getBuffer(this.prefix + lk);
+      } catch (err) {
+        p = Promise.reject(err);
+      }
+      p.then((b) => {
+        if (settled) return;
+        settled = true;
+        if (deadline !== undefined) clearDeadline(deadline);
+        this.#breaker?.success();
+        try {
+          let d: DecodedEntry | undefined;
+          if (b !== null) {
+            try {
+              d = decodeEntry(b, this.serializer);
+            } catch (err) {
+              this.#emit('l2:error', { key: lk, error: err });
+            }
+          }
+          if (d?.tags !== undefined && this.#staleMarkers(d.tags.map((t) => `t:${t}`), coarseNow()) !== undefined) {
+            // Tag markers to read first: the general path (rare: once per markerCacheMs per tag).
+            resolve(this.#getOneSlow(view, lk, stale, o));
+            return;
+          }
+          resolve(this.#hitOrMiss(view, lk, d !== undefined && this.#passesMarkers(view, d) ? d : null, stale, o, start));
+        } catch (err) {
+          resolve(Promise.reject(err));
+        } finally {
+          this.#end();
+        }
+      }, fail);
+    });
+  }
+
+  async #getOneSlow(view: View, lk: string, stale: L1Entry | undefined, o: Resolved): Promise<unknown> {
     const start = this.#begin();
     try {
       const got = await this.readL2(view, [lk]);
-      const now = coarseNow();
-      const d = got?.[0];
-      if (d !== undefined && d !== null && now < d.expiresAt) {
-        this.counters.l2Hits++;
-        if (channels.hit.hasSubscribers) channels.hit.publish({ cache: this.name, key: lk, level: 'l2' });
-        const negative = d.kind === KIND_NEGATIVE;
-        if (this.l1 !== undefined) this.#toL1(lk, CacheCore.fromDecoded(d), o.l1TtlMs, now, start);
-        return negative ? undefined : d.value;
-      }
-      if (got !== undefined) this.counters.l2Misses++;
-      if (got === undefined && stale !== undefined && now < stale.staleUntil) {
-        if (now >= stale.expiresAt) this.#countStale(lk);
-        return stale.negative ? undefined : stale.value;
-      }
-      if (channels.miss.hasSubscribers) channels.miss.publish({ cache: this.name, key: lk });
-      return undefined;
+      if (got === undefined) return this.#staleOrMiss(lk, stale, true);
+      return this.#hitOrMiss(view, lk, got[0], stale, o, start);
     } finally {
       this.#end();
     }
+  }
+
+  /** A read's outcome for one key: a fresh L2 entry is promoted and returned; else a miss. */
+  #hitOrMiss(view: View, lk: string, d: DecodedEntry | null, stale: L1Entry | undefined, o: Resolved, start: number): unknown {
+    const now = coarseNow();
+    if (d !== null && now < d.expiresAt) {
+      this.counters.l2Hits++;
+      if (channels.hit.hasSubscribers) channels.hit.publish({ cache: this.name, key: lk, level: 'l2' });
+      if (this.l1 !== undefined) this.#toL1(lk, CacheCore.fromDecoded(d), o.l1TtlMs, now, start);
+      return d.kind === KIND_NEGATIVE ? undefined : d.value;
+    }
+    this.counters.l2Misses++;
+    return this.#staleOrMiss(lk, stale, false);
+  }
+
+  /** After an L2 miss or failure: the L1 entry within its grace period (failure only), else undefined. */
+  #staleOrMiss(lk: string, stale: L1Entry | undefined, failed: boolean): unknown {
+    const now = coarseNow();
+    if (failed && stale !== undefined && now < stale.staleUntil) {
+      if (now >= stale.expiresAt) this.#countStale(lk);
+      return stale.negative ? undefined : stale.value;
+    }
+    if (channels.miss.hasSubscribers) channels.miss.publish({ cache: this.name, key: lk });
+    return undefined;
   }
 
   #countStale(lk: string): void {
