@@ -1,25 +1,32 @@
 /**
  * Store suite: what routing costs on top of ioredis, and what batching saves.
  *
- * - `GET, 1 node`: raw ioredis `get` (baseline) against RedisStore and RingStore `get` on the
- *   same server, one request at a time (latency) and 100 at a time (throughput, where the
- *   per-call CPU of validation + ring lookup shows most). Target: RingStore ≤ 10 % slower.
+ * - `GET, 1 in flight` / `GET, 100 in flight`: raw ioredis `get` with ioredis's defaults
+ *   (baseline) against RedisStore and RingStore `get` — on the same server for the 1-node
+ *   tasks — one request at a time (latency) and 100 at a time (throughput).
+ * - `client CPU per GET, 100 in flight`: the same calls, measured as this process's CPU time
+ *   per operation: what routing adds (validation, hash tag, ring lookup, typed errors),
+ *   without the round-trip noise that a shared machine adds to wall-clock timings.
+ *   Target: RingStore within 10 % of raw ioredis.
+ * - `routing step alone`: `nodeFor` per key, no I/O.
  * - `1000 keys, 4 nodes`: RingStore `mget` (one MGET per node, 4 round trips in parallel)
- *   against 1000 concurrent `get`s through the same store, and raw ioredis `get`s.
+ *   against 1000 concurrent `get`s through the same store; raw ioredis `mget` of the 1000
+ *   keys on one node for reference.
+ *
+ * Timings are medians of 5 rounds run in alternating order (see {@link medianGroup}).
  *
  * Servers: with `redis` (a URL), every node is a connection to that one server (4 ring nodes =
  * 4 connections with distinct ids: the same round trips and per-node pipelines, one server).
- * Without it, 4 `redis-server`s are started on free loopback ports with the test helpers
- * (needs a source checkout built with `npm run build:ts`, and `redis-server` on the PATH or
- * REDIS_SERVER_BIN) and stopped afterwards.
+ * Without it, 4 `redis-server`s are started on free loopback ports with the test helpers and
+ * stopped afterwards — only when running from source (the helpers are TypeScript):
  *
- *   npm run build:ts && node dist/bench/store.bench.js [--time MS] [--redis redis://HOST:PORT]
+ *   RINGCACHE_STORE_BENCH_TIME=300 npx vitest run --project native test/integration/ring-store-bench.test.ts
+ *   npm run build:ts && node dist/bench/store.bench.js --redis redis://127.0.0.1:6380 [--time MS]
  */
 import type { Redis } from 'ioredis';
 import { backend } from '../src/engine';
 import { RedisStore } from '../src/routing/redis-store';
 import { RingStore, type RingNode } from '../src/routing/ring-store';
-import type { RedisServer } from '../test/helpers/redis-server';
 import { formatTable, makeKeys, runGroup, type BenchOptions, type BenchRow, type BenchTask } from './lib';
 
 /** Options of {@link runStoreBench}. */
@@ -38,11 +45,15 @@ async function nodes(url: string | undefined): Promise<{ specs: RingNode[]; stop
   if (url !== undefined) {
     return { specs: Array.from({ length: NODES }, (_, i) => ({ node: url, id: `node-${i}` })), stop: async () => {} };
   }
-  let helper: { RedisServer: { start(): Promise<RedisServer> } };
+  // The test helpers are TypeScript in the source checkout (not in the package, not built by
+  // build:ts): reachable when the bench runs from source under a TS loader (vitest:
+  // test/integration/ring-store-bench.test.ts). Typed here so the build does not need them.
+  // A specifier in a variable: tsc leaves it alone (the package build has no test/), vitest
+  // resolves it relative to this file at run time.
+  const helperPath = '../test/helpers/redis-server';
+  let helper: { RedisServer: { start(): Promise<{ port: number; stop(): Promise<void> }> } };
   try {
-    // Dev tooling only: the helpers ship with the source checkout, not the package.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    helper = require('../test/helpers/redis-server');
+    helper = (await import(helperPath)) as typeof helper;
   } catch (err) {
     throw new Error(`store bench: pass redis (--redis redis://HOST:PORT): cannot start servers here (${(err as Error).message.split('\n')[0]})`);
   }
@@ -108,6 +119,37 @@ async function medianGroup(group: string, tasks: BenchTask[], opts: BenchOptions
   });
 }
 
+/**
+ * Client CPU per operation (this process's user + system time, not the servers'): the cost
+ * routing adds, measured without the round-trip noise of a shared machine. `n` operations in
+ * flight per batch, batches for `time` ms per round, rounds in alternating order, medians.
+ */
+async function cpuGroup(group: string, tasks: BenchTask[], opts: BenchOptions, rounds = 5): Promise<BenchRow[]> {
+  const time = opts.time ?? 300;
+  opts.onProgress?.(`store: ${group}`);
+  const samples = new Map<string, number[]>(tasks.map((t) => [t.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const t of r % 2 === 0 ? tasks : [...tasks].reverse()) {
+      await t.fn();
+      const start = process.cpuUsage();
+      const deadline = Date.now() + time;
+      let ops = 0;
+      while (Date.now() < deadline) {
+        await t.fn();
+        ops += t.opsPerCall;
+      }
+      const used = process.cpuUsage(start);
+      samples.get(t.name)!.push(((used.user + used.system) * 1000) / ops);
+    }
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const base = median(samples.get(tasks[0].name)!);
+  return tasks.map((t) => {
+    const nsPerOp = median(samples.get(t.name)!);
+    return { suite: 'store', group, name: t.name, nsPerOp, opsPerSec: 1e9 / nsPerOp, ratio: base / nsPerOp, baseline: tasks[0].name };
+  });
+}
+
 /** Rows of the store suite (ns/op per key; ratios to raw ioredis, or to per-key GETs). */
 export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<BenchRow[]> {
   const keyCount = Math.max(opts.keys ?? 1000, 1000);
@@ -131,7 +173,7 @@ export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Bench
     const k = (i: number): string => keys[i % keys.length];
 
     for (const n of [1, CONCURRENCY]) {
-      const group = n === 1 ? 'GET, 1 node, 1 in flight' : `GET, 1 node, ${n} in flight`;
+      const group = `GET, ${n} in flight`;
       rows.push(
         ...(await medianGroup(
           group,
@@ -145,6 +187,15 @@ export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Bench
         )),
       );
     }
+
+    rows.push(
+      ...(await cpuGroup(`client CPU per GET, ${CONCURRENCY} in flight`, [
+        task('ioredis get', CONCURRENCY, (i) => raw.get(k(i))),
+        task('RedisStore get', CONCURRENCY, (i) => redisStore.get(k(i))),
+        task('RingStore get (1 node)', CONCURRENCY, (i) => one.get(k(i))),
+        task(`RingStore get (${NODES} nodes)`, CONCURRENCY, (i) => ring.get(k(i))),
+      ], opts)),
+    );
 
     // The routing step alone (validation + hash tag + ring lookup), no I/O: what RingStore
     // adds to each ioredis call, on a machine too busy for round-trip timings to resolve 10 %.
