@@ -86,6 +86,8 @@ describe('Continuum', () => {
       const narrow = r() < 0.5;
       let ownerCount = 1 + r.int(12);
       const start = randomPoints(r, r.int(400), ownerCount, narrow);
+      // Generation order lists owners in ascending order (server by server), as rings do.
+      start.owners.sort((a, b) => a - b);
       const c = new Continuum(engine);
       c.setFromGeneration(Uint32Array.from(start.values), Uint32Array.from(start.owners), ownerCount);
       // The multiset the continuum should hold, as (value, owner) pairs.
