@@ -105,7 +105,7 @@ export function rawClientOf(l2: unknown): RawClient | undefined {
 
 function toStore(l2: L2Source): KeyValueStore {
   if (isIoredis(l2)) {
-    return (l2 as Cluster).isCluster === true ? (new ClusterStore(l2 as Cluster) as unknown as KeyValueStore) : new RedisStore(l2 as Redis);
+    return (l2 as Cluster).isCluster === true ? new ClusterStore(l2 as Cluster) : new RedisStore(l2 as Redis);
   }
   if (isStore(l2)) return l2;
   throw new TypeError(`Expected a KeyValueStore or an ioredis Redis/Cluster for options.l2 but received ${describe(l2)}`);
