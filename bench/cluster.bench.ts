@@ -6,7 +6,7 @@
  * - ioredis Cluster, per-key GET all in flight (`Promise.all`);
  * - ioredis Cluster with `enableAutoPipelining`, per-key GET all in flight;
  * - ClusterStore.mget (one command per master: cross-slot script reads);
- * - ClusterStore.mget with `crossSlotReads: false` (one MGET/GET per slot, pipelined per master).
+ * - ClusterStore.mget with `crossSlotScripts: false` (one MGET/GET per slot, pipelined per master).
  * Group "vs a single node" (baseline: one MGET of the same N keys on a standalone redis-server):
  * - ClusterStore.mget on the cluster.
  * Targets (issue 4): ClusterStore ≥ 10× per-key GET, ≥ 0.7× the single-node MGET.
@@ -88,7 +88,7 @@ export async function runClusterBench(opts: ClusterBenchOptions = {}): Promise<B
     const plain: Cluster = new io.Cluster(startup);
     const auto: Cluster = new io.Cluster(startup, { enableAutoPipelining: true });
     const store = new ClusterStore(startup);
-    const perSlot = new ClusterStore(startup, { crossSlotReads: false });
+    const perSlot = new ClusterStore(startup, { crossSlotScripts: false });
     const redis: Redis = new io.Redis(single.port, single.host);
     cleanup.unshift(async () => {
       await store.mdel(keys);
@@ -121,7 +121,7 @@ export async function runClusterBench(opts: ClusterBenchOptions = {}): Promise<B
         { name: 'ioredis Cluster: per-key GET, all in flight', opsPerCall: n, fn: async () => check(await Promise.all(keys.map((k) => plain.get(k)))) },
         { name: 'ioredis Cluster + enableAutoPipelining: per-key GET', opsPerCall: n, fn: async () => check(await Promise.all(keys.map((k) => auto.get(k)))) },
         { name: 'ClusterStore.mget', opsPerCall: n, fn: async () => check(await store.mget(keys)) },
-        { name: 'ClusterStore.mget (crossSlotReads: false)', opsPerCall: n, fn: async () => check(await perSlot.mget(keys)) },
+        { name: 'ClusterStore.mget (crossSlotScripts: false)', opsPerCall: n, fn: async () => check(await perSlot.mget(keys)) },
       ],
       opts,
       perKey,

@@ -15,11 +15,12 @@
  *    `foo{}{bar}` key to the node that really owns it;
  * 3. every master connection is corked while the batch is written, so each node receives the
  *    whole batch in one write: one pipeline per node;
- * 4. reads spanning several slots of one master go out as ONE `EVALSHA` on that master (Redis
- *    ≥ 7.0 script flag `allow-cross-slot-keys`, keys passed as arguments): one command per node
- *    instead of one per slot. If the script fails for any reason (slot moved or migrating, the
- *    node became a replica, Redis < 7, …) those keys fall back to step 2; a wrong read is not
- *    possible because a node only serves keys of slots it owns;
+ * 4. keys spanning several slots of one master go out as ONE `EVALSHA` on that master (Redis
+ *    ≥ 7.0 script flag `allow-cross-slot-keys`, keys passed as arguments; GET, SET or DEL of
+ *    each): one command per node instead of one per slot. If the script fails for any reason
+ *    (slot moved or migrating, the node became a replica, Redis < 7, …) those keys fall back
+ *    to step 2. A wrong read is not possible because a node only serves keys of slots it owns,
+ *    and a write script checks every key (EXISTS) before writing, so it fails whole or not;
  * 5. results are put back in input order.
  *
  * Retries: a `-TRYAGAIN` on a multi-key command (keys split across the two nodes of a slot
@@ -69,12 +70,15 @@ export interface ClusterStoreOptions {
    */
   retryDelayMs?: number;
   /**
-   * Read keys of several slots owned by one master with one `EVALSHA` (Redis ≥ 7.0,
-   * `allow-cross-slot-keys`) instead of one `MGET` per slot. Falls back per node on any error,
-   * and turns itself off for good if the server does not know script flags (Redis < 7).
+   * Batch the keys of several slots owned by one master into one `EVALSHA` per master (Redis
+   * ≥ 7.0 script flag `allow-cross-slot-keys`) instead of one command per slot: GET for
+   * `mget`, SET for `mset`, DEL for `mdel`. A write script first checks every key with EXISTS,
+   * so one the node may not serve aborts it before anything is written. Falls back to per-slot
+   * commands for that master on any error, and turns itself off for good if the server does
+   * not know script flags (Redis < 7).
    * @default true
    */
-  crossSlotReads?: boolean;
+  crossSlotScripts?: boolean;
   /**
    * ioredis `maxRedirections`: redirections and retries (MOVED, ASK, TRYAGAIN, CLUSTERDOWN,
    * connection closed) per command before ioredis gives up and the store's retry takes over.
@@ -109,7 +113,7 @@ export interface ClusterStoreOptions {
 export const DEFAULT_CLUSTER_STORE_OPTIONS: Readonly<Required<Omit<ClusterStoreOptions, 'clusterOptions'>>> = Object.freeze({
   retryTimeoutMs: 10_000,
   retryDelayMs: 100,
-  crossSlotReads: true,
+  crossSlotScripts: true,
   maxRedirections: 32,
   retryDelayOnFailover: 200,
   retryDelayOnClusterDown: 200,
@@ -122,10 +126,10 @@ export interface ClusterStoreStats {
   retries: number;
   /** Multi-key commands split into single-key ones after `-TRYAGAIN`. */
   splits: number;
-  /** Cross-slot script reads that failed and were redone per slot. */
+  /** Cross-slot script calls that failed and were redone per slot. */
   scriptFallbacks: number;
-  /** Cross-slot script reads that succeeded. */
-  scriptReads: number;
+  /** Cross-slot script calls that succeeded. */
+  scriptCalls: number;
 }
 
 /** One public call's retry state, shared by all the commands it sends. */
@@ -142,14 +146,60 @@ interface OpContext {
 /** A GET reply: a string or Buffer depending on the operation's encoding, null when missing. */
 type Reply = string | Buffer | null;
 
-/** The read script: GET of every argument, in order (a missing key gives nil). */
-const CROSS_SLOT_GET = [
+/** How one batch operation runs: per slot, or per master in one script call. */
+interface BatchPlan {
+  /** Runs the keys `idx` (all of `slot`) with per-slot commands, storing their results. */
+  perSlot(slot: number, idx: number[]): Promise<void>;
+  script: Script;
+  /** The script's ARGV for the keys `idx`. */
+  argv(idx: number[]): unknown[];
+  /** Stores the script's results for `idx`; false if the reply is not what the script returns. */
+  apply(idx: number[], reply: unknown): boolean;
+  op: OpContext;
+}
+
+/** A Lua script sent with EVALSHA (EVAL on NOSCRIPT). Keys are passed as ARGV, never KEYS. */
+interface Script {
+  readonly body: string;
+  readonly sha: string;
+}
+
+function script(...lines: string[]): Script {
+  const body = lines.join('\n');
+  return { body, sha: createHash('sha1').update(body).digest('hex') };
+}
+
+/** GET of every argument, in order (a missing key gives nil). */
+const SCRIPT_GET = script(
   '#!lua flags=allow-cross-slot-keys,no-writes',
   'local r = {}',
   'for i = 1, #ARGV do r[i] = redis.call("GET", ARGV[i]) end',
   'return r',
-].join('\n');
-const CROSS_SLOT_GET_SHA1 = createHash('sha1').update(CROSS_SLOT_GET).digest('hex');
+);
+
+// Writes check every key first: EXISTS fails on a key this node may not serve (slot moved,
+// migrating and key absent, node demoted) before any write, so a script that fails wrote
+// nothing and the per-slot fallback starts from a clean state.
+
+/** ARGV = ttlMs ('' for none), then key, value pairs; SET each. Returns the pair count. */
+const SCRIPT_SET = script(
+  '#!lua flags=allow-cross-slot-keys',
+  'for i = 2, #ARGV, 2 do redis.call("EXISTS", ARGV[i]) end',
+  'local ttl = ARGV[1]',
+  'for i = 2, #ARGV, 2 do',
+  '  if ttl == "" then redis.call("SET", ARGV[i], ARGV[i + 1]) else redis.call("SET", ARGV[i], ARGV[i + 1], "PX", ttl) end',
+  'end',
+  'return (#ARGV - 1) / 2',
+);
+
+/** DEL of every argument. Returns how many existed. */
+const SCRIPT_DEL = script(
+  '#!lua flags=allow-cross-slot-keys',
+  'for i = 1, #ARGV do redis.call("EXISTS", ARGV[i]) end',
+  'local n = 0',
+  'for i = 1, #ARGV do n = n + redis.call("DEL", ARGV[i]) end',
+  'return n',
+);
 
 /** What the store uses of an ioredis `Cluster` (public API plus the documented-in-source internals). */
 interface ClusterLike {
@@ -243,10 +293,10 @@ export class ClusterStore implements KeyValueStore {
   readonly #retryTimeoutMs: number;
   readonly #retryDelayMs: number;
   readonly #prefix: string;
-  #crossSlotReads: boolean;
+  #crossSlotScripts: boolean;
   #closed = false;
-  readonly #stats: ClusterStoreStats = { retries: 0, splits: 0, scriptFallbacks: 0, scriptReads: 0 };
-  /** Node keys (`host:port`) known to have the read script cached. */
+  readonly #stats: ClusterStoreStats = { retries: 0, splits: 0, scriptFallbacks: 0, scriptCalls: 0 };
+  /** `sha@host:port` of the scripts known to be cached on each node. */
   readonly #scriptLoaded = new Set<string>();
 
   /**
@@ -265,12 +315,12 @@ export class ClusterStore implements KeyValueStore {
     checkInteger(o.retryDelayOnFailover, 'options.retryDelayOnFailover', 0, 2 ** 31 - 1);
     checkInteger(o.retryDelayOnClusterDown, 'options.retryDelayOnClusterDown', 0, 2 ** 31 - 1);
     checkInteger(o.retryDelayOnTryAgain, 'options.retryDelayOnTryAgain', 0, 2 ** 31 - 1);
-    if (typeof o.crossSlotReads !== 'boolean') {
-      throw new TypeError(`Expected a boolean for options.crossSlotReads but received ${describe(o.crossSlotReads)}`);
+    if (typeof o.crossSlotScripts !== 'boolean') {
+      throw new TypeError(`Expected a boolean for options.crossSlotScripts but received ${describe(o.crossSlotScripts)}`);
     }
     this.#retryTimeoutMs = o.retryTimeoutMs;
     this.#retryDelayMs = o.retryDelayMs;
-    this.#crossSlotReads = o.crossSlotReads;
+    this.#crossSlotScripts = o.crossSlotScripts;
 
     const io = loadIoredis();
     this.#Command = io.Command;
@@ -362,25 +412,20 @@ export class ClusterStore implements KeyValueStore {
     const out: Reply[] = new Array(keys.length).fill(null);
     if (keys.length === 0) return out;
     const full = this.#fullKeys(keys);
-    const slots = keySlots(full);
     const args = full.map(toArg);
     const op = this.#begin(encoding);
-    const tasks: Promise<void>[] = [];
-    const perSlot = (idx: readonly number[] | undefined): void => {
-      const groups = groupSlots(idx === undefined ? slots : idx.map((i) => slots[i]));
-      for (const [slot, g] of groups) tasks.push(this.#mgetSlot(slot, idx === undefined ? g : g.map((j) => idx[j]), args, keys, out, op));
-    };
-
-    const plan = this.#crossSlotReads ? this.#planByNode(slots) : undefined;
-    this.#corked(() => {
-      if (plan === undefined) return perSlot(undefined);
-      for (const b of plan) {
-        const node = b.multiSlot ? this.#master(b.nodeKey) : undefined;
-        if (node === undefined) perSlot(b.idx);
-        else tasks.push(this.#scriptRead(node, b.nodeKey, b.idx, slots, args, keys, out, op));
-      }
+    const work = this.#batch(keySlots(full), {
+      perSlot: (slot, idx) => this.#mgetSlot(slot, idx, args, keys, out, op),
+      script: SCRIPT_GET,
+      argv: (idx) => idx.map((i) => args[i]),
+      apply: (idx, reply) => {
+        if (!Array.isArray(reply) || reply.length !== idx.length) return false;
+        for (let j = 0; j < idx.length; j++) out[idx[j]] = reply[j] as Reply;
+        return true;
+      },
+      op,
     });
-    await this.#bounded(op, Promise.all(tasks), 'MGET', keys[0]);
+    await this.#bounded(op, work, 'MGET', keys[0]);
     return out;
   }
 
@@ -392,26 +437,32 @@ export class ClusterStore implements KeyValueStore {
     if (entries.length === 0) return;
     const keys = entries.map((e) => e[0]);
     const full = this.#fullKeys(keys);
-    const groups = groupSlots(keySlots(full));
     const op = this.#begin();
-    const tasks: Promise<unknown>[] = [];
     const setOne = (slot: number, i: number): Promise<unknown> => {
       const a = [toArg(full[i]), toArg(entries[i][1])];
       return this.#send(slot, 'set', ttlMs === undefined ? a : [...a, 'PX', ttlMs], keys[i], op);
     };
-    this.#corked(() => {
-      for (const [slot, idx] of groups) {
+    const work = this.#batch(keySlots(full), {
+      perSlot: async (slot, idx) => {
         if (idx.length === 1 || ttlMs !== undefined) {
           // MSET has no TTL: one SET … PX per key, all in the same per-node pipeline.
-          for (const i of idx) tasks.push(setOne(slot, i));
-          continue;
+          await Promise.all(idx.map((i) => setOne(slot, i)));
+          return;
         }
         const args: (string | Buffer)[] = [];
         for (const i of idx) args.push(toArg(full[i]), toArg(entries[i][1]));
-        tasks.push(this.#send(slot, 'mset', args, keys[idx[0]], op, () => this.#split(idx, (i) => setOne(slot, i))));
-      }
+        await this.#send(slot, 'mset', args, keys[idx[0]], op, () => this.#split(idx, (i) => setOne(slot, i)));
+      },
+      script: SCRIPT_SET,
+      argv: (idx) => {
+        const argv: (string | Buffer | number)[] = [ttlMs === undefined ? '' : ttlMs];
+        for (const i of idx) argv.push(toArg(full[i]), toArg(entries[i][1]));
+        return argv;
+      },
+      apply: (idx, reply) => Number(reply) === idx.length,
+      op,
     });
-    await this.#bounded(op, Promise.all(tasks), 'MSET', keys[0]);
+    await this.#bounded(op, work, 'MSET', keys[0]);
   }
 
   /** Deletes `keys`; resolves with how many existed. */
@@ -420,25 +471,32 @@ export class ClusterStore implements KeyValueStore {
     this.#checkOpen();
     if (keys.length === 0) return 0;
     const full = this.#fullKeys(keys);
-    const groups = groupSlots(keySlots(full));
     const op = this.#begin();
-    const tasks: Promise<number>[] = [];
-    const delOne = (slot: number, i: number): Promise<number> => this.#send(slot, 'del', [toArg(full[i])], keys[i], op) as Promise<number>;
-    this.#corked(() => {
-      for (const [slot, idx] of groups) {
-        if (idx.length === 1) {
-          tasks.push(delOne(slot, idx[0]));
-          continue;
-        }
-        const p = this.#send(slot, 'del', idx.map((i) => toArg(full[i])), keys[idx[0]], op, () =>
-          this.#split(idx, (i) => delOne(slot, i)).then((counts) => counts.reduce((a, b) => a + b, 0)),
-        );
-        tasks.push(p as Promise<number>);
-      }
-    });
-    const counts = await this.#bounded(op, Promise.all(tasks), 'DEL', keys[0]);
     let total = 0;
-    for (const c of counts) total += c;
+    const delOne = (slot: number, i: number): Promise<number> => this.#send(slot, 'del', [toArg(full[i])], keys[i], op) as Promise<number>;
+    const work = this.#batch(keySlots(full), {
+      perSlot: async (slot, idx) => {
+        if (idx.length === 1) {
+          const n = await delOne(slot, idx[0]); // not `total += await …`: that reads total first
+          total += n;
+          return;
+        }
+        const n = await this.#send(slot, 'del', idx.map((i) => toArg(full[i])), keys[idx[0]], op, async () => {
+          const counts = await this.#split(idx, (i) => delOne(slot, i));
+          return counts.reduce((a, b) => a + b, 0);
+        });
+        total += n as number;
+      },
+      script: SCRIPT_DEL,
+      argv: (idx) => idx.map((i) => toArg(full[i])),
+      apply: (_idx, reply) => {
+        if (typeof reply !== 'number') return false;
+        total += reply;
+        return true;
+      },
+      op,
+    });
+    await this.#bounded(op, work, 'DEL', keys[0]);
     return total;
   }
 
@@ -566,54 +624,71 @@ export class ClusterStore implements KeyValueStore {
     for (let j = 0; j < idx.length; j++) out[idx[j]] = vals[j];
   }
 
-  /** Reads keys `idx` (all owned by `node`) with one script call; per slot on failure. */
-  async #scriptRead(
-    node: NodeLike,
-    nodeKey: string,
-    idx: number[],
-    slots: Uint16Array,
-    args: (string | Buffer)[],
-    keys: readonly Key[],
-    out: Reply[],
-    op: OpContext,
-  ): Promise<void> {
-    const keyArgs = idx.map((i) => args[i]);
-    let vals: Reply[] | undefined;
+  /**
+   * Runs one batch: per master, the keys of several slots in one script call when possible,
+   * else (and after a failed script) one command per slot via `perSlot`. Every command of the
+   * first round is written with the master sockets corked.
+   */
+  #batch(slots: Uint16Array, b: BatchPlan): Promise<void> {
+    const tasks: Promise<void>[] = [];
+    const plan = this.#crossSlotScripts ? this.#planByNode(slots) : undefined;
+    this.#corked(() => {
+      if (plan === undefined) {
+        for (const [slot, idx] of groupSlots(slots)) tasks.push(b.perSlot(slot, idx));
+        return;
+      }
+      for (const bucket of plan) {
+        const node = bucket.multiSlot ? this.#master(bucket.nodeKey) : undefined;
+        if (node === undefined) this.#perSlot(bucket.idx, slots, b, tasks);
+        else tasks.push(this.#scriptBatch(node, bucket.nodeKey, bucket.idx, slots, b));
+      }
+    });
+    return Promise.all(tasks).then(() => undefined);
+  }
+
+  /** Schedules `b.perSlot` for the keys `idx`, grouped by slot. */
+  #perSlot(idx: readonly number[], slots: Uint16Array, b: BatchPlan, tasks: Promise<void>[]): void {
+    const groups = groupSlots(idx.map((i) => slots[i]));
+    for (const [slot, g] of groups) tasks.push(b.perSlot(slot, g.map((j) => idx[j])));
+  }
+
+  /** Keys `idx` (all on the master `node`) in one script call; per slot on failure. */
+  async #scriptBatch(node: NodeLike, nodeKey: string, idx: number[], slots: Uint16Array, b: BatchPlan): Promise<void> {
+    let reply: unknown;
+    let failed = false;
     try {
-      vals = await this.#evalRead(node, nodeKey, keyArgs, op.encoding);
+      reply = await this.#evalScript(node, nodeKey, b.script, b.argv(idx), b.op.encoding);
     } catch (err) {
+      failed = true;
       const msg = (err as Error)?.message ?? '';
       // Redis < 7 does not know shebang flags: stop trying for this store.
-      if (/Unknown lua shebang|Unexpected flag|Error compiling script|unknown command/i.test(msg)) this.#crossSlotReads = false;
-      this.#stats.scriptFallbacks++;
-      debug('cross-slot read on %s fell back to per-slot commands: %s', nodeKey, msg);
+      if (/Unknown lua shebang|Unexpected flag|Error compiling script|unknown command/i.test(msg)) this.#crossSlotScripts = false;
+      debug('cross-slot script on %s fell back to per-slot commands: %s', nodeKey, msg);
     }
-    if (vals !== undefined && Array.isArray(vals) && vals.length === idx.length) {
-      this.#stats.scriptReads++;
-      for (let j = 0; j < idx.length; j++) out[idx[j]] = vals[j];
+    if (!failed && b.apply(idx, reply)) {
+      this.#stats.scriptCalls++;
       return;
     }
+    this.#stats.scriptFallbacks++;
     const tasks: Promise<void>[] = [];
-    this.#corked(() => {
-      const groups = groupSlots(idx.map((i) => slots[i]));
-      for (const [slot, g] of groups) tasks.push(this.#mgetSlot(slot, g.map((j) => idx[j]), args, keys, out, op));
-    });
+    this.#corked(() => this.#perSlot(idx, slots, b, tasks));
     await Promise.all(tasks);
   }
 
-  async #evalRead(node: NodeLike, nodeKey: string, keyArgs: (string | Buffer)[], encoding: 'utf8' | null): Promise<Reply[]> {
-    if (this.#scriptLoaded.has(nodeKey)) {
+  async #evalScript(node: NodeLike, nodeKey: string, s: Script, argv: unknown[], encoding: 'utf8' | null): Promise<unknown> {
+    const cacheKey = `${s.sha}@${nodeKey}`;
+    if (this.#scriptLoaded.has(cacheKey)) {
       try {
-        return (await node.sendCommand(new this.#Command('evalsha', [CROSS_SLOT_GET_SHA1, 0, ...keyArgs], { replyEncoding: encoding }))) as Reply[];
+        return await node.sendCommand(new this.#Command('evalsha', [s.sha, 0, ...argv], { replyEncoding: encoding }));
       } catch (err) {
         if (!/^NOSCRIPT/.test((err as Error)?.message ?? '')) throw err;
-        this.#scriptLoaded.delete(nodeKey);
+        this.#scriptLoaded.delete(cacheKey);
       }
     }
     // EVAL caches the script on the node; later calls send only its SHA1.
-    const vals = (await node.sendCommand(new this.#Command('eval', [CROSS_SLOT_GET, 0, ...keyArgs], { replyEncoding: encoding }))) as Reply[];
-    this.#scriptLoaded.add(nodeKey);
-    return vals;
+    const reply = await node.sendCommand(new this.#Command('eval', [s.body, 0, ...argv], { replyEncoding: encoding }));
+    this.#scriptLoaded.add(cacheKey);
+    return reply;
   }
 
   /** Runs `one(i)` for every index (issued in one corked batch). */

@@ -108,14 +108,14 @@ describe('ClusterStore on a real cluster', () => {
     expect(await store.mget(keys)).toEqual([null, null, null]);
   });
 
-  it('per-slot path (crossSlotReads: false) gives the same answers', async () => {
-    const s = new ClusterStore(cluster.startupNodes, { crossSlotReads: false });
+  it('per-slot path (crossSlotScripts: false) gives the same answers', async () => {
+    const s = new ClusterStore(cluster.startupNodes, { crossSlotScripts: false });
     try {
       const keys = Array.from({ length: 500 }, (_, i) => `p:${i}`);
       await s.mset(keys.map((k) => [k, k.toUpperCase()]));
       expect(await s.mget([...keys, 'none'])).toEqual([...keys.map((k) => k.toUpperCase()), null]);
       expect(await store.mget(keys)).toEqual(keys.map((k) => k.toUpperCase()));
-      expect(s.stats.scriptReads).toBe(0);
+      expect(s.stats.scriptCalls).toBe(0);
     } finally {
       await s.close();
     }
@@ -188,6 +188,53 @@ describe('ClusterStore on a real cluster', () => {
     await store.mset([]);
   });
 
+  it('cross-slot write scripts: mset with TTL and mdel counts, per master in one call', async () => {
+    const keys = Array.from({ length: 600 }, (_, i) => `w:${i}`);
+    const before = store.stats.scriptCalls;
+    await store.mset(keys.map((k) => [k, `x${k}`]), 60_000);
+    expect(store.stats.scriptCalls - before).toBe(3);
+    const m = await cluster.masterOf(keySlot(keys[7]));
+    const pttl = Number(await redisCall(m.port, 'PTTL', keys[7]));
+    expect(pttl).toBeGreaterThan(50_000);
+    expect(await store.mget(keys)).toEqual(keys.map((k) => `x${k}`));
+    // Duplicates and missing keys: counted once / not at all.
+    expect(await store.mdel([...keys.slice(0, 100), keys[5], 'w:none'])).toBe(100);
+    expect(await cluster.dbsize()).toBe(500);
+  });
+
+  it('scripts over a slot in migration: nothing half-written, every key ends right (ASK fallback)', async () => {
+    const [src, dst] = await cluster.masters();
+    const slot = src.slots[0][0] + 3;
+    let tag = '';
+    for (let i = 0; keySlot(tag) !== slot; i++) tag = `m${i}`;
+    const inSlot = Array.from({ length: 20 }, (_, i) => `{${tag}}:${i}`);
+    // Other keys on the same master, so the slot's keys ride in the same script as them.
+    const others: string[] = [];
+    for (let i = 0; others.length < 30; i++) {
+      const k = `o:${i}`;
+      if (src.slots.some(([a, b]) => keySlot(k) >= a && keySlot(k) <= b) && keySlot(k) !== slot) others.push(k);
+    }
+    await store.mset(inSlot.map((k) => [k, 'old']));
+    let during: (string | null)[] = [];
+    const before = store.stats;
+    await cluster.migrateSlotSlowly(slot, dst.id, {
+      keyDelayMs: 2,
+      onMigrating: async () => {
+        // Some of the slot's keys are on the target now, some still on the source, one is new.
+        const batch = [...inSlot, `{${tag}}:new`, ...others];
+        await store.mset(batch.map((k) => [k, `v:${k}`]));
+        during = await store.mget(batch);
+        expect(await store.mdel([inSlot[0], inSlot[19], others[0]])).toBe(3);
+      },
+    });
+    const batch = [...inSlot, `{${tag}}:new`, ...others];
+    expect(during).toEqual(batch.map((k) => `v:${k}`));
+    expect(store.stats.scriptFallbacks).toBeGreaterThan(before.scriptFallbacks);
+    const expected = batch.map((k) => ([inSlot[0], inSlot[19], others[0]].includes(k) ? null : `v:${k}`));
+    expect(await store.mget(batch)).toEqual(expected);
+    expect((await cluster.masterOf(slot)).id).toBe(dst.id);
+  });
+
   it('recovers when the script cache is flushed (NOSCRIPT → EVAL)', async () => {
     const keys = Array.from({ length: 200 }, (_, i) => `ns:${i}`);
     await store.mset(keys.map((k) => [k, k]));
@@ -195,7 +242,7 @@ describe('ClusterStore on a real cluster', () => {
     for (const m of await cluster.masters()) await redisCall(m.port, 'SCRIPT', 'FLUSH');
     const before = store.stats;
     expect(await store.mget(keys)).toEqual(keys);
-    expect(store.stats.scriptReads).toBeGreaterThan(before.scriptReads);
+    expect(store.stats.scriptCalls).toBeGreaterThan(before.scriptCalls);
     expect(store.stats.scriptFallbacks).toBe(before.scriptFallbacks);
   });
 
@@ -225,7 +272,7 @@ describe('ClusterStore on a real cluster', () => {
     expect(() => new ClusterStore({} as never)).toThrow(/ioredis Cluster or an array of startup nodes for cluster/);
     expect(() => new ClusterStore([], {})).toThrow(/at least one startup node/);
     expect(() => new ClusterStore(cluster.startupNodes, { retryTimeoutMs: -1 })).toThrow(/options\.retryTimeoutMs/);
-    expect(() => new ClusterStore(cluster.startupNodes, { crossSlotReads: 'yes' as never })).toThrow(/options\.crossSlotReads/);
+    expect(() => new ClusterStore(cluster.startupNodes, { crossSlotScripts: 'yes' as never })).toThrow(/options\.crossSlotScripts/);
   });
 
   it('defaults are frozen and documented values', () => {
@@ -233,7 +280,7 @@ describe('ClusterStore on a real cluster', () => {
     expect(DEFAULT_CLUSTER_STORE_OPTIONS).toEqual({
       retryTimeoutMs: 10_000,
       retryDelayMs: 100,
-      crossSlotReads: true,
+      crossSlotScripts: true,
       maxRedirections: 32,
       retryDelayOnFailover: 200,
       retryDelayOnClusterDown: 200,
