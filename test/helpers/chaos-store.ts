@@ -6,6 +6,7 @@
  */
 import type { Key } from '../../src/engine';
 import type { KeyValueStore, StoreValue } from '../../src/routing/store';
+import { redisCall } from './redis-server';
 
 const keyString = (k: Key): string => (typeof k === 'string' ? k : Buffer.from(k).toString('latin1'));
 const toBuf = (v: StoreValue): Buffer => (typeof v === 'string' ? Buffer.from(v) : Buffer.from(v));
@@ -162,5 +163,37 @@ export class ChaosStore implements KeyValueStore {
   }
   close(): Promise<void> {
     return this.inner.close();
+  }
+}
+
+/** What a cache exposes that {@link killSubscriptions} and {@link afterBusMessage} use. */
+interface BusObservable {
+  once(event: 'bus:lost' | 'bus:restored', listener: () => void): unknown;
+  stats(): { bus: { received: number } };
+}
+
+/**
+ * `CLIENT KILL TYPE pubsub` on the server at `port` (every subscriber connection there drops,
+ * as on a network blip); resolves with how many were killed and promises of `cache`'s
+ * `bus:lost` and `bus:restored` events, registered before the kill.
+ */
+export async function killSubscriptions(
+  port: number,
+  cache: BusObservable,
+): Promise<{ killed: number; lost: Promise<void>; restored: Promise<void> }> {
+  const lost = new Promise<void>((r) => cache.once('bus:lost', r));
+  const restored = new Promise<void>((r) => cache.once('bus:restored', r));
+  const killed = Number(await redisCall(port, 'CLIENT', 'KILL', 'TYPE', 'pubsub'));
+  return { killed, lost, restored };
+}
+
+/** Runs `write` (on another instance) and resolves once `cache` received `messages` more bus messages. */
+export async function afterBusMessage(cache: BusObservable, write: () => Promise<unknown>, messages = 1, timeoutMs = 5000): Promise<void> {
+  const r0 = cache.stats().bus.received;
+  await write();
+  const deadline = Date.now() + timeoutMs;
+  while (cache.stats().bus.received < r0 + messages) {
+    if (Date.now() > deadline) throw new Error(`no bus message within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
   }
 }

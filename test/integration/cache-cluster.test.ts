@@ -11,7 +11,8 @@ import type { TieredCacheOptions } from '../../src/cache/options';
 import { ClusterStore } from '../../src/cluster/cluster-store';
 import { keySlot } from '../../src/cluster/key-slot';
 import { RedisCluster } from '../helpers/redis-cluster';
-import { RespClient, redisCall, sleep } from '../helpers/redis-server';
+import { afterBusMessage, killSubscriptions } from '../helpers/chaos-store';
+import { redisCall, sleep } from '../helpers/redis-server';
 
 let cluster: RedisCluster;
 const clients: Cluster[] = [];
@@ -30,11 +31,7 @@ function cache(opts: TieredCacheOptions = {}): TieredCache {
   return c;
 }
 
-async function settled(b: TieredCache, write: () => Promise<unknown>): Promise<void> {
-  const r0 = b.stats().bus.received;
-  await write();
-  await vi.waitFor(() => expect(b.stats().bus.received).toBeGreaterThan(r0));
-}
+const settled = afterBusMessage;
 
 beforeAll(async () => {
   cluster = await RedisCluster.start({ masters: 3, replicasPerMaster: 0 });
@@ -86,14 +83,8 @@ describe('TieredCache on a Redis Cluster', () => {
     expect(await b.get('k')).toBe('v2');
 
     // Kill every pub/sub connection on the channel's shard, then write during the reconnect.
-    const lost = new Promise((r) => b.once('bus:lost', r));
-    const restored = new Promise((r) => b.once('bus:restored', r));
-    const admin = await RespClient.connect(owner.port);
-    try {
-      expect(Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'))).toBeGreaterThanOrEqual(2);
-    } finally {
-      admin.close();
-    }
+    const { killed, lost, restored } = await killSubscriptions(owner.port, b);
+    expect(killed).toBeGreaterThanOrEqual(2);
     await a.set('k', 'v3');
     await lost;
     expect(await b.get('k')).toBe('v3');

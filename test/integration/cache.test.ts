@@ -10,8 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { TieredCache } from '../../src/cache/tiered-cache';
 import type { TieredCacheOptions } from '../../src/cache/options';
 import { RedisStore } from '../../src/routing/redis-store';
-import { ChaosStore } from '../helpers/chaos-store';
-import { RedisServer, RespClient, redisCall, sleep } from '../helpers/redis-server';
+import { afterBusMessage, ChaosStore, killSubscriptions } from '../helpers/chaos-store';
+import { RedisServer, redisCall, sleep } from '../helpers/redis-server';
 
 let server: RedisServer;
 const clients: Redis[] = [];
@@ -37,12 +37,7 @@ async function pair(opts: TieredCacheOptions = {}): Promise<[TieredCache, Tiered
   return [a, b];
 }
 
-/** Runs `write` (on another instance) and waits until `b` received its bus message(s). */
-async function settled(b: TieredCache, write: () => Promise<unknown>, messages = 1): Promise<void> {
-  const r0 = b.stats().bus.received;
-  await write();
-  await vi.waitFor(() => expect(b.stats().bus.received).toBeGreaterThanOrEqual(r0 + messages));
-}
+const settled = afterBusMessage;
 
 beforeAll(async () => {
   server = await RedisServer.start();
@@ -163,14 +158,8 @@ describe('bus', () => {
     expect(await b.get('other')).toBe('o1');
     expect(b.peek('k')).toBe('v1');
 
-    const lost = new Promise((r) => b.once('bus:lost', r));
-    const restored = new Promise((r) => b.once('bus:restored', r));
-    const admin = await RespClient.connect(server.port);
-    try {
-      expect(Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'))).toBeGreaterThanOrEqual(2);
-    } finally {
-      admin.close();
-    }
+    const { killed, lost, restored } = await killSubscriptions(server.port, b);
+    expect(killed).toBeGreaterThanOrEqual(2);
     // Written while B is reconnecting: B's subscription cannot receive this invalidation.
     await a.set('k', 'v2');
     await lost;
