@@ -44,6 +44,9 @@ import { keySlot, keySlots } from './key-slot';
 
 const debug = debuglog('ringcache');
 
+/** A value: a string (stored as UTF-8) or bytes. Same as `StoreValue` (routing/store). */
+export type Value = StoreValue;
+
 /**
  * Options of {@link ClusterStore}.
  *
