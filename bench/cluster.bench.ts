@@ -7,6 +7,7 @@
  * - ioredis Cluster with `enableAutoPipelining`, per-key GET all in flight;
  * - ClusterStore.mget (one command per master: cross-slot script reads);
  * - ClusterStore.mget with `crossSlotScripts: false` (one MGET/GET per slot, pipelined per master).
+ * Group "mset N keys over all slots": the same five shapes for writes (baseline: per-key SET).
  * Group "vs a single node" (baseline: one MGET of the same N keys on a standalone redis-server):
  * - ClusterStore.mget on the cluster.
  * Targets (issue 4): ClusterStore ≥ 10× per-key GET, ≥ 0.7× the single-node MGET.
@@ -125,6 +126,29 @@ export async function runClusterBench(opts: ClusterBenchOptions = {}): Promise<B
       ],
       opts,
       perKey,
+    );
+    const entries = keys.map((k) => [k, value] as [string, string]);
+    const perKeySet = 'ioredis Cluster: per-key SET, awaited one by one';
+    rows.push(
+      ...(await runGroup(
+        'cluster',
+        `mset ${n} keys over all slots`,
+        [
+          {
+            name: perKeySet,
+            opsPerCall: n,
+            fn: async () => {
+              for (const k of keys) await plain.set(k, value);
+            },
+          },
+          { name: 'ioredis Cluster: per-key SET, all in flight', opsPerCall: n, fn: () => Promise.all(keys.map((k) => plain.set(k, value))) },
+          { name: 'ioredis Cluster + enableAutoPipelining: per-key SET', opsPerCall: n, fn: () => Promise.all(keys.map((k) => auto.set(k, value))) },
+          { name: 'ClusterStore.mset', opsPerCall: n, fn: () => store.mset(entries) },
+          { name: 'ClusterStore.mset (crossSlotScripts: false)', opsPerCall: n, fn: () => perSlot.mset(entries) },
+        ],
+        opts,
+        perKeySet,
+      )),
     );
     const singleName = `single node: one MGET of ${n} keys`;
     rows.push(
