@@ -83,6 +83,7 @@ const SUBSCRIBER_OVERRIDES: Partial<RedisOptions> = {
 
 const HEARTBEAT_MS = 200;
 const MAX_BACKOFF_MS = 1000;
+const MAX_PUBLISHERS = 10_000;
 
 export class Bus {
   /** This publisher's id (random per instance). */
@@ -159,6 +160,9 @@ export class Bus {
     if (msg.p === this.id) return;
     this.stats.received++;
     const last = this.#lastSeq.get(msg.p);
+    // Publishers come and go (a new id per process): forget them all once in a while; the
+    // first message of each then sets its baseline again.
+    if (last === undefined && this.#lastSeq.size >= MAX_PUBLISHERS) this.#lastSeq.clear();
     this.#lastSeq.set(msg.p, last === undefined ? msg.s : Math.max(last, msg.s));
     if (last !== undefined && msg.s > last + 1) {
       this.stats.gaps++;

@@ -21,7 +21,7 @@ import { Bus, type BusMessage } from './bus';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { decodeEntry, encodeEntry, KIND_NEGATIVE, type DecodedEntry } from './envelope';
 import { L1, L1Entry } from './l1';
-import { DEFAULT_TIERED_CACHE_OPTIONS, type CacheEntryOptions, type L2Source, type TieredCacheOptions } from './options';
+import { DEFAULT_BUS_OPTIONS, DEFAULT_LOCK_OPTIONS, DEFAULT_TIERED_CACHE_OPTIONS, type CacheEntryOptions, type L2Source, type LockOptions, type TieredCacheOptions } from './options';
 import { jsonSerializer, type Serializer } from './serializer';
 import { SingleFlight, type FlightSlot } from './single-flight';
 import { channels, newCounters, type Counters, type TieredCacheStats } from './stats';
@@ -149,6 +149,8 @@ export class CacheCore extends EventEmitter {
   readonly #lock: { leaseMs: number; waitMs: number; pollMs: number } | undefined;
   /** False while a configured bus is not subscribed: L1 is then neither read (it is empty) nor filled. */
   #trusted: boolean;
+  /** While untrusted, L1 may still hold entries for at most this long (0: not at all). */
+  readonly #degradedL1Ms: number;
   #closed = false;
 
   // Epochs (see the file comment).
@@ -225,7 +227,7 @@ export class CacheCore extends EventEmitter {
     }
 
     if (o.lock !== false) {
-      const lo = { ...d.lockOptions, ...(o.lock === true ? {} : stripUndefined(o.lock)) };
+      const lo: LockOptions = { ...DEFAULT_LOCK_OPTIONS, ...(o.lock === true ? {} : stripUndefined(o.lock)) };
       const client = lo.client ?? rawClientOf(l2);
       if (!isIoredis(client)) throw new TypeError('Expected options.lock.client, or an L2 that is (or wraps) an ioredis client, for options.lock');
       this.#lockClient = client;
@@ -237,13 +239,15 @@ export class CacheCore extends EventEmitter {
     }
 
     this.#trusted = true;
+    let degraded = 0;
     if (o.bus !== false && o.bus !== undefined) {
       const bo = o.bus === true ? {} : o.bus;
+      degraded = checkNum(bo.degradedL1TtlMs ?? DEFAULT_BUS_OPTIONS.degradedL1TtlMs, 'options.bus.degradedL1TtlMs', 0);
       const client = bo.client ?? rawClientOf(l2);
       if (!isIoredis(client)) throw new TypeError('Expected options.bus.client, or an L2 that is (or wraps) an ioredis client, for options.bus');
       const channel = bo.channel ?? `ringcache:bus:${this.prefix}`;
       this.#trusted = false;
-      this.#bus = new Bus(client, checkString(channel, 'options.bus.channel'), bo.sharded ?? true, {
+      this.#bus = new Bus(client, checkString(channel, 'options.bus.channel'), checkBool(bo.sharded ?? DEFAULT_BUS_OPTIONS.sharded, 'options.bus.sharded'), {
         onMessage: (m) => this.#onBusMessage(m),
         onLost: (reason) => {
           this.#trusted = false;
@@ -264,6 +268,7 @@ export class CacheCore extends EventEmitter {
         },
       });
     }
+    this.#degradedL1Ms = degraded;
   }
 
   /** Resolves when the bus (if any) is subscribed. */
@@ -373,13 +378,15 @@ export class CacheCore extends EventEmitter {
   /** Puts a candidate into L1 (if allowed) with the L1 TTL cap. */
   #toL1(lk: string, c: Candidate, l1TtlMs: number, now: number, start: number | undefined): void {
     const l1 = this.l1;
-    if (l1 === undefined || !this.#trusted) return;
+    if (l1 === undefined || (!this.#trusted && this.#degradedL1Ms === 0)) return;
     if (start !== undefined && !this.#valid(lk, start)) {
       this.counters.supersededWrites++;
       return;
     }
     if (c.size === 0 && l1.bytesBounded) c.size = estimateSize(c.value, this.serializer);
-    const freshUntil = Math.min(c.expiresAt, now + l1TtlMs);
+    // Bus down: nothing can invalidate this entry, so it lives at most degradedL1TtlMs (and the
+    // whole L1 is flushed when the subscription is back).
+    const freshUntil = Math.min(c.expiresAt, now + (this.#trusted ? l1TtlMs : Math.min(l1TtlMs, this.#degradedL1Ms)));
     l1.set(lk, new L1Entry(c.negative ? undefined : this.#freezeValue(c.value), c.negative, freshUntil, c.expiresAt, c.staleUntil, c.createdAt, c.tags, c.size));
   }
 
@@ -662,6 +669,11 @@ export class CacheCore extends EventEmitter {
     return out;
   }
 
+  /** L1 entry → candidate (a stale value for fail-safe). */
+  static fromL1(e: L1Entry): Candidate {
+    return { value: e.value, negative: e.negative, createdAt: e.createdAt, expiresAt: e.expiresAt, staleUntil: e.staleUntil, tags: e.tags, size: e.size };
+  }
+
   /** Decoded L2 entry → candidate. */
   static fromDecoded(d: DecodedEntry): Candidate {
     return {
@@ -817,7 +829,7 @@ export class CacheCore extends EventEmitter {
       let now = coarseNow();
       let stale: Candidate | undefined =
         l1e !== undefined && now < l1e.staleUntil
-          ? { value: l1e.value, negative: l1e.negative, createdAt: l1e.createdAt, expiresAt: l1e.expiresAt, staleUntil: l1e.staleUntil, tags: l1e.tags, size: l1e.size }
+          ? CacheCore.fromL1(l1e)
           : undefined;
       const got = await this.readL2(view, [lk]);
       now = coarseNow();
@@ -835,23 +847,27 @@ export class CacheCore extends EventEmitter {
       if (got !== undefined) this.counters.l2Misses++;
       if (channels.miss.hasSubscribers) channels.miss.publish({ cache: this.name, key: lk });
 
-      let release: (() => void) | undefined;
-      if (this.#lock !== undefined && o.lock) {
-        const r = await this.#lockOrWait(view, lk, o, start);
-        if (r.hit !== undefined) return r.hit.negative ? undefined : r.hit.value;
-        release = r.release;
-      }
-
-      const work = this.#loadAndStore(view, key, lk, loader, o, start);
+      // Lock wait (if any) and load run as one piece of work, so the soft/hard timeouts and
+      // fail-safe cover waiting for another process's load too.
+      const work = (async (): Promise<Candidate> => {
+        let release: (() => void) | undefined;
+        if (this.#lock !== undefined && o.lock) {
+          const r = await this.#lockOrWait(view, lk, o, start);
+          if (r.hit !== undefined) return r.hit;
+          release = r.release;
+        }
+        try {
+          return await this.#loadAndStore(view, key, lk, loader, o, start);
+        } finally {
+          release?.();
+        }
+      })();
       handedOff = true;
-      // The epoch window and the lock last until the load is stored, even past a timeout.
+      // The epoch window lasts until the load is stored, even past a timeout.
       void work.then(
         () => {},
         () => {},
-      ).finally(() => {
-        release?.();
-        this.#end();
-      });
+      ).finally(() => this.#end());
       return await this.#awaitLoad(work, lk, o, stale);
     } finally {
       if (!handedOff) this.#end();
@@ -918,8 +934,8 @@ export class CacheCore extends EventEmitter {
     this.#countStale(lk);
     const now = coarseNow();
     const l1 = this.l1;
-    if (l1 !== undefined && this.#trusted && o.failSafeThrottleMs > 0) {
-      const until = Math.min(stale.staleUntil, now + o.failSafeThrottleMs);
+    if (l1 !== undefined && (this.#trusted || this.#degradedL1Ms > 0) && o.failSafeThrottleMs > 0) {
+      const until = Math.min(stale.staleUntil, now + (this.#trusted ? o.failSafeThrottleMs : Math.min(o.failSafeThrottleMs, this.#degradedL1Ms)));
       l1.set(lk, new L1Entry(stale.negative ? undefined : stale.value, stale.negative, until, stale.expiresAt, stale.staleUntil, stale.createdAt, stale.tags, stale.size || 1));
     }
     return stale.negative ? undefined : stale.value;
@@ -970,7 +986,7 @@ export class CacheCore extends EventEmitter {
           const s = stales[i];
           if (c !== undefined && now < c.staleUntil) staleOf.set(i, c);
           else if (s !== undefined && now < s.staleUntil) {
-            staleOf.set(i, { value: s.value, negative: s.negative, createdAt: s.createdAt, expiresAt: s.expiresAt, staleUntil: s.staleUntil, tags: s.tags, size: s.size });
+            staleOf.set(i, CacheCore.fromL1(s));
           }
           toLoad.push(i);
         }

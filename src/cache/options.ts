@@ -4,7 +4,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { KeyValueStore } from '../routing/store';
-import type { CircuitBreakerOptions } from './circuit-breaker';
+import { DEFAULT_CIRCUIT_BREAKER_OPTIONS, type CircuitBreakerOptions } from './circuit-breaker';
 import type { Serializer } from './serializer';
 
 /**
@@ -47,6 +47,15 @@ export interface BusOptions {
    * @default `ringcache:bus:${prefix}`
    */
   channel?: string;
+  /**
+   * While the subscription is down (invalidations may be lost), L1 is not used at all by
+   * default: every read goes to L2 (or the loader when L2 is down too). A positive value keeps
+   * L1 working in that state, each entry served for at most this long — bounded staleness in
+   * exchange for shielding the loader during a Redis outage. L1 is flushed when the
+   * subscription is back either way.
+   * @default 0
+   */
+  degradedL1TtlMs?: number;
   /**
    * On a Redis Cluster, use sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE`, Redis ≥ 7): the messages
    * go to the shard owning the channel instead of every node.
@@ -230,8 +239,13 @@ export const DEFAULT_TIERED_CACHE_OPTIONS = Object.freeze({
   markerCacheMs: 1000,
   l2TimeoutMs: 1000,
   l1: Object.freeze({ maxEntries: 10_000, maxBytes: undefined, ttlMs: 60_000 }),
-  circuitBreaker: Object.freeze({ failureThreshold: 5, breakDurationMs: 5000 }),
+  circuitBreaker: DEFAULT_CIRCUIT_BREAKER_OPTIONS,
   bus: false,
   lock: false,
-  lockOptions: Object.freeze({ client: undefined, leaseMs: 10_000, waitMs: 10_000, pollMs: 25 }),
 } as const);
+
+/** The defaults of {@link LockOptions} (used for `lock: true`). */
+export const DEFAULT_LOCK_OPTIONS = Object.freeze({ leaseMs: 10_000, waitMs: 10_000, pollMs: 25 } as const);
+
+/** The defaults of {@link BusOptions} (used for `bus: true`; `channel` defaults to `ringcache:bus:${prefix}`). */
+export const DEFAULT_BUS_OPTIONS = Object.freeze({ sharded: true, degradedL1TtlMs: 0 } as const);

@@ -125,6 +125,32 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('cache chaos (native pro
     await b.close();
   });
 
+  it('bus.degradedL1TtlMs keeps L1 serving (bounded) while Redis is down; the default bypasses it', async () => {
+    let loads = 0;
+    const loader = async () => `v${++loads}`;
+    const strict = new TieredCache<string>({ l2: client(), bus: true, l2TimeoutMs: 100 });
+    const degraded = new TieredCache<string>({ l2: client(), bus: { degradedL1TtlMs: 300 }, l2TimeoutMs: 100 });
+    await Promise.all([strict.ready(), degraded.ready()]);
+    await server.kill9();
+    await vi.waitFor(() => expect(strict.busConnected || degraded.busConnected).toBe(false));
+    loads = 0;
+    await strict.getOrSet('s', loader);
+    await strict.getOrSet('s', loader);
+    expect(loads).toBe(2); // no L1 while invalidations could be missed
+    loads = 0;
+    await degraded.getOrSet('d', loader);
+    expect(await degraded.getOrSet('d', loader)).toBe('v1');
+    expect(loads).toBe(1); // L1 in use…
+    await sleep(320);
+    await degraded.getOrSet('d', loader);
+    expect(loads).toBe(2); // … for at most degradedL1TtlMs
+    await server.restart();
+    await vi.waitFor(() => expect(degraded.busConnected && strict.busConnected).toBe(true), { timeout: 5000 });
+    expect(degraded.peek('d')).toBeUndefined(); // flushed on restore
+    await strict.close();
+    await degraded.close();
+  });
+
   it('ChaosStore with 30 % failures and delays: reads never reject and stay correct', async () => {
     const db = new Db();
     const chaos = new ChaosStore(new MemoryStore()).randomFailures(0.3).delay(1);

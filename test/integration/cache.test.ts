@@ -237,6 +237,20 @@ describe('distributed single-flight', () => {
     expect(await redisCall(server.port, 'EXISTS', '__rc:lock:hot')).toBe(0); // released
   });
 
+  it('a waiter holding a stale value answers it at the soft timeout instead of waiting for the lock', async () => {
+    const a = cache({ lock: true, graceMs: 10_000 });
+    const b = cache({ lock: true, graceMs: 10_000 });
+    expect(await b.getOrSet('k', () => 'old', { ttlMs: 40 })).toBe('old');
+    await sleep(60);
+    const pa = a.getOrSet('k', () => sleep(400).then(() => 'new'));
+    await sleep(30); // a holds the lock and loads
+    const t0 = Date.now();
+    expect(await b.getOrSet('k', () => 'b-loaded', { softTimeoutMs: 50 })).toBe('old');
+    expect(Date.now() - t0).toBeLessThan(300);
+    expect(await pa).toBe('new');
+    expect(b.stats().staleServed).toBe(1);
+  });
+
   it('a waiter loads by itself when the holder never stores a value within waitMs', async () => {
     const a = cache({ lock: { waitMs: 150, pollMs: 10, leaseMs: 5000 } });
     const b = cache({ lock: { waitMs: 150, pollMs: 10, leaseMs: 5000 } });
