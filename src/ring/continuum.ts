@@ -86,18 +86,33 @@ function bucketBits(n: number): number {
  * first index of bucket b is the number of points in the buckets before it.
  */
 export function buildBuckets(points: Uint32Array, bits: number, into?: Uint32Array): Uint32Array {
-  const size = 2 ** bits;
+  const size = 1 << bits;
   const buckets = into ?? new Uint32Array(size + 1);
-  const n = points.length;
   buckets.fill(0);
-  if (bits === 0) {
-    buckets[1] = n;
-    return buckets;
-  }
-  const shift = 32 - bits;
-  for (let i = 0; i < n; i++) buckets[(points[i] >>> shift) + 1]++;
-  for (let b = 1; b <= size; b++) buckets[b] += buckets[b - 1];
+  if (bits > 0) countPerBucket(points, 32 - bits, buckets);
+  else buckets[0] = points.length;
+  startsFromCounts(buckets, size);
+  buckets[size] = points.length;
   return buckets;
+}
+
+/**
+ * `counts[b]` += points in bucket b. Two small one-loop functions rather than one: V8 kept
+ * deoptimising the combined one (type feedback per loop), at ~2 ms per 160k-point call.
+ */
+function countPerBucket(points: Uint32Array, shift: number, counts: Uint32Array): void {
+  const n = points.length;
+  for (let i = 0; i < n; i++) counts[(points[i] >>> shift) | 0]++;
+}
+
+/** Counts → exclusive running sums (each bucket's first point index), over `counts[0 … size)`. */
+function startsFromCounts(counts: Uint32Array, size: number): void {
+  let sum = 0;
+  for (let b = 0; b < size; b++) {
+    const count = counts[b];
+    counts[b] = sum;
+    sum += count;
+  }
 }
 
 /** True when `remap` maps every owner to itself (nothing to renumber or drop). */
