@@ -25,8 +25,9 @@
  *
  * Retries: a `-TRYAGAIN` on a multi-key command (keys split across the two nodes of a slot
  * being migrated) splits it into single-key commands, which ASK always resolves. Errors that
- * heal (failover, resharding, connection loss, CLUSTERDOWN, LOADING, READONLY) are retried
- * every `retryDelayMs` until `retryTimeoutMs` has passed since the first attempt; then a
+ * heal (failover, resharding, connection loss, CLUSTERDOWN, LOADING, READONLY) are retried —
+ * first by ioredis within `maxRedirections`, then by the store every `retryDelayMs` after a
+ * slot-table refresh — until the operation's `retryTimeoutMs` budget runs out; then a
  * {@link ClusterUnavailableError}. Redis errors that retrying cannot fix surface at once as a
  * {@link CommandError}. Writes here are idempotent (SET of a given value, DEL), so a retry after
  * a lost reply cannot produce a wrong value; `del`/`mdel` counts may under-report in that case.
@@ -214,6 +215,8 @@ interface ClusterLike {
   sendCommand(command: unknown): Promise<unknown>;
   nodes(role?: 'all' | 'master' | 'slave'): NodeLike[];
   on(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** ioredis internal (coalesces concurrent calls); optional so a look-alike still works. */
+  refreshSlotsCache?(callback?: (err?: Error) => void): void;
   quit(): Promise<unknown>;
   disconnect(): void;
 }
@@ -770,6 +773,9 @@ export class ClusterStore implements KeyValueStore {
         }
         this.#stats.retries++;
         debug('retrying %s for slot %d (attempt %d): %s', name, slot, attempts, msg);
+        // ioredis refreshes its slot table on MOVED and lost connections, not on e.g. READONLY or
+        // after giving up: ask for a fresh one before the next attempt.
+        if (this.#cluster.status === 'ready') this.#cluster.refreshSlotsCache?.();
         await sleep(this.#retryDelayMs);
         if (this.#closed) throw new StoreClosedError(`The store was closed while ${name.toUpperCase()} was pending`, { cause: err, key, slot, node });
       }
