@@ -193,6 +193,35 @@ describe('ClusterStore on a real cluster', () => {
     expect(await store.mdel([k, 'buf:1', Buffer.from('buf:2')])).toBe(3);
   });
 
+  it("honours the Cluster's keyPrefix: slots of the prefixed keys, scripts and commands alike", async () => {
+    // A hash-tag prefix puts every key in one slot: the store must route by the prefixed key.
+    const s = new ClusterStore(cluster.startupNodes, { clusterOptions: { keyPrefix: '{app}:' } });
+    try {
+      const keys = Array.from({ length: 50 }, (_, i) => `p${i}`);
+      await s.mset(keys.map((k) => [k, k]));
+      await s.set('one', '1');
+      expect(await s.mget([...keys, 'one'])).toEqual([...keys, '1']);
+      expect(await s.get('one')).toBe('1');
+      // Stored under the prefixed names, all in the slot of "app".
+      expect(await store.mget(['{app}:p0', '{app}:one', 'p0'])).toEqual(['p0', '1', null]);
+      const m = await cluster.masterOf(keySlot('{app}:x'));
+      expect(Number(await redisCall(m.port, 'DBSIZE'))).toBe(51);
+      expect(await s.mdel([...keys, 'one'])).toBe(51);
+      // A prefix without a tag spreads keys over every master: the script path with prefixes.
+      const t = new ClusterStore(cluster.startupNodes, { clusterOptions: { keyPrefix: 'app:' } });
+      try {
+        await t.mset(keys.map((k) => [k, `t${k}`]));
+        expect(await t.mgetBuffer(keys)).toEqual(keys.map((k) => Buffer.from(`t${k}`)));
+        expect(await store.mget(keys.map((k) => `app:${k}`))).toEqual(keys.map((k) => `t${k}`));
+        expect(t.stats.scriptCalls).toBeGreaterThan(0);
+      } finally {
+        await t.close();
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
   it('empty batches', async () => {
     expect(await store.mget([])).toEqual([]);
     expect(await store.mdel([])).toBe(0);
