@@ -2,12 +2,16 @@
  * Store suite: what routing costs on top of ioredis, and what batching saves.
  *
  * - `GET, 1 in flight` / `GET, 100 in flight`: raw ioredis `get` with ioredis's defaults
- *   (baseline) against RedisStore and RingStore `get` — on the same server for the 1-node
- *   tasks — one request at a time (latency) and 100 at a time (throughput).
+ *   (baseline), raw `get` on the 1-node RingStore's own connection (the store's fail-fast
+ *   client options: RingStore get minus this = routing alone), RedisStore and RingStore `get`
+ *   — on the same server for the 1-node tasks — one request at a time (latency) and 100 at a
+ *   time (throughput).
  * - `client CPU per GET, 100 in flight`: the same calls, measured as this process's CPU time
  *   per operation: what routing adds (validation, hash tag, ring lookup, typed errors),
  *   without the round-trip noise that a shared machine adds to wall-clock timings.
  *   Target: RingStore within 10 % of raw ioredis.
+ * - `get over a stub client`: the same `get`s over objects that pass for ioredis clients and
+ *   answer at once: the difference to `stub get` is exactly what RingStore adds per call.
  * - `routing step alone`: `nodeFor` per key, no I/O.
  * - `1000 keys, 4 nodes`: RingStore `mget` (one MGET per node, 4 round trips in parallel)
  *   against 1000 concurrent `get`s through the same store; raw ioredis `mget` of the 1000
@@ -83,6 +87,20 @@ function task(name: string, n: number, op: (i: number) => Promise<unknown>): Ben
   };
 }
 
+/** An object that passes for an ioredis `Redis` and answers `get` at once, with the key. */
+function stubClient(id: string): Redis {
+  const [host, port] = [id, 6379];
+  return {
+    options: { host, port },
+    status: 'ready',
+    sendCommand: () => Promise.resolve(null),
+    get: (key: string) => Promise.resolve(key),
+    on() {
+      return this;
+    },
+  } as unknown as Redis;
+}
+
 /** `nodeFor` of every key of `keys` (a synchronous loop: no promise per key). */
 function routing(name: string, store: RingStore, keys: readonly string[]): BenchTask {
   return {
@@ -111,7 +129,14 @@ async function medianGroup(group: string, tasks: BenchTask[], opts: BenchOptions
       samples.set(row.name, list);
     }
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return medianRows(group, tasks, samples);
+}
+
+/** Median of a list. */
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Rows of `group` from per-task samples of ns/op; ratios to the first task. */
+function medianRows(group: string, tasks: readonly BenchTask[], samples: Map<string, number[]>): BenchRow[] {
   const base = median(samples.get(tasks[0].name)!);
   return tasks.map((t) => {
     const nsPerOp = median(samples.get(t.name)!);
@@ -120,34 +145,38 @@ async function medianGroup(group: string, tasks: BenchTask[], opts: BenchOptions
 }
 
 /**
- * Client CPU per operation (this process's user + system time, not the servers'): the cost
- * routing adds, measured without the round-trip noise of a shared machine. `n` operations in
- * flight per batch, batches for `time` ms per round, rounds in alternating order, medians.
+ * Round trips to a real server: each task calls `fn` back to back for `time` ms, tasks taking
+ * turns (order alternating per round), and we keep two medians per task — wall time per
+ * operation, and this process's CPU time (user + system, not the servers') per operation.
+ * The CPU figure is what the store adds on top of ioredis, free of the round-trip noise that
+ * a shared machine adds to wall time. (A plain loop: tinybench's per-iteration timing of
+ * sub-millisecond async calls skewed wall times by ±25 % on a loaded machine.)
  */
-async function cpuGroup(group: string, tasks: BenchTask[], opts: BenchOptions, rounds = 5): Promise<BenchRow[]> {
+async function roundTripGroups(wallGroup: string, cpuGroup: string | undefined, tasks: BenchTask[], opts: BenchOptions, rounds = 5): Promise<BenchRow[]> {
   const time = opts.time ?? 300;
-  opts.onProgress?.(`store: ${group}`);
-  const samples = new Map<string, number[]>(tasks.map((t) => [t.name, []]));
+  opts.onProgress?.(`store: ${wallGroup}`);
+  const wall = new Map<string, number[]>(tasks.map((t) => [t.name, []]));
+  const cpu = new Map<string, number[]>(tasks.map((t) => [t.name, []]));
+  for (const t of tasks) await t.fn();
   for (let r = 0; r < rounds; r++) {
     for (const t of r % 2 === 0 ? tasks : [...tasks].reverse()) {
-      await t.fn();
-      const start = process.cpuUsage();
+      const cpu0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
       const deadline = Date.now() + time;
       let ops = 0;
       while (Date.now() < deadline) {
         await t.fn();
         ops += t.opsPerCall;
       }
-      const used = process.cpuUsage(start);
-      samples.get(t.name)!.push(((used.user + used.system) * 1000) / ops);
+      const ns = Number(process.hrtime.bigint() - t0);
+      const used = process.cpuUsage(cpu0);
+      wall.get(t.name)!.push(ns / ops);
+      cpu.get(t.name)!.push(((used.user + used.system) * 1000) / ops);
     }
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const base = median(samples.get(tasks[0].name)!);
-  return tasks.map((t) => {
-    const nsPerOp = median(samples.get(t.name)!);
-    return { suite: 'store', group, name: t.name, nsPerOp, opsPerSec: 1e9 / nsPerOp, ratio: base / nsPerOp, baseline: tasks[0].name };
-  });
+  const rows = medianRows(wallGroup, tasks, wall);
+  if (cpuGroup !== undefined) rows.push(...medianRows(cpuGroup, tasks, cpu));
+  return rows;
 }
 
 /** Rows of the store suite (ns/op per key; ratios to raw ioredis, or to per-key GETs). */
@@ -164,6 +193,8 @@ export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Bench
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const raw: Redis = new (require('ioredis') as typeof import('ioredis')).Redis({ host, port, db, username, password });
   const one = new RingStore([first]);
+  // The 1-node RingStore's own connection: RingStore get minus this is the routing alone.
+  const oneClient = one.client(one.nodes[0].id)!;
   const ring = new RingStore(specs);
   const rows: BenchRow[] = [];
   try {
@@ -172,30 +203,33 @@ export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Bench
     await redisStore.mset(keys.map((k) => [k, `value-of-${k}`]));
     const k = (i: number): string => keys[i % keys.length];
 
-    for (const n of [1, CONCURRENCY]) {
-      const group = `GET, ${n} in flight`;
-      rows.push(
-        ...(await medianGroup(
-          group,
-          [
-            task('ioredis get', n, (i) => raw.get(k(i))),
-            task('RedisStore get', n, (i) => redisStore.get(k(i))),
-            task('RingStore get (1 node)', n, (i) => one.get(k(i))),
-            task(`RingStore get (${NODES} nodes)`, n, (i) => ring.get(k(i))),
-          ],
-          opts,
-        )),
-      );
-    }
-
+    const getTasks = (n: number): BenchTask[] => [
+      task('ioredis get', n, (i) => raw.get(k(i))),
+      task('ioredis get, store client options', n, (i) => oneClient.get(k(i))),
+      task('RedisStore get', n, (i) => redisStore.get(k(i))),
+      task('RingStore get (1 node)', n, (i) => one.get(k(i))),
+      task(`RingStore get (${NODES} nodes)`, n, (i) => ring.get(k(i))),
+    ];
+    rows.push(...(await roundTripGroups('GET, 1 in flight', undefined, getTasks(1), opts)));
     rows.push(
-      ...(await cpuGroup(`client CPU per GET, ${CONCURRENCY} in flight`, [
-        task('ioredis get', CONCURRENCY, (i) => raw.get(k(i))),
-        task('RedisStore get', CONCURRENCY, (i) => redisStore.get(k(i))),
-        task('RingStore get (1 node)', CONCURRENCY, (i) => one.get(k(i))),
-        task(`RingStore get (${NODES} nodes)`, CONCURRENCY, (i) => ring.get(k(i))),
+      ...(await roundTripGroups(`GET, ${CONCURRENCY} in flight`, `client CPU per GET, ${CONCURRENCY} in flight`, getTasks(CONCURRENCY), opts)),
+    );
+
+    // What RingStore adds per call, exactly: the same calls over stub clients that answer at
+    // once (no socket, no parser), so only validation, routing and the promise wrapper remain.
+    // Compare the difference with the client CPU of a real GET above.
+    const stubs = Array.from({ length: NODES }, (_, i) => stubClient(`stub-${i}`));
+    const stubOne = new RingStore([stubs[0]]);
+    const stubRing = new RingStore(stubs);
+    const direct = stubs[0] as unknown as { get(key: string): Promise<string | null> };
+    rows.push(
+      ...(await medianGroup(`get over a stub client (no I/O), ${CONCURRENCY} in flight`, [
+        task('stub get (no store)', CONCURRENCY, (i) => direct.get(k(i))),
+        task('RingStore get (1 stub node)', CONCURRENCY, (i) => stubOne.get(k(i))),
+        task(`RingStore get (${NODES} stub nodes)`, CONCURRENCY, (i) => stubRing.get(k(i))),
       ], opts)),
     );
+    await Promise.all([stubOne.close(), stubRing.close()]);
 
     // The routing step alone (validation + hash tag + ring lookup), no I/O: what RingStore
     // adds to each ioredis call, on a machine too busy for round-trip timings to resolve 10 %.
