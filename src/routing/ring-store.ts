@@ -9,6 +9,8 @@
  *   pipeline per node (`MGET`/`MSET`/`DEL` with all of that node's keys; `SET … PX` per key
  *   when there is a TTL, written in one corked write), and answered in input order.
  * - `hashTag: '{}'` places `user:{42}:a` and `user:{42}:b` by `42` alone, as twemproxy does.
+ * - Keys are placed as given: a `keyPrefix` in a node's ioredis options is added after routing
+ *   (twemproxy would place the prefixed key), so leave it out where placement must agree.
  *
  * Node failure, like twemproxy's `auto_eject_hosts`: a failure is a command that fails for a
  * reason other than the command itself (connection refused or lost, no reply within

@@ -8,6 +8,9 @@
  * right answer: the value just written — unless the ring changed between the write and the
  * read (the key was on the dead node, or moves back on restore), which is counted apart.
  *
+ * A hung node (SIGSTOP: connections accepted, nothing answered) fails by `timeoutMs` instead,
+ * and is ejected and restored the same way.
+ *
  * Native project only (RINGCACHE_BACKEND=js skips it): it is timing-driven chaos, and placement
  * is engine-independent (checked in both projects by ring-store.test.ts).
  */
@@ -171,6 +174,47 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('RingStore node failure 
         expect(stats.ops.filter((o) => o.start >= from && o.end < to && o.error === undefined).length).toBeGreaterThan(50);
       }
     } finally {
+      await store.close();
+    }
+  });
+
+  it('a hung node (SIGSTOP) times out after timeoutMs, is ejected, and is restored after SIGCONT', async () => {
+    const timeoutMs = 500;
+    const store = new RingStore(ids, { retryAfterMs: 200, timeoutMs });
+    const events: { name: string; at: number; ev: RingNodeEvent }[] = [];
+    for (const name of ['down', 'ejected', 'restored'] as const) store.on(name, (ev) => events.push({ name, at: Date.now(), ev }));
+    const victim = servers[2];
+    const victimId = ids[2];
+    const pid = victim.pid!;
+    let stopped = false;
+    try {
+      const load = startLoad(store, 8);
+      await sleep(300);
+      const stoppedAt = Date.now();
+      process.kill(pid, 'SIGSTOP');
+      stopped = true;
+      const ejected = await waitFor('ejection', () => events.find((e) => e.name === 'ejected'), 5000);
+      await sleep(500);
+      process.kill(pid, 'SIGCONT');
+      stopped = false;
+      const restored = await waitFor('restore', () => events.find((e) => e.name === 'restored'), 10_000);
+      await sleep(300);
+      const stats = await load.stop();
+      const failed = stats.ops.filter((o) => o.error !== undefined);
+      console.log(
+        'ring-store hung node:',
+        JSON.stringify({ ops: stats.ops.length, failed: failed.length, ejectedAfterMs: ejected.at - stoppedAt, restoredAfterMs: restored.at - stoppedAt }),
+      );
+      // Nothing fails before the timeout: the node is silent, not refusing.
+      expect(ejected.at - stoppedAt).toBeGreaterThanOrEqual(timeoutMs - 50);
+      expect(ejected.at - stoppedAt).toBeLessThan(timeoutMs + 2000);
+      expect(stats.wrong).toEqual([]);
+      for (const f of failed) expect(f.error).toMatchObject({ name: NodeUnavailableError.name, node: victimId });
+      expect(failed.filter((o) => o.start >= ejected.at)).toEqual([]);
+      expect(events.map((e) => e.name)).toEqual(['down', 'ejected', 'restored']);
+      expect(store.nodes.find((n) => n.id === victimId)).toMatchObject({ state: 'up', onRing: true });
+    } finally {
+      if (stopped) process.kill(pid, 'SIGCONT');
       await store.close();
     }
   });
