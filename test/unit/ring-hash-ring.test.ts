@@ -251,6 +251,15 @@ describe('properties users touch', () => {
     const ring = new HashRing(big);
     expect(ring.size).toBe(160_000);
     expect(ring.byteLength / ring.size).toBeLessThanOrEqual(8);
+    // Also with the spare room an add leaves, and at sizes at and just past a power of two
+    // (tiny rings are left out: their few bytes of spare room dominate a per-point figure).
+    ring.add('10.9.9.9:11211');
+    expect(ring.byteLength / ring.size).toBeLessThanOrEqual(8);
+    for (const n of [1024, 1025, 4096, 4097, 16_384]) {
+      const r = new HashRing(Array.from({ length: n }, (_, i) => `s${i}`), 'md5', { 'vnode count': 1, replicas: 1 });
+      r.add('extra').remove('s0');
+      expect(r.byteLength / r.size, `${n} points`).toBeLessThanOrEqual(8);
+    }
   });
 
   it('servers, vnodes, replicas, vnode, algorithm, defaultport are own properties as in hashring', () => {
