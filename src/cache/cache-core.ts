@@ -26,7 +26,7 @@ import { jsonSerializer, type Serializer } from './serializer';
 import { SingleFlight, type FlightSlot } from './single-flight';
 import { channels, newCounters, type Counters, type TieredCacheStats } from './stats';
 import { now as coarseNow } from './clock';
-import { addDeadline, clearDeadline, delay, withTimeout } from './timeouts';
+import { DeadlineQueue, delay, withTimeout, type QueuedDeadline } from './timeouts';
 
 /** Per-call options after merging with the cache's defaults. */
 export interface Resolved {
@@ -142,6 +142,8 @@ export class CacheCore extends EventEmitter {
   readonly #getBuffer: (key: string) => Promise<Buffer | null>;
   readonly #mgetBuffer: (keys: string[]) => Promise<(Buffer | null)[]>;
   readonly #l2TimeoutMs: number;
+  /** Deadlines of in-flight L2 calls (all `l2TimeoutMs` long). */
+  readonly #deadlines: DeadlineQueue;
   readonly #markerCacheMs: number;
   readonly #breaker: CircuitBreaker | undefined;
   readonly #bus: Bus | undefined;
@@ -173,6 +175,7 @@ export class CacheCore extends EventEmitter {
     }
     this.freeze = checkBool(o.freeze, 'options.freeze');
     this.#l2TimeoutMs = checkNum(o.l2TimeoutMs, 'options.l2TimeoutMs', 0);
+    this.#deadlines = new DeadlineQueue(this.#l2TimeoutMs);
     this.#markerCacheMs = checkNum(o.markerCacheMs, 'options.markerCacheMs', 0);
 
     let l1TtlMs: number = d.l1.ttlMs;
@@ -585,24 +588,30 @@ export class CacheCore extends EventEmitter {
     } catch (err) {
       p = Promise.reject(err);
     }
-    const ms = this.#l2TimeoutMs;
     return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const fail = (err: unknown): void => {
-        if (settled) return;
-        settled = true;
-        if (deadline !== undefined) clearDeadline(deadline);
-        this.#l2Failed(err, key);
-        reject(err);
+      const entry: QueuedDeadline = {
+        settled: false,
+        deadline: 0,
+        expire: () => {
+          this.#l2Failed(this.#l2Timeout(key), key);
+          reject(this.#l2Timeout(key));
+        },
       };
-      const deadline = ms > 0 && ms !== Infinity ? addDeadline(ms, () => fail(this.#l2Timeout(key))) : undefined;
-      p.then((v) => {
-        if (settled) return;
-        settled = true;
-        if (deadline !== undefined) clearDeadline(deadline);
-        this.#breaker?.success();
-        resolve(v);
-      }, fail);
+      if (this.#deadlines.enabled) this.#deadlines.add(entry);
+      p.then(
+        (v) => {
+          if (entry.settled) return;
+          entry.settled = true;
+          this.#breaker?.success();
+          resolve(v);
+        },
+        (err: unknown) => {
+          if (entry.settled) return;
+          entry.settled = true;
+          this.#l2Failed(err, key);
+          reject(err);
+        },
+      );
     });
   }
 
@@ -713,52 +722,54 @@ export class CacheCore extends EventEmitter {
   getOne(view: View, lk: string, stale: L1Entry | undefined, o: Resolved): Promise<unknown> {
     if (this.#staleMarkers(view.markers, coarseNow()) !== undefined) return this.#getOneSlow(view, lk, stale, o);
     if (!this.#l2Allowed()) return Promise.resolve(this.#staleOrMiss(lk, stale, true));
-    const start = this.#begin();
-    const ms = this.#l2TimeoutMs;
+    let p: Promise<Buffer | null>;
+    try {
+      p = this.#getBuffer(this.prefix + lk);
+    } catch (err) {
+      p = Promise.reject(err);
+    }
     return new Promise<unknown>((resolve) => {
-      let settled = false;
-      const fail = (err: unknown): void => {
-        if (settled) return;
-        settled = true;
-        if (deadline !== undefined) clearDeadline(deadline);
-        this.#l2Failed(err, lk);
-        this.#end();
-        resolve(this.#staleOrMiss(lk, stale, true));
-      };
-      const deadline = ms > 0 && ms !== Infinity ? addDeadline(ms, () => fail(this.#l2Timeout(lk))) : undefined;
-      let p: Promise<Buffer | null>;
-      try {
-        p = this.#getBuffer(this.prefix + lk);
-      } catch (err) {
-        p = Promise.reject(err);
-      }
-      p.then((b) => {
-        if (settled) return;
-        settled = true;
-        if (deadline !== undefined) clearDeadline(deadline);
-        this.#breaker?.success();
-        try {
-          let d: DecodedEntry | undefined;
-          if (b !== null) {
-            try {
-              d = decodeEntry(b, this.serializer);
-            } catch (err) {
-              this.#emit('l2:error', { key: lk, error: err });
-            }
-          }
-          if (d?.tags !== undefined && this.#staleMarkers(d.tags.map((t) => `t:${t}`), coarseNow()) !== undefined) {
-            // Tag markers to read first: the general path (rare: once per markerCacheMs per tag).
-            resolve(this.#getOneSlow(view, lk, stale, o));
-            return;
-          }
-          resolve(this.#hitOrMiss(view, lk, d !== undefined && this.#passesMarkers(view, d) ? d : null, stale, o, start));
-        } catch (err) {
-          resolve(Promise.reject(err));
-        } finally {
-          this.#end();
-        }
-      }, fail);
+      const r = new OneRead(view, lk, stale, o, this.#begin(), resolve, this);
+      if (this.#deadlines.enabled) this.#deadlines.add(r);
+      p.then(r.ok, r.fail);
     });
+  }
+
+  /** {@link getOne}'s reply (called by {@link OneRead}). */
+  oneOk(r: OneRead, b: Buffer | null): void {
+    this.#breaker?.success();
+    try {
+      let d: DecodedEntry | undefined;
+      if (b !== null) {
+        try {
+          d = decodeEntry(b, this.serializer);
+        } catch (err) {
+          this.#emit('l2:error', { key: r.lk, error: err });
+        }
+      }
+      if (d?.tags !== undefined && this.#staleMarkers(d.tags.map((t) => `t:${t}`), coarseNow()) !== undefined) {
+        // Tag markers to read first: the general path (rare: once per markerCacheMs per tag).
+        r.resolve(this.#getOneSlow(r.view, r.lk, r.stale, r.o));
+        return;
+      }
+      r.resolve(this.#hitOrMiss(r.view, r.lk, d !== undefined && this.#passesMarkers(r.view, d) ? d : null, r.stale, r.o, r.start));
+    } catch (err) {
+      r.resolve(Promise.reject(err));
+    } finally {
+      this.#end();
+    }
+  }
+
+  /** {@link getOne}'s failure or timeout (called by {@link OneRead}). */
+  oneFail(r: OneRead, err: unknown): void {
+    this.#l2Failed(err, r.lk);
+    this.#end();
+    r.resolve(this.#staleOrMiss(r.lk, r.stale, true));
+  }
+
+  /** A timeout error for `key` (called by {@link OneRead}). */
+  l2TimeoutError(key: string): CacheTimeoutError {
+    return this.#l2Timeout(key);
   }
 
   async #getOneSlow(view: View, lk: string, stale: L1Entry | undefined, o: Resolved): Promise<unknown> {
@@ -1180,5 +1191,37 @@ function estimateSize(value: unknown, serializer: Serializer): number {
     return (typeof s === 'string' ? s.length : s.byteLength) + 16;
   } catch {
     return 1024;
+  }
+}
+
+/** One in-flight single-key L2 read of {@link CacheCore.getOne}: its deadline entry and callbacks. */
+class OneRead implements QueuedDeadline {
+  settled = false;
+  deadline = 0;
+
+  constructor(
+    readonly view: View,
+    readonly lk: string,
+    readonly stale: L1Entry | undefined,
+    readonly o: Resolved,
+    readonly start: number,
+    readonly resolve: (v: unknown) => void,
+    readonly core: CacheCore,
+  ) {}
+
+  readonly ok = (b: Buffer | null): void => {
+    if (this.settled) return;
+    this.settled = true;
+    this.core.oneOk(this, b);
+  };
+
+  readonly fail = (err: unknown): void => {
+    if (this.settled) return;
+    this.settled = true;
+    this.core.oneFail(this, err);
+  };
+
+  expire(): void {
+    this.core.oneFail(this, this.core.l2TimeoutError(this.lk));
   }
 }

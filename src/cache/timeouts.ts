@@ -4,6 +4,8 @@
  * 300 k ops/s would otherwise create and clear 300 k timers a second.
  */
 
+import { now } from './clock';
+
 const RESOLUTION_MS = 10;
 
 interface Pending {
@@ -15,9 +17,9 @@ const pending = new Set<Pending>();
 let timer: NodeJS.Timeout | undefined;
 
 function tick(): void {
-  const now = Date.now();
+  const t = Date.now();
   for (const p of pending) {
-    if (p.deadline <= now) {
+    if (p.deadline <= t) {
       pending.delete(p);
       p.fire();
     }
@@ -29,11 +31,11 @@ function tick(): void {
 }
 
 /** A registered deadline (see {@link addDeadline}). */
-export type Deadline = Pending;
+type Deadline = Pending;
 
 /** Calls `fire` once `ms` milliseconds have passed (give or take 10 ms) unless cleared first. */
-export function addDeadline(ms: number, fire: () => void): Deadline {
-  const p: Pending = { deadline: Date.now() + ms, fire };
+function addDeadline(ms: number, fire: () => void): Deadline {
+  const p: Pending = { deadline: now() + ms, fire };
   pending.add(p);
   if (timer === undefined) {
     timer = setInterval(tick, RESOLUTION_MS);
@@ -42,7 +44,7 @@ export function addDeadline(ms: number, fire: () => void): Deadline {
   return p;
 }
 
-export function clearDeadline(p: Deadline): void {
+function clearDeadline(p: Deadline): void {
   pending.delete(p);
 }
 
@@ -70,4 +72,80 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () =>
 /** Resolves after `ms`. */
 export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** An entry of a {@link DeadlineQueue}: `settled` set by its owner when done; `expire` runs otherwise. */
+export interface QueuedDeadline {
+  settled: boolean;
+  deadline: number;
+  expire(): void;
+}
+
+/**
+ * Deadlines that all have the same duration (one cache's `l2TimeoutMs`), kept in arrival order,
+ * which is also deadline order: adding is an array push, clearing is setting `settled`, and a
+ * 10 ms tick pops settled or expired entries from the front. No hashing, no timer per call.
+ */
+export class DeadlineQueue {
+  readonly #ms: number;
+  #items: QueuedDeadline[] = [];
+  #head = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ms: number) {
+    this.#ms = ms;
+  }
+
+  /** Whether deadlines are on (ms > 0 and finite). */
+  get enabled(): boolean {
+    return this.#ms > 0 && this.#ms !== Infinity;
+  }
+
+  /** Registers `entry`, due `ms` from now. */
+  add(entry: QueuedDeadline): void {
+    entry.deadline = now() + this.#ms;
+    const items = this.#items;
+    // Drop settled entries from the front now (calls mostly finish in order): the queue then
+    // holds only what is really in flight, and nothing lives on for the GC to promote.
+    let head = this.#head;
+    while (head < items.length && items[head].settled) head++;
+    if (head === items.length) {
+      items.length = 0;
+      head = 0;
+    } else if (head > 64 && head * 2 > items.length) {
+      items.splice(0, head);
+      head = 0;
+    }
+    this.#head = head;
+    items.push(entry);
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#tick(), RESOLUTION_MS);
+      this.#timer.unref();
+    }
+  }
+
+  #tick(): void {
+    const t = Date.now();
+    const items = this.#items;
+    let head = this.#head;
+    while (head < items.length) {
+      const e = items[head];
+      if (!e.settled) {
+        if (e.deadline > t) break;
+        e.settled = true;
+        e.expire();
+      }
+      head++;
+    }
+    if (head === items.length) {
+      items.length = 0;
+      head = 0;
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    } else if (head > 1024 && head * 2 > items.length) {
+      items.splice(0, head);
+      head = 0;
+    }
+    this.#head = head;
+  }
 }
