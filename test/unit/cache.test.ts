@@ -405,6 +405,19 @@ describe('resilience', () => {
     expect(cache.stats().l2.timeouts).toBeGreaterThanOrEqual(1);
   });
 
+  it('get(): an L2 reply slower than l2TimeoutMs resolves from the L1 entry or as a miss', async () => {
+    const { cache, chaos } = make({ l2TimeoutMs: 30, l1: { ttlMs: 10 } });
+    await cache.set('k', 'v');
+    await sleep(20);
+    chaos.delay(300);
+    const t0 = Date.now();
+    expect(await cache.get('k')).toBe('v'); // past its L1 TTL, within its logical TTL
+    expect(await cache.get('none')).toBeUndefined();
+    expect(await cache.getMany(['k', 'none'])).toEqual(['v', undefined]);
+    expect(Date.now() - t0).toBeLessThan(250);
+    expect(cache.stats().l2.timeouts).toBe(3);
+  });
+
   it('circuit breaker opens after consecutive failures, skips L2, and a half-open probe closes it', async () => {
     const mem = new MemoryStore();
     const chaos = new ChaosStore(mem);
