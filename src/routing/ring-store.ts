@@ -221,7 +221,6 @@ function parseRingNode(node: unknown, name: string): Placed & { parsed: ParsedNo
 export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValueStore {
   readonly #members = new Map<string, Member>();
   #ring: HashRing | undefined;
-  readonly #compatibility: Compatibility | undefined;
   readonly #algorithm: 'md5' | 'murmur3';
   readonly #ringOptions: HashRingOptions;
   readonly #tag: HashTag | undefined;
@@ -247,7 +246,6 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     if (o.algorithm !== 'md5' && o.algorithm !== 'murmur3') {
       throw new TypeError(`Expected 'md5' or 'murmur3' for options.algorithm but received ${describe(o.algorithm)}`);
     }
-    this.#compatibility = options.compatibility;
     this.#algorithm = o.algorithm;
     this.#ringOptions = { ...options.ringOptions, compatibility: options.compatibility };
     this.#tag = parseHashTag(options.hashTag);

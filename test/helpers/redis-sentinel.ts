@@ -174,7 +174,11 @@ export class RedisSentinel {
 
   /** Port of the master as sentinel `i` names it. */
   async masterPort(i = 0): Promise<number> {
-    const r = (await redisCall(this.sentinels[i].port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.name)) as string[];
+    return this.#masterPortFrom(this.sentinels[i].port);
+  }
+
+  async #masterPortFrom(sentinelPort: number): Promise<number> {
+    const r = (await redisCall(sentinelPort, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.name)) as string[];
     return Number(r[1]);
   }
 
@@ -208,7 +212,7 @@ export class RedisSentinel {
     const liveData = this.data.filter((d) => d.proc);
     let master: number | undefined;
     for (const s of running) {
-      const port = Number(((await redisCall(s.port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.name)) as string[])[1]);
+      const port = await this.#masterPortFrom(s.port);
       if (master === undefined) master = port;
       else if (port !== master) return `sentinels disagree on the master (${master} vs ${port})`;
       const m = fields(await redisCall(s.port, 'SENTINEL', 'MASTER', this.name));
@@ -247,7 +251,7 @@ export class RedisSentinel {
     node.proc = undefined;
     const deadline = t0 + timeoutMs;
     for (;;) {
-      const ports = await Promise.all(this.sentinels.filter((s) => s.proc).map((s, i) => this.masterPort(i).catch(() => killed)));
+      const ports = await Promise.all(this.sentinels.filter((s) => s.proc).map((s) => this.#masterPortFrom(s.port).catch(() => killed)));
       const promoted = ports[0];
       if (promoted !== killed && ports.every((p) => p === promoted)) {
         const role = await redisInfo(promoted, 'replication').then((r) => r.get('role'), () => undefined);

@@ -5,7 +5,7 @@
  *
  *   RINGCACHE_STORE_BENCH_TIME=300 npx vitest run --project native test/integration/ring-store-bench.test.ts
  *
- * Native project only. With the default 30 ms per task it is a smoke test: the rows have the shape the CLI prints,
+ * Native project only. With the default 15 ms per task it is a smoke test: the rows have the shape the CLI prints,
  * and batching wins by a margin no machine load can erase (one MGET per node against 1000
  * GETs). Timings are printed, never asserted against a fixed number.
  */
@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { runStoreBench } from '../../bench/store.bench';
 import { formatTable } from '../../bench/lib';
 
-const time = Number(process.env.RINGCACHE_STORE_BENCH_TIME ?? 30);
+const time = Number(process.env.RINGCACHE_STORE_BENCH_TIME ?? 15);
 
 // Native project only (RINGCACHE_BACKEND=js skips it): timings, not correctness; the engines'
 // routing is benched by the ring suite.
