@@ -5,9 +5,9 @@
  *
  *   RINGCACHE_STORE_BENCH_TIME=300 npx vitest run --project native test/integration/ring-store-bench.test.ts
  *
- * Native project only. With the default 15 ms per task it is a smoke test: the rows have the shape the CLI prints,
- * and batching wins by a margin no machine load can erase (one MGET per node against 1000
- * GETs). Timings are printed, never asserted against a fixed number.
+ * Native project only. With the default 15 ms per task it is a smoke test: the rows have the
+ * shape the CLI prints, and batching wins by a margin no machine load can erase (one MGET per
+ * node against 1000 GETs). Timings are printed, never asserted against a fixed number.
  */
 import { describe, expect, it } from 'vitest';
 import { runStoreBench } from '../../bench/store.bench';
