@@ -11,6 +11,7 @@ import { TieredCache } from '../../src/cache/tiered-cache';
 import type { TieredCacheOptions } from '../../src/cache/options';
 import { RedisStore } from '../../src/routing/redis-store';
 import { afterBusMessage, ChaosStore, killSubscriptions } from '../helpers/chaos-store';
+import { RedisSentinel } from '../helpers/redis-sentinel';
 import { RedisServer, redisCall, sleep } from '../helpers/redis-server';
 
 let server: RedisServer;
@@ -267,5 +268,35 @@ describe('distributed single-flight', () => {
     expect(b.stats().lock.timeouts).toBe(1);
     expect(await pa).toBe('A');
     expect(calls).toBe(2);
+  });
+});
+
+describe('Sentinel-backed L2', () => {
+  it('a Redis over Sentinel as L2 (and bus: the subscriber follows the same Sentinel config)', async () => {
+    const setup = await RedisSentinel.start();
+    const opened: Redis[] = [];
+    const sentinelClient = (): Redis => {
+      const r = new Redis({ sentinels: setup.endpoints, name: setup.name, enableAutoPipelining: true });
+      r.on('error', () => {});
+      opened.push(r);
+      return r;
+    };
+    const a = new TieredCache({ l2: sentinelClient(), bus: true });
+    const b = new TieredCache({ l2: new RedisStore(sentinelClient()), bus: true });
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      await afterBusMessage(b, () => a.set('k', { v: 1 }));
+      expect(await b.get('k')).toEqual({ v: 1 });
+      expect(b.peek('k')).toEqual({ v: 1 });
+      await afterBusMessage(b, () => a.set('k', { v: 2 }));
+      expect(b.peek('k')).toBeUndefined();
+      expect(await b.get('k')).toEqual({ v: 2 });
+      expect(await redisCall(await setup.masterPort(), 'EXISTS', 'k')).toBe(1);
+    } finally {
+      await a.close();
+      await b.close();
+      for (const r of opened) r.disconnect();
+      await setup.stop();
+    }
   });
 });
