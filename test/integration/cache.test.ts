@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { TieredCache } from '../../src/cache/tiered-cache';
 import type { TieredCacheOptions } from '../../src/cache/options';
 import { RedisStore } from '../../src/routing/redis-store';
+import { RingStore } from '../../src/routing/ring-store';
 import { afterBusMessage, ChaosStore, killSubscriptions } from '../helpers/chaos-store';
 import { RedisSentinel } from '../helpers/redis-sentinel';
 import { RedisServer, redisCall, sleep } from '../helpers/redis-server';
@@ -297,6 +298,38 @@ describe('Sentinel-backed L2', () => {
       await b.close();
       for (const r of opened) r.disconnect();
       await setup.stop();
+    }
+  });
+});
+
+describe('RingStore L2', () => {
+  it('a ring over 2 standalone servers as L2: batches, markers, bus and lock on an explicit client', async () => {
+    const second = await RedisServer.start();
+    const ringA = new RingStore([`127.0.0.1:${server.port}`, `127.0.0.1:${second.port}`]);
+    const ringB = new RingStore([`127.0.0.1:${server.port}`, `127.0.0.1:${second.port}`]);
+    const a = new TieredCache({ l2: ringA, bus: { client: client() }, lock: { client: client() }, markerCacheMs: 0 });
+    const b = new TieredCache({ l2: ringB, bus: { client: client() }, markerCacheMs: 0 });
+    try {
+      expect(() => new TieredCache({ l2: ringA, bus: true })).toThrow(/options.bus.client/);
+      await Promise.all([a.ready(), b.ready()]);
+      const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+      await afterBusMessage(b, () => a.setMany(keys.map((k, i) => [k, i])));
+      expect(await b.getMany(keys)).toEqual(keys.map((_, i) => i));
+      // Keys landed on both servers.
+      expect(Number(await redisCall(second.port, 'DBSIZE'))).toBeGreaterThan(5);
+      await afterBusMessage(b, () => a.set('k0', 'new'));
+      expect(await b.get('k0')).toBe('new');
+      await a.namespace('ns').set('x', 1, { tags: ['t'] });
+      expect(await b.namespace('ns').get('x')).toBe(1);
+      await afterBusMessage(b, () => a.deleteByTag('t'));
+      expect(await b.namespace('ns').get('x')).toBeUndefined();
+      expect(await a.getOrSet('locked', async () => 'v')).toBe('v');
+    } finally {
+      await a.close();
+      await b.close();
+      await ringA.close();
+      await ringB.close();
+      await second.stop();
     }
   });
 });
