@@ -16,10 +16,13 @@
  * reason other than the command itself (connection refused or lost, no reply within
  * `timeoutMs`, a node loading or read-only); a success resets the count. After `ejectAfter`
  * consecutive failures the node leaves the ring: the ring is rebuilt over the live nodes
- * (as twemproxy rebuilds its continuum), so with equal weights only the ejected node's keys
- * move, each to the next node on the ring. Every `retryAfterMs` the node is sent a `PING`; when
- * it answers it is put back and its keys route to it again. Events: `'down'` (first failure),
- * `'ejected'`, `'restored'`. Commands that fail before the ejection reject with a
+ * (as twemproxy rebuilds its continuum: in `'twemproxy'` mode placement during an ejection
+ * agrees with nutcracker's `auto_eject_hosts`, weights rescaled alike). With equal weights only
+ * the ejected node's keys move, each to the next node on the ring; with unequal weights the
+ * survivors' shares are recomputed and a few of their keys move too. Every `retryAfterMs` the
+ * node is sent a `PING`; when it answers it is put back and its keys route to it again.
+ * Events: `'down'` (first failure), `'ejected'`, `'restored'`. Commands that fail before the
+ * ejection reject with a
  * {@link NodeUnavailableError} naming the node and the key; with `autoEject: false` every
  * failure does.
  *

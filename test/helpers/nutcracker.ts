@@ -33,6 +33,10 @@ export interface NutcrackerOptions {
   hashTag?: string;
   /** `auto_eject_hosts`. @default false */
   autoEject?: boolean;
+  /** `server_failure_limit`: consecutive failures that eject a server. @default 2 (nutcracker's) */
+  serverFailureLimit?: number;
+  /** `server_retry_timeout` in ms: how long an ejected server stays out. @default 30000 (nutcracker's) */
+  serverRetryTimeoutMs?: number;
   /** Backend timeout in ms. @default 2000 */
   timeoutMs?: number;
 }
@@ -94,6 +98,8 @@ export class Nutcracker {
       `  distribution: ${opts.distribution ?? 'ketama'}`,
       '  redis: true',
       `  auto_eject_hosts: ${opts.autoEject ? 'true' : 'false'}`,
+      `  server_failure_limit: ${opts.serverFailureLimit ?? 2}`,
+      `  server_retry_timeout: ${opts.serverRetryTimeoutMs ?? 30_000}`,
       `  timeout: ${opts.timeoutMs ?? 2000}`,
       '  preconnect: false',
     ];

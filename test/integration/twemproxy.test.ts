@@ -102,6 +102,57 @@ describe('RingStore in twemproxy mode places keys exactly as nutcracker', () => 
   });
 });
 
+describe('ejection agrees with nutcracker auto_eject_hosts', () => {
+  it('after a backend dies, RingStore (twemproxy mode, ejection) and nutcracker place every key alike', async () => {
+    const victim = await RedisServer.start();
+    // Unequal weights: twemproxy rebuilds its continuum over the live servers with their
+    // weight shares rescaled, so surviving servers' points change too — RingStore must do the same.
+    const weights = [1, 2, 3, 1];
+    const pool = [...backends.slice(0, 3), victim].map((s, i) => ({ port: s.port, weight: weights[i] }));
+    const nodesOf = (p: typeof pool) => p.map((x) => ({ node: `127.0.0.1:${x.port}`, weight: x.weight }));
+    const proxy = await Nutcracker.start({ servers: pool, autoEject: true, serverFailureLimit: 1, serverRetryTimeoutMs: 600_000, timeoutMs: 500 });
+    const viaProxy = new RedisStore(proxy.address, { endpoint: 'twemproxy' });
+    const ring = new RingStore(nodesOf(pool), { compatibility: 'twemproxy', ejectAfter: 1, retryAfterMs: 600_000 });
+    try {
+      const victimId = idOf(victim);
+      const victimKey = Array.from({ length: 100 }, (_, i) => `v${i}`).find((k) => ring.nodeFor(k) === victimId)!;
+      await victim.kill9();
+      // Both eject the dead backend on its first failure.
+      await expect(ring.get(victimKey)).rejects.toBeInstanceOf(NodeUnavailableError);
+      expect(ring.nodes.find((n) => n.id === victimId)).toMatchObject({ state: 'ejected' });
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        try {
+          await viaProxy.set(victimKey, 'x');
+          break;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+      await Promise.all(backends.map((s) => redisCall(s.port, 'FLUSHALL')));
+      const keys = testKeys().slice(0, 5000);
+      for (let i = 0; i < keys.length; i += 1000) await viaProxy.mset(keys.slice(i, i + 1000).map((k) => [k, 'v']));
+      const stored = await backendOf();
+      expect(stored.size).toBe(keys.length);
+      expect(keys.filter((k) => ring.nodeFor(k) !== stored.get(k))).toEqual([]);
+      // And the ring over the 3 live servers is exactly what both use.
+      const live = new RingStore(nodesOf(pool.slice(0, 3)), { compatibility: 'twemproxy' });
+      expect(keys.filter((k) => live.nodeFor(k) !== ring.nodeFor(k))).toEqual([]);
+      // (Skipping the dead server's points instead would not agree: keys of live servers move.)
+      const before = new RingStore(nodesOf(pool), { compatibility: 'twemproxy' });
+      expect(keys.filter((k) => before.nodeFor(k) !== victimId && before.nodeFor(k) !== ring.nodeFor(k)).length).toBeGreaterThan(0);
+      await before.close();
+      await live.close();
+    } finally {
+      await ring.close();
+      await viaProxy.close();
+      await proxy.stop();
+      await victim.stop();
+    }
+  });
+});
+
 describe('RedisStore behind nutcracker', () => {
   it('get / set (TTL) / del / mget / mset (TTL) / mdel, strings and bytes', async () => {
     const proxy = await Nutcracker.start({ servers: backends.map((s) => ({ port: s.port })) });
