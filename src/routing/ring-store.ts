@@ -38,7 +38,14 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Key } from '../engine';
 import { NodeUnavailableError, StoreClosedError } from '../errors';
-import { movement as ringMovement, type KeySample, type MovementReport, type Placement } from '../ring/distribution';
+import {
+  distribution as ringDistribution,
+  movement as ringMovement,
+  type DistributionReport,
+  type KeySample,
+  type MovementReport,
+  type Placement,
+} from '../ring/distribution';
 import { HashRing, type Compatibility, type HashRingOptions, type ServerWeight } from '../ring/hash-ring';
 import { checkInteger, checkKey, checkKeys, describe } from '../validate';
 import { checkEntries, checkTtl, checkValue, classify, toArg } from './arguments';
@@ -418,6 +425,15 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     const kept = this.#live().filter((m) => !remove.has(m.id));
     checkDistinct(add, kept);
     return ringMovement(this.#placement(this.#ring), this.#placement(this.#buildRing([...kept, ...add])), sample);
+  }
+
+  /**
+   * How `sample` spreads over the nodes on the ring now (ejected nodes are not on it), against
+   * their weight shares: counts, max/mean, coefficient of variation, outliers.
+   */
+  distribution(sample: KeySample = 100_000): DistributionReport {
+    const weights = new Map(this.#live().map((m) => [m.id, m.weight]));
+    return ringDistribution(this.#placement(this.#ring), sample, weights);
   }
 
   /** Closes the store and the connections it opened (not the `Redis` instances you passed). */

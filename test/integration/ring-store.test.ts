@@ -59,8 +59,12 @@ describe('RingStore placement', () => {
       expect(stored.get(k)).toBe(ring.get(k));
       expect(store.nodeFor(k)).toBe(ring.get(k));
     }
-    // Every node got a share.
+    // Every node got a share; distribution() reports it per node.
     expect(new Set(stored.values()).size).toBe(4);
+    const report = store.distribution(keys);
+    expect(report.servers.map((x) => x.server)).toEqual(ids);
+    for (const x of report.servers) expect(x.count).toBe([...stored.values()].filter((id) => id === x.server).length);
+    expect(store.distribution(20_000).maxOverMean).toBeLessThan(1.3);
   });
 
   it.each(['libmemcached', 'twemproxy', 'libketama', 'hash_ring'] as const)('places keys as HashRing in %s mode', async (compatibility) => {
