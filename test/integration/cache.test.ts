@@ -245,7 +245,7 @@ describe('distributed single-flight', () => {
     expect(await b.getOrSet('k', () => 'old', { ttlMs: 40 })).toBe('old');
     await sleep(60);
     const pa = a.getOrSet('k', () => sleep(400).then(() => 'new'));
-    await sleep(30); // a holds the lock and loads
+    await vi.waitFor(async () => expect(await redisCall(server.port, 'EXISTS', '__rc:lock:k')).toBe(1)); // a holds the lock
     const t0 = Date.now();
     expect(await b.getOrSet('k', () => 'b-loaded', { softTimeoutMs: 50 })).toBe('old');
     expect(Date.now() - t0).toBeLessThan(300);
@@ -262,7 +262,7 @@ describe('distributed single-flight', () => {
       await sleep(600);
       return 'A';
     });
-    await sleep(30);
+    await vi.waitFor(async () => expect(await redisCall(server.port, 'EXISTS', '__rc:lock:k')).toBe(1)); // a holds the lock
     const t0 = Date.now();
     expect(await b.getOrSet('k', async () => (calls++, 'B'))).toBe('B');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
