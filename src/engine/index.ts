@@ -34,6 +34,9 @@ export const JS_MAX_KEY_LENGTH = Object.freeze({
   keySlot: 16,
   keySlots: 16,
   ringFind: Infinity, // a lone number: typed-array checks cost native more than the search
+  /** Ring batches of string keys, by the first key's length and the ring's key hash. */
+  ringLookupMd5: 48,
+  ringLookupMurmur3: 16,
 });
 
 function keyLength(key: Key): number {
@@ -56,7 +59,12 @@ export function hybridEngine(native: Engine, js: Engine): Engine {
         : native.keySlots(keys, out),
     keySlotsPacked: native.keySlotsPacked,
     ringFind: js.ringFind,
-    ringLookup: native.ringLookup,
+    ringLookup: (table, keys, hash, seed, out) =>
+      Array.isArray(keys) &&
+      keys.length > 0 &&
+      keyLength(keys[0]) <= (hash === 0 ? L.ringLookupMd5 : L.ringLookupMurmur3)
+        ? js.ringLookup(table, keys, hash, seed, out)
+        : native.ringLookup(table, keys, hash, seed, out),
     ringLookupPacked: native.ringLookupPacked,
   } satisfies Engine);
 }

@@ -418,3 +418,29 @@ describe('junk arguments throw TypeError/RangeError with the native codes', () =
     js.keySlotsPacked(new Uint8Array(0), Uint32Array.of(0), out);
   });
 });
+
+describe('ring table check reuse', () => {
+  it('re-checks whenever the table, its arrays or shift change, and after a detach', () => {
+    const points = new Uint32Array([10, 20, 30]);
+    const good: RingTable = { points, buckets: new Uint32Array([0, 3]), shift: 32 };
+    expect(js.ringFind(good, 15)).toBe(1);
+    expect(js.ringFind(good, 15)).toBe(1); // the reused check
+    // Same object, swapped members: each is checked again.
+    const t: RingTable = { ...good };
+    expect(js.ringFind(t, 31)).toBe(0);
+    t.buckets = new Uint32Array([0, 2]);
+    expect(() => js.ringFind(t, 1)).toThrow(RangeError);
+    t.buckets = good.buckets;
+    t.shift = 31;
+    expect(() => js.ringFind(t, 1)).toThrow(RangeError);
+    t.shift = 32;
+    t.points = new Uint16Array(3) as unknown as Uint32Array;
+    expect(() => js.ringFind(t, 1)).toThrow(TypeError);
+    // A checked table whose points get detached: TypeError, not an empty ring.
+    const own = new Uint32Array([5, 6]);
+    const d: RingTable = { points: own, buckets: new Uint32Array([0, 2]), shift: 32 };
+    expect(js.ringFind(d, 6)).toBe(1);
+    structuredClone(own.buffer, { transfer: [own.buffer] });
+    expect(() => js.ringFind(d, 6)).toThrow(TypeError);
+  });
+});
