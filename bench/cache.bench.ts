@@ -26,7 +26,6 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { TieredCache } from '../src/cache/tiered-cache';
-import type { RedisServer } from '../test/helpers/redis-server';
 import { formatTable, makeKeys, runGroup, type BenchOptions, type BenchRow, type BenchTask } from './lib';
 
 /** Options of {@link runCacheBench}. */
@@ -74,7 +73,8 @@ async function cacheable(redisUrl: string | undefined): Promise<Cacheable | unde
 /** A redis URL and a stop function: `url`, or a server started with the test helper. */
 async function redisServer(url: string | undefined): Promise<{ url: string; stop: () => Promise<void> }> {
   if (url !== undefined) return { url, stop: async () => {} };
-  let helper: { RedisServer: { start(): Promise<RedisServer> } };
+  // Typed locally: test/ is not part of the package build.
+  let helper: { RedisServer: { start(): Promise<{ port: number; stop(): Promise<void> }> } };
   try {
     // Dev tooling only: the helpers ship with the source checkout, not the package.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
