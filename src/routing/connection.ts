@@ -23,9 +23,12 @@
  *   promotion (stalls of 3.4–3.9 s measured against 2.3 s here), and a fixed 100 ms retry with
  *   the default 20 `maxRetriesPerRequest` flushes queued commands after ~2.1 s, before the
  *   failover ends (errors measured). Here the client asks the sentinels again every ≤ 200 ms
- *   (50, 100, 150, 200, 200 … ms: stall measured 2.3–2.5 s, i.e. the failover plus ≤ 200 ms),
- *   keeps commands queued for at least `failoverTimeoutMs`, and a `READONLY` reply (the master
- *   was demoted under a live connection) reconnects and resends the command.
+ *   (50, 100, 150, 200, 200 … ms: stall measured 2.3–2.5 s, i.e. the failover plus ≤ 200 ms);
+ *   a command waits up to `failoverTimeoutMs` however that time is spent — refused
+ *   reconnects, sentinels all unreachable (which ioredis would retry forever), a hung master —
+ *   then fails (ioredis `commandTimeout`: a timer per command, on Sentinel-backed nodes only);
+ *   and a `READONLY` reply (the master was demoted under a live connection) reconnects and
+ *   resends the command.
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import { MissingDependencyError } from '../errors';
@@ -43,8 +46,9 @@ export interface ConnectionOptions {
    */
   timeoutMs?: number;
   /**
-   * Sentinel-backed nodes: commands wait at least this long for a master (a failover) before
-   * failing. Must exceed the failover time (`down-after-milliseconds` + ~1.3 s).
+   * Sentinel-backed nodes: how long a command may wait — for the promoted replica during a
+   * failover, for unreachable sentinels, on a hung master — before it fails. Must exceed the
+   * failover time (`down-after-milliseconds` + ~1.3 s).
    * @default 10000
    */
   failoverTimeoutMs?: number;
@@ -176,12 +180,13 @@ export function parseNode(spec: unknown, name: string): ParsedNode {
 /** ioredis options for a node the store creates, from the store's defaults. */
 function defaultsFor(sentinel: boolean, o: ReturnType<typeof connectionOptions>): RedisOptions {
   if (sentinel) {
-    // Delays 50, 100, 150, 200, 200, … ms: commands are flushed after maxRetriesPerRequest + 1
-    // failed reconnects, so this many cover failoverTimeoutMs (50 + 100 + 150 = 300 ms first).
-    const retries = 3 + Math.max(0, Math.ceil((o.failoverTimeoutMs - 300) / SENTINEL_MAX_DELAY_MS));
     return {
       retryStrategy: (times: number) => Math.min(times * 50, SENTINEL_MAX_DELAY_MS),
-      maxRetriesPerRequest: retries,
+      // Bounded by time, not by a count of reconnects: a count misses the time spent inside
+      // one attempt (ioredis retries unreachable sentinels within an attempt, forever), and
+      // ioredis ends a client for good if that retry is turned off.
+      maxRetriesPerRequest: null,
+      commandTimeout: o.failoverTimeoutMs,
       connectTimeout: Math.max(o.timeoutMs, 1000),
       // The master was demoted while we were connected (manual failover, old master back):
       // reconnect (the sentinels name the new one) and resend the command.

@@ -294,6 +294,30 @@ describe('RingStore node failure with ejection off', () => {
     }
   });
 
+  it('a Sentinel-backed node whose sentinels are all unreachable fails after failoverTimeoutMs, and its client keeps trying', async () => {
+    const gone = await RedisServer.start();
+    const deadPort = gone.port;
+    await gone.stop();
+    const node = { sentinels: [{ host: '127.0.0.1', port: deadPort }], name: 'nowhere' };
+    const s = new RingStore([node, ids[0]], { failoverTimeoutMs: 300, autoEject: false });
+    const single = new RedisStore(node, { failoverTimeoutMs: 300 });
+    try {
+      const key = Array.from({ length: 50 }, (_, i) => `s${i}`).find((k) => s.nodeFor(k) === 'nowhere')!;
+      const t0 = Date.now();
+      await expect(s.get(key)).rejects.toMatchObject({ code: 'ERR_RINGCACHE_NODE_UNAVAILABLE', node: 'nowhere', key });
+      await expect(single.get(key)).rejects.toMatchObject({ code: 'ERR_RINGCACHE_NODE_UNAVAILABLE', node: 'nowhere' });
+      const elapsed = Date.now() - t0;
+      expect(elapsed).toBeGreaterThanOrEqual(290);
+      expect(elapsed).toBeLessThan(3000);
+      // Not given up for good (ioredis ends a client whose sentinel retry is turned off).
+      expect(s.client('nowhere')!.status).not.toBe('end');
+      expect(single.client.status).not.toBe('end');
+    } finally {
+      await s.close();
+      await single.close();
+    }
+  });
+
   it('rejects with StoreClosedError after close', async () => {
     const s = new RingStore(ids);
     await s.close();
