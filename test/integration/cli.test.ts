@@ -148,9 +148,11 @@ describe('ringcache CLI', () => {
     expect(table.stdout).toMatch(/\| suite +\| group/);
     expect(table.stdout).toMatch(/node:crypto md5 .*baseline/);
 
-    const store = run(['bench', '--suite', 'store']);
+    // A Redis suite whose server can't be reached fails (exit 1) and says how to point it at one.
+    const store = run(['bench', '--suite', 'store', '--redis', 'redis://127.0.0.1:1', '--keys', '8', '--time', '5']);
     expect(store.code).toBe(1);
-    expect(store.stderr).toMatch(/--redis/);
+    expect(store.stderr).toMatch(/store suite failed/);
+    expect(store.stderr).toMatch(/pass --redis redis:\/\/HOST:PORT/);
     expectUsageError(run(['bench', '--suite', 'nope']), /unknown suite 'nope'/);
     expectUsageError(run(['bench', '--keys', '0']), /--keys must be a positive integer/);
   });
