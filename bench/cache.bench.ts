@@ -11,10 +11,13 @@
  * - `getMany, 64 keys`: one batch read of 64 keys from Redis. Baseline one raw `MGET`.
  *   Target: ringcache ≥ 0.7×.
  *
+ * The `100 B Buffers` groups repeat the two L2 groups with Buffer values (stored raw, no
+ * serializer): what the cache itself costs over the client.
+ *
  * The `… + JSON.parse (reference)` rows show what decoding the values alone costs on top of the
  * raw client (a cache returns objects; raw ioredis returns strings).
  *
- * Round-trip groups run 3 rounds in alternating task order and keep each task's best round
+ * Round-trip groups run 5 rounds in alternating task order and keep each task's best round
  * (the least disturbed by the other suites sharing this machine's 2 cores).
  *
  * Redis: `redis` (a URL) or, by default, a `redis-server` started on a free loopback port with
@@ -128,7 +131,7 @@ function batch(name: string, keys: readonly string[], many: (ks: string[]) => Pr
 }
 
 /** Best-of-`rounds` ns/op per task (alternating order), ratios to the first task. */
-async function bestOf(group: string, tasks: BenchTask[], opts: BenchOptions, rounds = 3): Promise<BenchRow[]> {
+async function bestOf(group: string, tasks: BenchTask[], opts: BenchOptions, rounds = 5): Promise<BenchRow[]> {
   const best = new Map<string, number>();
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 1 ? [...tasks].reverse() : tasks;
@@ -230,6 +233,25 @@ export async function runCacheBench(opts: CacheBenchOptions = {}): Promise<Bench
     if (bentoRedis?.getMany) manyTasks.push(batch('bentocache getMany (redis L2)', bentoKeys, (ks) => bentoRedis.getMany!({ keys: ks })));
     if (cacheableRedis) manyTasks.push(batch('cacheable getMany (@keyv/redis)', cKeys, (ks) => cacheableRedis.getMany(ks)));
     rows.push(...(await bestOf(`getMany, ${BATCH} keys`, manyTasks, opts)));
+
+    // The same with 100-byte Buffer values (stored raw, no serializer): the cache's own cost.
+    const blob = (i: number): Buffer => Buffer.alloc(100, i & 0xff);
+    const rawBin = keys.map((k) => `rawbin:${k}`);
+    const ourBin = keys.map((k) => `rcbin:${k}`);
+    await raw.mset(rawBin.flatMap((k, i) => [k, blob(i)]));
+    await l2.setMany(ourBin.map((k, i) => [k, blob(i)]), { ttlMs: 3_600_000 });
+    rows.push(
+      ...(await bestOf(`L2 hit, ${CONCURRENCY} in flight, 100 B Buffers`, [
+        concurrent('ioredis getBuffer (auto-pipelining)', rawBin, (k) => raw.getBuffer(k)),
+        concurrent('ringcache TieredCache.get (L2)', ourBin, (k) => l2.get(k)),
+      ], opts)),
+    );
+    rows.push(
+      ...(await bestOf(`getMany, ${BATCH} keys, 100 B Buffers`, [
+        batch('ioredis mgetBuffer', rawBin, (ks) => raw.mgetBuffer(ks)),
+        batch('ringcache TieredCache.getMany (L2)', ourBin, (ks) => l2.getMany(ks)),
+      ], opts)),
+    );
   } finally {
     await l2.close();
     await bentoRedis?.disconnect().catch(() => {});
