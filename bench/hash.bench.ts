@@ -7,31 +7,27 @@
 import { createHash } from 'node:crypto';
 import { engines, type Engine } from '../src/engine';
 import { keySlot, keySlots, keySlotsPacked, md5Uint32, murmur3, packKeys } from '../src';
-import { makeKeys, optionalRequire, runGroup, type BenchOptions, type BenchRow, type BenchTask } from './lib';
+import { makeKeys, methodLoop, optionalRequire, runGroup, type BenchOptions, type BenchRow, type BenchTask } from './lib';
 
 type ClusterKeySlot = ((key: string | Buffer) => number) & { generateMulti(keys: (string | Buffer)[]): number };
 type Murmurhash = { v3(key: string, seed?: number): number };
 
 let sink = 0;
 
-function perKey(name: string, keys: readonly string[], f: (k: string) => number): BenchTask {
-  return {
-    name,
-    opsPerCall: keys.length,
-    fn: () => {
-      let acc = 0;
-      for (let i = 0; i < keys.length; i++) acc ^= f(keys[i]);
-      sink ^= acc;
-    },
-  };
+/** A task calling `target[method](key, ...args)` over every key, in its own compiled loop. */
+function perKey(name: string, keys: readonly string[], target: object, method: string, args: number[] = []): BenchTask {
+  const loop = methodLoop(target, method, args);
+  return { name, opsPerCall: keys.length, fn: () => (sink ^= loop(keys)) };
 }
 
-function engineTasks(keys: readonly string[], pick: (e: Engine) => (k: string) => number): BenchTask[] {
+function engineTasks(keys: readonly string[], method: keyof Engine, args: number[] = []): BenchTask[] {
   const out: BenchTask[] = [];
-  if (engines.native) out.push(perKey('native engine', keys, pick(engines.native)));
-  out.push(perKey('TS engine', keys, pick(engines.js)));
+  if (engines.native) out.push(perKey('native engine', keys, engines.native, method, args));
+  out.push(perKey('TS engine', keys, engines.js, method, args));
   return out;
 }
+
+const ringcache = { md5Uint32, murmur3, keySlot };
 
 function keySets(opts: BenchOptions): [string, string[]][] {
   const n = opts.keys ?? 1000;
@@ -48,17 +44,17 @@ export async function runHashBench(opts: BenchOptions = {}): Promise<BenchRow[]>
   for (const [size, keys] of keySets(opts)) {
     // md5Uint32
     const md5Tasks: BenchTask[] = [
-      perKey('node:crypto md5', keys, (k) => createHash('md5').update(k).digest().readUInt32LE(0)),
-      perKey('ringcache md5Uint32', keys, md5Uint32),
-      ...engineTasks(keys, (e) => (k) => e.md5Uint32(k)),
+      perKey('node:crypto md5', keys, { md5: (k: string) => createHash('md5').update(k).digest().readUInt32LE(0) }, 'md5'),
+      perKey('ringcache md5Uint32', keys, ringcache, 'md5Uint32'),
+      ...engineTasks(keys, 'md5Uint32'),
     ];
     rows.push(...(await runGroup('hash', `md5Uint32 ${size}`, md5Tasks, opts)));
 
     // murmur3
     const mmTasks: BenchTask[] = [];
-    if (mm) mmTasks.push(perKey('murmurhash v3', keys, (k) => mm.v3(k, 0)));
-    mmTasks.push(perKey('ringcache murmur3', keys, (k) => murmur3(k)));
-    mmTasks.push(...engineTasks(keys, (e) => (k) => e.murmur3(k, 0)));
+    if (mm) mmTasks.push(perKey('murmurhash v3', keys, mm, 'v3', [0]));
+    mmTasks.push(perKey('ringcache murmur3', keys, ringcache, 'murmur3', [0]));
+    mmTasks.push(...engineTasks(keys, 'murmur3', [0]));
     rows.push(...(await runGroup('hash', `murmur3 ${size}`, mmTasks, opts)));
   }
   if (sink === 0.5) console.log(sink); // keep results observable
@@ -71,16 +67,16 @@ export async function runSlotBench(opts: BenchOptions = {}): Promise<BenchRow[]>
   const rows: BenchRow[] = [];
   for (const [size, keys] of keySets(opts)) {
     const slotTasks: BenchTask[] = [];
-    if (cks) slotTasks.push(perKey('cluster-key-slot', keys, (k) => cks(k)));
-    slotTasks.push(perKey('ringcache keySlot', keys, keySlot));
-    slotTasks.push(...engineTasks(keys, (e) => (k) => e.keySlot(k)));
+    if (cks) slotTasks.push(perKey('cluster-key-slot', keys, { generate: cks }, 'generate'));
+    slotTasks.push(perKey('ringcache keySlot', keys, ringcache, 'keySlot'));
+    slotTasks.push(...engineTasks(keys, 'keySlot'));
     rows.push(...(await runGroup('slot', `keySlot ${size}`, slotTasks, opts)));
 
     // keySlots batch: array of strings and packed bytes
     const out = new Uint16Array(keys.length);
     const packed = packKeys(keys);
     const batchTasks: BenchTask[] = [];
-    if (cks) batchTasks.push(perKey('cluster-key-slot (loop)', keys, (k) => cks(k)));
+    if (cks) batchTasks.push(perKey('cluster-key-slot (loop)', keys, { generate: cks }, 'generate'));
     batchTasks.push({ name: 'ringcache keySlots', opsPerCall: keys.length, fn: () => keySlots(keys, out) });
     batchTasks.push({
       name: 'ringcache keySlotsPacked',

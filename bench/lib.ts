@@ -60,8 +60,9 @@ export async function runGroup(
   const rows: BenchRow[] = [];
   for (const t of tasks) {
     const task = bench.getTask(t.name);
-    const res = task?.result as { latency?: { mean?: number }; state?: string; error?: unknown } | undefined;
-    const meanMs = res?.latency?.mean;
+    const res = task?.result as { latency?: { mean?: number; p50?: number }; state?: string; error?: unknown } | undefined;
+    // The median sample: steadier than the mean when other processes share the cores.
+    const meanMs = res?.latency?.p50 ?? res?.latency?.mean;
     if (!meanMs || !Number.isFinite(meanMs)) {
       throw new Error(`bench task '${t.name}' produced no result${res?.error ? `: ${String(res.error)}` : ''}`);
     }
@@ -130,4 +131,29 @@ export function optionalRequire<T>(name: string): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A loop compiled for one task alone that calls `target[method](key, ...args)` for each key.
+ * Closures made from one function literal share V8's type feedback, so a shared
+ * `for (…) f(keys[i])` goes megamorphic across tasks (and across the peers compared in a group)
+ * and benches the call site instead of the code; `new Function` gives each task its own.
+ * Returns a checksum so the calls can't be optimised away.
+ */
+export function methodLoop(target: object, method: string, args: readonly (number | string)[] = []): (keys: readonly unknown[]) => number {
+  if (!/^[A-Za-z_$][\w$]*$/.test(method)) throw new Error(`bad method name ${method}`);
+  const extra = args.map((a) => `, ${JSON.stringify(a)}`).join('');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const make = new Function(
+    't',
+    `return function loop(keys) {
+      let acc = 0;
+      for (let i = 0; i < keys.length; i++) {
+        const r = t.${method}(keys[i]${extra});
+        acc = (acc + (typeof r === 'number' ? r : r == null ? 0 : 1)) | 0;
+      }
+      return acc;
+    };`,
+  ) as (t: object) => (keys: readonly unknown[]) => number;
+  return make(target);
 }

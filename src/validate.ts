@@ -57,7 +57,11 @@ export function checkKey(key: unknown, name = 'key'): asserts key is Key {
 /** Throws unless `keys` is an array of keys. */
 export function checkKeys(keys: unknown, name = 'keys'): asserts keys is readonly Key[] {
   if (!Array.isArray(keys)) throw new TypeError(`Expected an array for ${name} but received ${describe(keys)}`);
-  for (let i = 0; i < keys.length; i++) checkKey(keys[i], `${name}[${i}]`);
+  for (let i = 0; i < keys.length; i++) {
+    const k: unknown = keys[i];
+    // Strings pass without a call; the element's name is only built for the error message.
+    if (typeof k !== 'string') checkKey(k, `${name}[${i}]`);
+  }
 }
 
 /** Throws unless `value` is an instance of `ctor` (exact typed-array kind) and not detached. */

@@ -28,6 +28,12 @@ for (let i = 256; i < 1024; i++) {
 function step(crc: number, byte: number): number {
   return ((crc << 8) & 0xffff) ^ TABLE[(crc >>> 8) ^ byte];
 }
+export { step as crc16Step };
+
+/** Four bytes b0..b3 into the register (slice-by-4). */
+export function crc16Word(crc: number, b0: number, b1: number, b2: number, b3: number): number {
+  return TABLE[256 + b2] ^ TABLE[b3] ^ TABLE[512 + ((crc & 0xff) ^ b1)] ^ TABLE[768 + ((crc >>> 8) ^ b0)];
+}
 
 /** Where {@link crc16Scan} stopped: the CRC so far and the index of the stop byte (or `end`). */
 export const scanned = { crc: 0, at: 0 };

@@ -5,7 +5,7 @@
  * (the first tag is empty), `'a{b}c{d}'` hashes `b`.
  */
 import { checkArray, checkKeyBytes, checkPacked, checkRoom, checkView, UINT16, UINT32, UINT8 } from './check';
-import { crc16Scan, crc16StringRange, crc16Update, scanned } from './crc16';
+import { crc16Scan, crc16Step, crc16StringRange, crc16Update, crc16Word, scanned } from './crc16';
 import type { Key } from '../types';
 
 const OPEN = 0x7b; // '{'
@@ -14,8 +14,35 @@ const CLOSE = 0x7d; // '}'
 /**
  * The slot of a string. `{`/`}` are ASCII and UTF-8 never uses bytes < 0x80 inside a
  * multi-byte sequence, so char positions of braces map one-to-one onto byte positions.
+ *
+ * Fast path (most keys: ASCII, no `{`): one pass that hashes 4 chars per step (slice-by-4,
+ * see crc16.ts) and checks them for `{` and non-ASCII on the side; 1.5x faster on 11-char
+ * keys than a separate `indexOf('{')` pass. Anything else takes the general path.
  */
 function keySlotString(str: string): number {
+  const n = str.length;
+  let crc = 0;
+  let p = 0;
+  for (; p + 4 <= n; p += 4) {
+    const c0 = str.charCodeAt(p);
+    const c1 = str.charCodeAt(p + 1);
+    const c2 = str.charCodeAt(p + 2);
+    const c3 = str.charCodeAt(p + 3);
+    if ((c0 | c1 | c2 | c3) >= 0x80 || c0 === OPEN || c1 === OPEN || c2 === OPEN || c3 === OPEN) {
+      return keySlotStringTagged(str);
+    }
+    crc = crc16Word(crc, c0, c1, c2, c3);
+  }
+  for (; p < n; p++) {
+    const c = str.charCodeAt(p);
+    if (c >= 0x80 || c === OPEN) return keySlotStringTagged(str);
+    crc = crc16Step(crc, c);
+  }
+  return crc & 16383;
+}
+
+/** The general string path: a possible hash tag, possibly non-ASCII. */
+function keySlotStringTagged(str: string): number {
   const open = str.indexOf('{');
   if (open >= 0) {
     const close = str.indexOf('}', open + 1);
