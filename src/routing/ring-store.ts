@@ -423,7 +423,8 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
       if (!this.#members.has(id)) throw new RangeError(`Expected the id of a node of this store for change.remove but received ${describe(id)}`);
     }
     const kept = this.#live().filter((m) => !remove.has(m.id));
-    checkDistinct(add, kept);
+    // As addNode would: an ejected node's id is taken too.
+    checkDistinct(add, [...this.#members.values()].filter((m) => !remove.has(m.id)));
     return ringMovement(this.#placement(this.#ring), this.#placement(this.#buildRing([...kept, ...add])), sample);
   }
 
