@@ -86,16 +86,27 @@ export class RedisStore implements KeyValueStore {
     return this.#node;
   }
 
+  // Each method is one async layer over the ioredis call (no inner helper to await): the
+  // store sits on the hot path of the tiered cache.
+
   async get(key: Key): Promise<string | null> {
     checkKey(key);
     this.#checkOpen();
-    return this.#run('GET', key, this.#client.get(toArg(key)));
+    try {
+      return await this.#client.get(toArg(key));
+    } catch (err) {
+      throw this.#error(err, 'GET', key);
+    }
   }
 
   async getBuffer(key: Key): Promise<Buffer | null> {
     checkKey(key);
     this.#checkOpen();
-    return this.#run('GET', key, this.#client.getBuffer(toArg(key)));
+    try {
+      return await this.#client.getBuffer(toArg(key));
+    } catch (err) {
+      throw this.#error(err, 'GET', key);
+    }
   }
 
   async set(key: Key, value: StoreValue, ttlMs?: number): Promise<void> {
@@ -105,27 +116,43 @@ export class RedisStore implements KeyValueStore {
     this.#checkOpen();
     const k = toArg(key);
     const v = toArg(value);
-    await this.#run('SET', key, ttlMs === undefined ? this.#client.set(k, v) : this.#client.set(k, v, 'PX', ttlMs));
+    try {
+      await (ttlMs === undefined ? this.#client.set(k, v) : this.#client.set(k, v, 'PX', ttlMs));
+    } catch (err) {
+      throw this.#error(err, 'SET', key);
+    }
   }
 
   async del(key: Key): Promise<number> {
     checkKey(key);
     this.#checkOpen();
-    return this.#run('DEL', key, this.#client.del(toArg(key)));
+    try {
+      return await this.#client.del(toArg(key));
+    } catch (err) {
+      throw this.#error(err, 'DEL', key);
+    }
   }
 
   async mget(keys: readonly Key[]): Promise<(string | null)[]> {
     checkKeys(keys);
     this.#checkOpen();
     if (keys.length === 0) return [];
-    return this.#run('MGET', keys[0], this.#client.mget(keys.map(toArg)));
+    try {
+      return await this.#client.mget(keys.map(toArg));
+    } catch (err) {
+      throw this.#error(err, 'MGET', keys[0]);
+    }
   }
 
   async mgetBuffer(keys: readonly Key[]): Promise<(Buffer | null)[]> {
     checkKeys(keys);
     this.#checkOpen();
     if (keys.length === 0) return [];
-    return this.#run('MGET', keys[0], this.#client.mgetBuffer(keys.map(toArg)));
+    try {
+      return await this.#client.mgetBuffer(keys.map(toArg));
+    } catch (err) {
+      throw this.#error(err, 'MGET', keys[0]);
+    }
   }
 
   async mset(entries: readonly (readonly [Key, StoreValue])[], ttlMs?: number): Promise<void> {
@@ -136,24 +163,35 @@ export class RedisStore implements KeyValueStore {
     if (ttlMs === undefined) {
       const args: (string | Buffer)[] = [];
       for (const [k, v] of entries) args.push(toArg(k), toArg(v));
-      await this.#run('MSET', entries[0][0], this.#client.mset(args));
+      try {
+        await this.#client.mset(args);
+      } catch (err) {
+        throw this.#error(err, 'MSET', entries[0][0]);
+      }
       return;
     }
     // MSET has no TTL: one SET … PX per key, pipelined (one write, one round trip).
     const p = this.#client.pipeline();
     for (const [k, v] of entries) p.set(toArg(k), toArg(v), 'PX', ttlMs);
-    const results = await this.#run('SET', entries[0][0], p.exec());
-    for (let i = 0; i < (results?.length ?? 0); i++) {
-      const err = results![i][0];
-      if (err) await this.#run('SET', entries[i][0], Promise.reject(err));
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await p.exec();
+    } catch (err) {
+      throw this.#error(err, 'SET', entries[0][0]);
     }
+    const failed = results?.findIndex(([err]) => err !== null) ?? -1;
+    if (failed >= 0) throw this.#error(results![failed][0], 'SET', entries[failed][0]);
   }
 
   async mdel(keys: readonly Key[]): Promise<number> {
     checkKeys(keys);
     this.#checkOpen();
     if (keys.length === 0) return 0;
-    return this.#run('DEL', keys[0], this.#client.del(keys.map(toArg)));
+    try {
+      return await this.#client.del(keys.map(toArg));
+    } catch (err) {
+      throw this.#error(err, 'DEL', keys[0]);
+    }
   }
 
   /** Closes the store; a client the store created is quit (disconnected if that fails). */
@@ -172,12 +210,9 @@ export class RedisStore implements KeyValueStore {
     if (this.#closed) throw new StoreClosedError();
   }
 
-  async #run<T>(command: string, key: Key, reply: Promise<T>): Promise<T> {
-    try {
-      return await reply;
-    } catch (err) {
-      if (this.#closed) throw new StoreClosedError(`The store was closed while ${command} was pending`, { cause: err, key, node: this.#node });
-      throw classify(err, this.#ReplyError, command, this.#node, key).error;
-    }
+  /** The typed error for a failed command (StoreClosedError once the store is closed). */
+  #error(err: unknown, command: string, key: Key): Error {
+    if (this.#closed) return new StoreClosedError(`The store was closed while ${command} was pending`, { cause: err, key, node: this.#node });
+    return classify(err, this.#ReplyError, command, this.#node, key).error;
   }
 }
