@@ -630,7 +630,7 @@ export class CacheCore extends EventEmitter {
       if (stale === undefined && lks.length === 1) {
         raw = [await this.#l2Call(() => this.#getBuffer(this.prefix + lks[0]), lks[0])];
       } else {
-        const keys = lks.map((lk) => this.prefix + lk);
+        const keys = this.prefix === '' && stale === undefined ? (lks as string[]) : lks.map((lk) => this.prefix + lk);
         if (stale !== undefined) for (const n of stale) keys.push(this.#markerKey(n));
         raw = await this.#l2Call(() => this.#mgetBuffer(keys), lks[0]);
         if (stale !== undefined) this.#ingestMarkers(stale, raw, lks.length, coarseNow());

@@ -55,6 +55,9 @@ function checkNamespace(name: unknown, arg: string): string {
 
 let viewInit: { core: CacheCore; view: View } | undefined;
 
+/** No L1 entries to fall back on (an L1-less cache). */
+const NO_STALES: readonly (L1Entry | undefined)[] = Object.freeze([]);
+
 export class TieredCache<V = unknown> {
   readonly #core: CacheCore;
   readonly #view: View;
@@ -218,6 +221,12 @@ export class TieredCache<V = unknown> {
     checkStringKeys(keys, 'keys');
     const c = this.#core;
     const o = c.resolve(options);
+    if (c.l1 === undefined) {
+      // L2 only: straight to one batch.
+      if (c.store === undefined) return new Array<V | undefined>(keys.length).fill(undefined);
+      const lks = this.#prefix === '' ? keys : keys.map((k) => this.#prefix + k);
+      return (await c.getFromL2(this.#view, lks, NO_STALES, o)) as (V | undefined)[];
+    }
     const { out, need, lks, stales } = this.#l1Pass(keys);
     if (need.length > 0 && c.store !== undefined) {
       const got = await c.getFromL2(
