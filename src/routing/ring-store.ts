@@ -482,7 +482,7 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
 
   /**
    * `get`/`getBuffer`: the hot path, so one async layer over the ioredis call (the public
-   * methods return this promise as is): ~175 ns more than the bare call.
+   * methods return this promise as is): ~150–200 ns more than the bare call (store bench).
    */
   async #getOne(key: Key, buffer: boolean): Promise<string | Buffer | null> {
     checkKey(key);
