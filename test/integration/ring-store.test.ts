@@ -144,6 +144,10 @@ describe('RingStore operations', () => {
     expect(await store.del('a')).toBe(0);
     await store.set('ü-ключ', 'värde ✓');
     expect(await store.get('ü-ключ')).toBe('värde ✓');
+    // A string key and its UTF-8 bytes are the same key: same node, same value, in any batch.
+    await store.mset([[Buffer.from('ü-ключ'), 'bytes ✓'], ['plain', 'p']]);
+    expect(store.nodeFor(Buffer.from('ü-ключ'))).toBe(store.nodeFor('ü-ключ'));
+    expect(await store.mget(['ü-ключ', Uint8Array.from(Buffer.from('plain')), Buffer.from('ü-ключ')])).toEqual(['bytes ✓', 'p', 'bytes ✓']);
   });
 
   it('mget / mgetBuffer / mset / mdel answer in input order, duplicates and missing keys included', async () => {
