@@ -202,6 +202,16 @@ function defaultsFor(sentinel: boolean, o: ReturnType<typeof connectionOptions>)
   };
 }
 
+/**
+ * The ioredis options the stores give the clients they create — for clients you create
+ * yourself (a pub/sub or lock connection beside a store) that should fail, or ride out a
+ * failover, the same way: `new Redis({ ...clientOptions('sentinel'), sentinels, name })`.
+ */
+export function clientOptions(kind: 'plain' | 'sentinel', options: ConnectionOptions = {}): RedisOptions {
+  if (kind !== 'plain' && kind !== 'sentinel') throw new TypeError(`Expected 'plain' or 'sentinel' for kind but received ${describe(kind)}`);
+  return defaultsFor(kind === 'sentinel', connectionOptions(options));
+}
+
 /** The client for a node: the given `Redis`, or a new one (owned by the store). */
 export function createClient(node: ParsedNode, o: ReturnType<typeof connectionOptions>, extra: RedisOptions = {}): { client: Redis; owned: boolean } {
   if (node.kind === 'instance') return { client: node.spec as Redis, owned: false };

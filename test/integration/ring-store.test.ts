@@ -10,7 +10,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CommandError, NodeUnavailableError, RingcacheError, StoreClosedError } from '../../src/errors';
 import { HashRing } from '../../src/ring/hash-ring';
 import { RedisStore } from '../../src/routing/redis-store';
-import { RingStore, type RingNodeEvent } from '../../src/routing/ring-store';
+import { clientOptions, DEFAULT_CONNECTION_OPTIONS } from '../../src/routing/connection';
+import { DEFAULT_RING_STORE_OPTIONS, RingStore, type RingNodeEvent } from '../../src/routing/ring-store';
 import { RedisServer, redisCall, redisInfo, sleep } from '../helpers/redis-server';
 
 let servers: RedisServer[] = [];
@@ -320,6 +321,19 @@ describe('RingStore node failure with ejection off', () => {
       await s.close();
       await single.close();
     }
+  });
+
+  it('clientOptions gives the defaults the stores use, for clients created by hand', () => {
+    expect(clientOptions('plain')).toMatchObject({ maxRetriesPerRequest: 0, socketTimeout: 1000, connectTimeout: 1000 });
+    expect(clientOptions('plain', { timeoutMs: 250 })).toMatchObject({ socketTimeout: 250, connectTimeout: 250 });
+    const sentinel = clientOptions('sentinel');
+    expect(sentinel).toMatchObject({ maxRetriesPerRequest: null, commandTimeout: 10_000 });
+    expect([1, 2, 3, 4, 10].map((n) => (sentinel.retryStrategy as (n: number) => number)(n))).toEqual([50, 100, 150, 200, 200]);
+    expect(sentinel.reconnectOnError!(new Error('READONLY You can\'t write against a read only replica.'))).toBe(2);
+    expect(sentinel.reconnectOnError!(new Error('WRONGTYPE'))).toBe(false);
+    expect(Object.isFrozen(DEFAULT_CONNECTION_OPTIONS)).toBe(true);
+    expect(Object.isFrozen(DEFAULT_RING_STORE_OPTIONS)).toBe(true);
+    expect(() => clientOptions('cluster' as never)).toThrow(/for kind/);
   });
 
   it('rejects with StoreClosedError after close', async () => {
