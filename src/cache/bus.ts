@@ -102,6 +102,8 @@ export class Bus {
   #heartbeat: NodeJS.Timeout | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #backoffMs = 25;
+  /** Connection attempts since the last successful subscription. */
+  #attempts = 0;
   readonly #lastSeq = new Map<string, number>();
   #firstSubscribed: Promise<void>;
   #resolveFirst!: () => void;
@@ -214,8 +216,33 @@ export class Bus {
     this.#heartbeat.unref();
   }
 
-  /** Creates a subscriber connection and subscribes; on any failure, retries with backoff. */
+  /**
+   * Creates a subscriber connection and subscribes; on any failure, retries with backoff. On a
+   * Cluster, a retry first refreshes the client's slot table: after a failover nothing else may
+   * have told it that the channel's slot moved to the promoted replica.
+   */
   #connect(): void {
+    if (this.#closed) return;
+    const c = this.#client;
+    if (this.#attempts++ > 0 && isCluster(c)) {
+      new Promise<void>((resolve) => {
+        const cap = setTimeout(resolve, 1000);
+        try {
+          c.refreshSlotsCache(() => {
+            clearTimeout(cap);
+            resolve();
+          });
+        } catch {
+          clearTimeout(cap);
+          resolve();
+        }
+      }).then(() => this.#open());
+      return;
+    }
+    this.#open();
+  }
+
+  #open(): void {
     if (this.#closed) return;
     let sub: Redis;
     try {
@@ -251,6 +278,8 @@ export class Bus {
         () => {
           if (this.#sub !== sub || this.#closed) return;
           this.#backoffMs = 25;
+          // The next reconnect (after a loss) refreshes the slot table first.
+          this.#attempts = 1;
           this.#subscribed = true;
           const first = !this.#everSubscribed;
           this.#everSubscribed = true;

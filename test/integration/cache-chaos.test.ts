@@ -6,10 +6,12 @@
  *
  * Native project only (timing-heavy, ~6 s; the engines play no part in the cache logic).
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TieredCache } from '../../src/cache/tiered-cache';
-import { ChaosStore, MemoryStore } from '../helpers/chaos-store';
+import { keySlot } from '../../src/cluster/key-slot';
+import { afterBusMessage, ChaosStore, MemoryStore } from '../helpers/chaos-store';
+import { RedisCluster } from '../helpers/redis-cluster';
 import { RedisServer, sleep } from '../helpers/redis-server';
 
 const KEYS = Array.from({ length: 40 }, (_, i) => `item:${i}`);
@@ -149,6 +151,40 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('cache chaos (native pro
     expect(degraded.peek('d')).toBeUndefined(); // flushed on restore
     await strict.close();
     await degraded.close();
+  });
+
+  it('Cluster: the master owning the bus channel is killed -9; the sharded subscriber follows the failover', async () => {
+    const rc = await RedisCluster.start({ masters: 3, replicasPerMaster: 1 });
+    const opened: Cluster[] = [];
+    const cc = (): Cluster => {
+      const c = new Cluster(rc.startupNodes, { enableAutoPipelining: true });
+      c.on('error', () => {});
+      opened.push(c);
+      return c;
+    };
+    const a = new TieredCache({ l2: cc(), bus: true, l2TimeoutMs: 300 });
+    const b = new TieredCache({ l2: cc(), bus: true, l2TimeoutMs: 300 });
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      await afterBusMessage(b, () => a.set('k', 'v1'));
+      expect(await b.get('k')).toBe('v1');
+      const lost = new Promise((r) => b.once('bus:lost', r));
+      const { killed } = await rc.kill9Master(keySlot('ringcache:bus:'));
+      await lost;
+      // Until the failover completes and B resubscribes on the promoted replica, no stale reads.
+      await vi.waitFor(() => expect(b.busConnected && a.busConnected).toBe(true), { timeout: 15_000 });
+      const owner = await rc.masterOf(keySlot('ringcache:bus:'));
+      expect(owner.port).not.toBe(killed.port);
+      await vi.waitFor(async () => expect(await a.get('k')).toBe('v1'), { timeout: 10_000 }); // L2 healed
+      await afterBusMessage(b, () => a.set('k', 'v2'), 1, 10_000);
+      expect(await b.get('k')).toBe('v2');
+      expect(b.stats().bus.lost).toBeGreaterThanOrEqual(1);
+    } finally {
+      await a.close();
+      await b.close();
+      for (const c of opened) c.disconnect();
+      await rc.stop();
+    }
   });
 
   it('ChaosStore with 30 % failures and delays: reads never reject and stay correct', async () => {

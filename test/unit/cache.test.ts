@@ -296,6 +296,21 @@ describe('namespaces and tags', () => {
     expect(await b.namespace('users').get('1')).toBeUndefined();
   });
 
+  it('clear() on the root clears every namespace of the cache (one root marker, no SCAN)', async () => {
+    const mem = new MemoryStore();
+    const a = new TieredCache({ l2: mem, markerCacheMs: 0 });
+    const reader = new TieredCache({ l2: mem, markerCacheMs: 0, l1: false });
+    await a.set('r', 1);
+    await a.namespace('x').set('1', 2);
+    await a.clear();
+    expect(a.peek('r')).toBeUndefined();
+    expect(await reader.getMany(['r', 'x:1'])).toEqual([undefined, undefined]);
+    expect(await reader.namespace('x').get('1')).toBeUndefined();
+    expect(mem.data.has('__rc:n:')).toBe(true);
+    await a.set('r', 3);
+    expect(await reader.get('r')).toBe(3);
+  });
+
   it('deleteByTag invalidates tagged values in L1 and, through markers, for other instances', async () => {
     const mem = new MemoryStore();
     const a = new TieredCache({ l2: mem, markerCacheMs: 0 });
