@@ -17,6 +17,23 @@ export {
   type Value,
 } from './cluster/cluster-store';
 
+// Client-side partitioning: rings over standalone nodes (plain or Sentinel), one endpoint
+export {
+  RingStore,
+  DEFAULT_RING_STORE_OPTIONS,
+  type RingStoreOptions,
+  type RingNode as RingStoreNode,
+  type RingNodeConfig,
+  type RingNodeInfo,
+  type RingNodeState,
+  type RingNodeEvent,
+  type RingStoreEvents,
+  type MembershipChange,
+} from './routing/ring-store';
+export { RedisStore, TWEMPROXY_CLIENT_OPTIONS, type RedisStoreOptions } from './routing/redis-store';
+export { DEFAULT_CONNECTION_OPTIONS, clientOptions, type ConnectionOptions, type NodeSpec } from './routing/connection';
+export type { KeyValueStore, StoreValue } from './routing/store';
+
 // Rings
 export {
   HashRing,
@@ -49,5 +66,6 @@ export {
   ClusterUnavailableError,
   StoreClosedError,
   MissingDependencyError,
+  NodeUnavailableError,
   type RingcacheErrorContext,
 } from './errors';
