@@ -12,7 +12,8 @@ import { TieredCache } from '../../src/cache/tiered-cache';
 import { keySlot } from '../../src/cluster/key-slot';
 import { afterBusMessage, ChaosStore, MemoryStore } from '../helpers/chaos-store';
 import { RedisCluster } from '../helpers/redis-cluster';
-import { RedisServer, sleep } from '../helpers/redis-server';
+import { RedisSentinel } from '../helpers/redis-sentinel';
+import { RedisServer, redisCall, sleep } from '../helpers/redis-server';
 
 const KEYS = Array.from({ length: 40 }, (_, i) => `item:${i}`);
 
@@ -50,6 +51,23 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('cache chaos (native pro
     for (const c of clients) c.disconnect();
     await server?.stop();
   });
+
+  /** Two caches with the bus on clients from `connect`, subscribed; `close` ends them all. */
+  async function busPair(connect: () => Redis | Cluster): Promise<{ a: TieredCache; b: TieredCache; close: () => Promise<void> }> {
+    const opened = [connect(), connect()];
+    for (const c of opened) c.on('error', () => {});
+    const [a, b] = opened.map((c) => new TieredCache({ l2: c, bus: true, l2TimeoutMs: 300 }));
+    await Promise.all([a.ready(), b.ready()]);
+    return {
+      a,
+      b,
+      close: async () => {
+        await a.close();
+        await b.close();
+        for (const c of opened) c.disconnect();
+      },
+    };
+  }
 
   function client(): Redis {
     const r = new Redis({ ...server.options, enableAutoPipelining: true, maxRetriesPerRequest: 1, retryStrategy: () => 50, connectTimeout: 200 });
@@ -155,17 +173,8 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('cache chaos (native pro
 
   it('Cluster: the master owning the bus channel is killed -9; the sharded subscriber follows the failover', async () => {
     const rc = await RedisCluster.start({ masters: 3, replicasPerMaster: 1 });
-    const opened: Cluster[] = [];
-    const cc = (): Cluster => {
-      const c = new Cluster(rc.startupNodes, { enableAutoPipelining: true });
-      c.on('error', () => {});
-      opened.push(c);
-      return c;
-    };
-    const a = new TieredCache({ l2: cc(), bus: true, l2TimeoutMs: 300 });
-    const b = new TieredCache({ l2: cc(), bus: true, l2TimeoutMs: 300 });
+    const { a, b, close } = await busPair(() => new Cluster(rc.startupNodes, { enableAutoPipelining: true }));
     try {
-      await Promise.all([a.ready(), b.ready()]);
       await afterBusMessage(b, () => a.set('k', 'v1'));
       expect(await b.get('k')).toBe('v1');
       const lost = new Promise((r) => b.once('bus:lost', r));
@@ -180,10 +189,33 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('cache chaos (native pro
       expect(await b.get('k')).toBe('v2');
       expect(b.stats().bus.lost).toBeGreaterThanOrEqual(1);
     } finally {
-      await a.close();
-      await b.close();
-      for (const c of opened) c.disconnect();
+      await close();
       await rc.stop();
+    }
+  });
+
+  it('Sentinel: the master is killed -9; L2 and the bus follow the promoted replica', async () => {
+    const setup = await RedisSentinel.start();
+    const { a, b, close } = await busPair(() => new Redis({ sentinels: setup.endpoints, name: setup.name, enableAutoPipelining: true }));
+    try {
+      await afterBusMessage(b, () => a.set('k', 'v1'));
+      expect(await b.get('k')).toBe('v1');
+      const lost = new Promise((r) => b.once('bus:lost', r));
+      const { killed, promoted } = await setup.kill9Master();
+      expect(promoted).not.toBe(killed);
+      await lost;
+      await vi.waitFor(() => expect(a.busConnected && b.busConnected).toBe(true), { timeout: 15_000 });
+      // Writes reach the promoted master and B's L1 again.
+      await vi.waitFor(async () => {
+        await a.set('k', 'v2');
+        expect(await redisCall(promoted, 'GET', 'k')).not.toBeNull();
+      }, { timeout: 10_000 });
+      await afterBusMessage(b, () => a.set('k', 'v3'), 1, 10_000);
+      expect(await b.get('k')).toBe('v3');
+      expect(b.peek('k')).toBe('v3');
+    } finally {
+      await close();
+      await setup.stop();
     }
   });
 
