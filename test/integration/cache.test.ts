@@ -105,10 +105,12 @@ describe('bus', () => {
     expect(await b.getMany(['m1', 'm2'])).toEqual([10, 20]);
 
     const bUsers = b.namespace('users');
-    await settled(b, () => a.namespace('users').set('1', 'alice'));
+    await settled(b, () => Promise.all([a.namespace('users').set('1', 'alice'), a.set('root', 'r')]), 2);
     expect(await bUsers.get('1')).toBe('alice');
-    await a.clear('users');
-    await vi.waitFor(() => expect(bUsers.peek('1')).toBeUndefined());
+    expect(await b.get('root')).toBe('r');
+    await settled(b, () => a.clear('users'));
+    expect(bUsers.peek('1')).toBeUndefined();
+    expect(b.peek('root')).toBe('r'); // a namespace clear leaves the rest of B's L1 alone (bentocache#32)
     expect(await bUsers.get('1')).toBeUndefined();
 
     await settled(b, () => a.set('t', 'tagged', { tags: ['grp'] }));
