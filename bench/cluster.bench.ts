@@ -18,7 +18,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { ClusterStore } from '../src/cluster/cluster-store';
-import { formatTable, makeKeys, runGroup, type BenchOptions, type BenchRow } from './lib';
+import { makeKeys, runGroup, runMain, serverHelper, type BenchOptions, type BenchRow } from './lib';
 
 /** Options of {@link runClusterBench}. */
 export interface ClusterBenchOptions extends BenchOptions {
@@ -37,23 +37,6 @@ interface StartedServer {
   stop(): Promise<void>;
 }
 
-/**
- * A server helper from test/helpers, loaded untyped: the helpers are not part of the package
- * build (tsconfig.build.json), so from `dist/` pass `cluster` and `redis` instead.
- */
-function testHelper<T>(name: 'redis-cluster' | 'redis-server'): T {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(`../test/helpers/${name}`) as T;
-  } catch (err) {
-    throw new Error(
-      `cluster bench: cannot start its own servers (test/helpers/${name} not found: run it from a source checkout), ` +
-        'or pass cluster: "host:port" and redis: "redis://host:port"',
-      { cause: err },
-    );
-  }
-}
-
 function hostPort(s: string): { host: string; port: number } {
   const u = new URL(s.includes('://') ? s : `redis://${s}`);
   return { host: u.hostname || '127.0.0.1', port: Number(u.port || 6379) };
@@ -70,7 +53,7 @@ export async function runClusterBench(opts: ClusterBenchOptions = {}): Promise<B
     if (opts.cluster) startup = [hostPort(opts.cluster)];
     else {
       opts.onProgress?.('cluster: starting a 3+3 Redis Cluster');
-      const { RedisCluster } = testHelper<{ RedisCluster: { start(): Promise<StartedCluster> } }>('redis-cluster');
+      const { RedisCluster } = await serverHelper<{ RedisCluster: { start(): Promise<StartedCluster> } }>('redis-cluster', 'cluster', '--cluster HOST:PORT');
       const rc = await RedisCluster.start();
       cleanup.push(() => rc.stop());
       startup = rc.startupNodes;
@@ -78,7 +61,7 @@ export async function runClusterBench(opts: ClusterBenchOptions = {}): Promise<B
     let single: { host: string; port: number };
     if (opts.redis) single = hostPort(opts.redis);
     else {
-      const { RedisServer } = testHelper<{ RedisServer: { start(): Promise<StartedServer> } }>('redis-server');
+      const { RedisServer } = await serverHelper<{ RedisServer: { start(): Promise<StartedServer> } }>('redis-server', 'cluster', '--redis redis://HOST:PORT');
       const rs = await RedisServer.start();
       cleanup.push(() => rs.stop());
       single = rs.options;
@@ -171,26 +154,4 @@ export async function runClusterBench(opts: ClusterBenchOptions = {}): Promise<B
 }
 
 /** `node dist/bench/cluster.bench.js [--time MS] [--keys N] [--cluster H:P] [--redis URL]` */
-async function main(argv: string[]): Promise<void> {
-  const flag = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const time = flag('time');
-  const keys = flag('keys');
-  const rows = await runClusterBench({
-    time: time ? Number(time) : 1000,
-    keys: keys ? Number(keys) : 1000,
-    cluster: flag('cluster'),
-    redis: flag('redis'),
-    onProgress: (m) => process.stderr.write(`… ${m}\n`),
-  });
-  console.log(formatTable(rows));
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runMain(runClusterBench);

@@ -157,3 +157,45 @@ export function methodLoop(target: object, method: string, args: readonly (numbe
   ) as (t: object) => (keys: readonly unknown[]) => number;
   return make(target);
 }
+
+/**
+ * A server helper from test/helpers, for suites that start their own Redis servers. It is
+ * found relative to this file, which holds in the sources (vitest: a TS import) and in their
+ * build (dist/bench → dist/test/helpers, compiled by build:ts but not shipped). In an installed
+ * package it is absent: the error tells the user to pass a server (`flag`).
+ */
+export async function serverHelper<T>(name: 'redis-server' | 'redis-cluster', suite: string, flag: string): Promise<T> {
+  const path = `../test/helpers/${name}`;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(path) as T;
+  } catch {
+    try {
+      return (await import(path)) as T;
+    } catch (err) {
+      throw new Error(
+        `${suite} bench: cannot start its own servers here (${(err as Error).message.split('\n')[0]}); pass ${flag}`,
+        { cause: err },
+      );
+    }
+  }
+}
+
+/** `node dist/bench/NAME.bench.js [--time MS] [--keys N] [--redis URL] [--cluster H:P]`. */
+export function runMain(run: (opts: BenchOptions & { redis?: string; cluster?: string }) => Promise<BenchRow[]>): void {
+  const arg = (name: string): string | undefined => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const num = (name: string): number | undefined => (arg(name) === undefined ? undefined : Number(arg(name)));
+  run({ time: num('time'), keys: num('keys'), redis: arg('redis'), cluster: arg('cluster'), onProgress: (m) => process.stderr.write(`${m}\n`) }).then(
+    (rows) => {
+      console.log(formatTable(rows));
+      process.exit(0);
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

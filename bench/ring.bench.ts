@@ -17,7 +17,7 @@ import * as vm from 'node:vm';
 import { backend, engines, type Engine } from '../src/engine';
 import { packKeys } from '../src/cluster/key-slot';
 import { HashRing } from '../src/ring/hash-ring';
-import { formatTable, makeKeys, methodLoop, optionalRequire, runGroup, type BenchOptions, type BenchRow, type BenchTask } from './lib';
+import { makeKeys, methodLoop, optionalRequire, runGroup, runMain, type BenchOptions, type BenchRow, type BenchTask } from './lib';
 
 interface ReferenceRing {
   get(key: string): string | undefined;
@@ -198,17 +198,10 @@ export function ringMemory(): { name: string; points: number; bytesPerPoint: num
 }
 
 if (require.main === module) {
-  const arg = process.argv.indexOf('--time');
-  const time = arg > 0 ? Number(process.argv[arg + 1]) : 300;
-  runRingBench({ time, onProgress: (m) => process.stderr.write(`${m}\n`) })
-    .then((rows) => {
-      console.log(`backend: ${backend}`);
-      console.log(formatTable(rows));
-      console.log('\nbytes per ring point (1000 servers):');
-      for (const m of ringMemory()) console.log(`  ${m.name.padEnd(52)} ${m.bytesPerPoint.toFixed(1)} B (${m.points} points)`);
-    })
-    .catch((err) => {
-      console.error(err);
-      process.exitCode = 1;
-    });
+  runMain(async (opts) => {
+    const rows = await runRingBench(opts);
+    process.stderr.write('bytes per ring point (1000 servers):\n');
+    for (const m of ringMemory()) process.stderr.write(`  ${m.name.padEnd(52)} ${m.bytesPerPoint.toFixed(1)} B (${m.points} points)\n`);
+    return rows;
+  });
 }

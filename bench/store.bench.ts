@@ -28,10 +28,9 @@
  *   npm run build:ts && node dist/bench/store.bench.js --redis redis://127.0.0.1:6380 [--time MS]
  */
 import type { Redis } from 'ioredis';
-import { backend } from '../src/engine';
 import { RedisStore } from '../src/routing/redis-store';
 import { RingStore, type RingNode } from '../src/routing/ring-store';
-import { formatTable, makeKeys, runGroup, type BenchOptions, type BenchRow, type BenchTask } from './lib';
+import { makeKeys, runGroup, runMain, serverHelper, type BenchOptions, type BenchRow, type BenchTask } from './lib';
 
 /** Options of {@link runStoreBench}. */
 export interface StoreBenchOptions extends BenchOptions {
@@ -49,18 +48,11 @@ async function nodes(url: string | undefined): Promise<{ specs: RingNode[]; stop
   if (url !== undefined) {
     return { specs: Array.from({ length: NODES }, (_, i) => ({ node: url, id: `node-${i}` })), stop: async () => {} };
   }
-  // The test helpers are TypeScript in the source checkout (not in the package, not built by
-  // build:ts): reachable when the bench runs from source under a TS loader (vitest:
-  // test/integration/ring-store-bench.test.ts). Typed here so the build does not need them.
-  // A specifier in a variable: tsc leaves it alone (the package build has no test/), vitest
-  // resolves it relative to this file at run time.
-  const helperPath = '../test/helpers/redis-server';
-  let helper: { RedisServer: { start(): Promise<{ port: number; stop(): Promise<void> }> } };
-  try {
-    helper = (await import(helperPath)) as typeof helper;
-  } catch (err) {
-    throw new Error(`store bench: pass redis (--redis redis://HOST:PORT): cannot start servers here (${(err as Error).message.split('\n')[0]})`);
-  }
+  const helper = await serverHelper<{ RedisServer: { start(): Promise<{ port: number; stop(): Promise<void> }> } }>(
+    'redis-server',
+    'store',
+    '--redis redis://HOST:PORT',
+  );
   const servers = await Promise.all(Array.from({ length: NODES }, () => helper.RedisServer.start()));
   return {
     specs: servers.map((s) => `127.0.0.1:${s.port}`),
@@ -277,19 +269,4 @@ export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Bench
   return rows;
 }
 
-if (require.main === module) {
-  const arg = (name: string): string | undefined => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? process.argv[i + 1] : undefined;
-  };
-  const time = Number(arg('time') ?? 300);
-  runStoreBench({ time, redis: arg('redis'), onProgress: (m) => process.stderr.write(`${m}\n`) })
-    .then((rows) => {
-      console.log(`backend: ${backend}`);
-      console.log(formatTable(rows));
-    })
-    .catch((err) => {
-      console.error(err);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) runMain(runStoreBench);
