@@ -9,7 +9,6 @@
  * may put its result into L1 (or L2, for a load) only if the key was not invalidated since.
  * Broad invalidations (namespace clear, tags, bus loss or gap) block every older read.
  */
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Cluster, Redis } from 'ioredis';
 import { ClusterStore } from '../cluster/cluster-store';
@@ -21,12 +20,13 @@ import { Bus, type BusMessage } from './bus';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { decodeEntry, encodeEntry, KIND_NEGATIVE, type DecodedEntry } from './envelope';
 import { L1, L1Entry } from './l1';
+import { LeaseLock } from './lease-lock';
 import { DEFAULT_BUS_OPTIONS, DEFAULT_LOCK_OPTIONS, DEFAULT_TIERED_CACHE_OPTIONS, type CacheEntryOptions, type L2Source, type LockOptions, type TieredCacheOptions } from './options';
 import { jsonSerializer, type Serializer } from './serializer';
 import { SingleFlight, type FlightSlot } from './single-flight';
 import { channels, newCounters, type Counters, type TieredCacheStats } from './stats';
 import { now as coarseNow } from './clock';
-import { DeadlineQueue, delay, withTimeout, type QueuedDeadline } from './timeouts';
+import { DeadlineQueue, withTimeout, type QueuedDeadline } from './timeouts';
 
 /** Per-call options after merging with the cache's defaults. */
 export interface Resolved {
@@ -71,7 +71,6 @@ export type Loader<V> = (key: string) => V | undefined | Promise<V | undefined>;
 export type BulkLoader<V> = (keys: string[]) => Promise<readonly (V | undefined)[] | ReadonlyMap<string, V | undefined>> | readonly (V | undefined)[] | ReadonlyMap<string, V | undefined>;
 
 const MARKER_NEVER = 0;
-const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 type RawClient = Redis | Cluster;
 
@@ -147,8 +146,7 @@ export class CacheCore extends EventEmitter {
   readonly #markerCacheMs: number;
   readonly #breaker: CircuitBreaker | undefined;
   readonly #bus: Bus | undefined;
-  readonly #lockClient: RawClient | undefined;
-  readonly #lock: { leaseMs: number; waitMs: number; pollMs: number } | undefined;
+  readonly #lock: LeaseLock | undefined;
   /** False while a configured bus is not subscribed: L1 is then neither read (it is empty) nor filled. */
   #trusted: boolean;
   /** While untrusted, L1 may still hold entries for at most this long (0: not at all). */
@@ -233,12 +231,11 @@ export class CacheCore extends EventEmitter {
       const lo: LockOptions = { ...DEFAULT_LOCK_OPTIONS, ...(o.lock === true ? {} : stripUndefined(o.lock)) };
       const client = lo.client ?? rawClientOf(l2);
       if (!isIoredis(client)) throw new TypeError('Expected options.lock.client, or an L2 that is (or wraps) an ioredis client, for options.lock');
-      this.#lockClient = client;
-      this.#lock = {
+      this.#lock = new LeaseLock(client, {
         leaseMs: checkNum(lo.leaseMs, 'options.lock.leaseMs', 1),
         waitMs: checkNum(lo.waitMs, 'options.lock.waitMs', 0),
         pollMs: checkNum(lo.pollMs, 'options.lock.pollMs', 1),
-      };
+      });
     }
 
     this.#trusted = true;
@@ -1062,18 +1059,6 @@ export class CacheCore extends EventEmitter {
   // Distributed single-flight
 
   async #lockOrWait(view: View, lk: string, o: Resolved, start: number): Promise<{ hit?: Candidate; release?: () => void }> {
-    const lock = this.#lock!;
-    const client = this.#lockClient!;
-    const lockKey = `${this.prefix}__rc:lock:${lk}`;
-    const token = randomBytes(8).toString('hex');
-    const tryAcquire = async (): Promise<boolean | undefined> => {
-      try {
-        const r = await this.#l2Call(() => client.set(lockKey, token, 'PX', lock.leaseMs, 'NX') as Promise<unknown>, lk);
-        return r === 'OK';
-      } catch {
-        return undefined;
-      }
-    };
     const readFresh = async (): Promise<Candidate | undefined> => {
       const got = await this.readL2(view, [lk]);
       const d = got?.[0];
@@ -1084,36 +1069,11 @@ export class CacheCore extends EventEmitter {
       this.#toL1(lk, c, o.l1TtlMs, now, start);
       return c;
     };
-    const release = (): void => {
-      this.#l2Call(() => client.eval(RELEASE_LOCK, 1, lockKey, token) as Promise<unknown>, lk).catch(() => {});
-    };
-    const deadline = coarseNow() + lock.waitMs;
-    let waited = false;
-    for (;;) {
-      const acquired = await tryAcquire();
-      if (acquired === undefined) return {}; // L2 down: load without the lock
-      if (acquired) {
-        this.counters.lockAcquired++;
-        // Double check: the previous holder may have stored the value just before releasing.
-        const hit = waited ? await readFresh() : undefined;
-        if (hit !== undefined) {
-          release();
-          return { hit };
-        }
-        return { release };
-      }
-      waited = true;
-      if (coarseNow() >= deadline) {
-        this.counters.lockTimeouts++;
-        return {};
-      }
-      await delay(lock.pollMs);
-      const hit = await readFresh();
-      if (hit !== undefined) {
-        this.counters.lockWaited++;
-        return { hit };
-      }
-    }
+    const r = await this.#lock!.acquireOrWait(`${this.prefix}__rc:lock:${lk}`, lk, readFresh, (fn, key) => this.#l2Call(fn, key));
+    if (r.outcome === 'acquired') this.counters.lockAcquired++;
+    else if (r.outcome === 'waited') this.counters.lockWaited++;
+    else if (r.outcome === 'timeout') this.counters.lockTimeouts++;
+    return r;
   }
 
   // ------------------------------------------------------------------------------------------
