@@ -44,6 +44,8 @@ export interface BusMessage {
   k?: string[];
   /** Marker time (`n`, `g`): when the clear/tag deletion happened. */
   at?: number;
+  /** `k` only: 1 when the keys were written or deleted explicitly (not filled by a load). */
+  w?: 1;
 }
 
 export interface BusHandler {

@@ -122,6 +122,10 @@ export function stamp(): number {
   return lastStamp;
 }
 
+/** How long after writing a loaded value an invalidation of that key triggers a repair DEL. */
+const LOAD_REPAIR_WINDOW_MS = 2000;
+const LOAD_REPAIR_MAX_KEYS = 10_000;
+
 function jittered(ttlMs: number, jitter: number): number {
   if (jitter <= 0 || !Number.isFinite(ttlMs)) return ttlMs;
   return Math.max(1, Math.round(ttlMs * (1 - jitter * Math.random())));
@@ -158,6 +162,8 @@ export class CacheCore extends EventEmitter {
   #inflight = 0;
   #broadSeq = 0;
   readonly #keySeq = new Map<string, number>();
+  /** L1 key → when this instance last wrote a loaded value for it to L2 (bus only; see #repairLoadWrites). */
+  readonly #loadWrites = new Map<string, number>();
   /** Marker name → { at: clear time (0 = never), fetchedAt }. */
   readonly #markers = new Map<string, { at: number; fetchedAt: number }>();
 
@@ -293,6 +299,7 @@ export class CacheCore extends EventEmitter {
       loader: { calls: c.loaderCalls, errors: c.loaderErrors, timeouts: c.loaderTimeouts, totalMs: c.loaderTotalMs, maxMs: c.loaderMaxMs },
       staleServed: c.staleServed,
       supersededWrites: c.supersededWrites,
+      repairs: c.repairs,
       lock: { acquired: c.lockAcquired, waited: c.lockWaited, timeouts: c.lockTimeouts },
       bus: {
         published: b?.published ?? 0,
@@ -402,6 +409,8 @@ export class CacheCore extends EventEmitter {
       ok.push({ lk: it.lk, c: it.c, buf: this.store !== undefined ? this.#encode(it.c) : undefined });
     }
     if (ok.length === 0) return;
+    // A load's result: remember it for a while (see #repairLoadWrites).
+    if (start !== undefined && this.#bus !== undefined) this.#noteLoadWrites(ok, now);
     // Our own write supersedes any read of these keys still in flight here.
     for (const it of ok) this.invalidateKey(it.lk);
     for (const it of ok) this.#toL1(it.lk, it.c, o.l1TtlMs, now, undefined);
@@ -430,7 +439,7 @@ export class CacheCore extends EventEmitter {
       }
       await Promise.all(tasks);
     }
-    await this.publish({ t: 'k', n: view.ns, k: ok.map((it) => it.lk) });
+    await this.publish(start === undefined ? { t: 'k', n: view.ns, k: ok.map((it) => it.lk), w: 1 } : { t: 'k', n: view.ns, k: ok.map((it) => it.lk) });
   }
 
   /** Publishes on the bus (if any); bounded by l2TimeoutMs, never rejects (Bus counts failures). */
@@ -446,7 +455,7 @@ export class CacheCore extends EventEmitter {
       const full = lks.map((lk) => this.prefix + lk);
       await this.#l2Call(() => (full.length === 1 ? store.del(full[0]) : store.mdel(full)), full[0]).catch(() => {});
     }
-    await this.publish({ t: 'k', n: view.ns, k: [...lks] });
+    await this.publish({ t: 'k', n: view.ns, k: [...lks], w: 1 });
   }
 
   /** Clears a namespace path ('' = everything of this cache) on every instance. */
@@ -497,12 +506,54 @@ export class CacheCore extends EventEmitter {
     }
   }
 
+  #noteLoadWrites(items: readonly { lk: string }[], now: number): void {
+    const m = this.#loadWrites;
+    for (const it of items) {
+      m.delete(it.lk); // re-insert at the end: the map stays in time order
+      m.set(it.lk, now);
+    }
+    for (const [lk, t] of m) {
+      if (now - t < LOAD_REPAIR_WINDOW_MS && m.size <= LOAD_REPAIR_MAX_KEYS) break;
+      m.delete(lk);
+    }
+  }
+
+  /**
+   * The cross-process refill race: this instance loaded K (old data), passed its epoch check,
+   * and its SET reached Redis after another instance's write/delete of K, whose invalidation
+   * only arrives now. The epoch check cannot see that (the message came too late), so when an
+   * invalidation arrives for a key this instance wrote from a load within the last
+   * LOAD_REPAIR_WINDOW_MS, the key is deleted from L2 again ("delayed double delete"). The
+   * DEL is ordered after our SET on the same connection; at worst it removes a fresh value,
+   * which is then reloaded.
+   */
+  #repairLoadWrites(lks: readonly string[], now: number): void {
+    const store = this.store;
+    if (store === undefined || this.#loadWrites.size === 0) return;
+    const doomed: string[] = [];
+    for (const lk of lks) {
+      const t = this.#loadWrites.get(lk);
+      if (t !== undefined && now - t < LOAD_REPAIR_WINDOW_MS) {
+        doomed.push(this.prefix + lk);
+        this.#loadWrites.delete(lk);
+      }
+    }
+    if (doomed.length === 0) return;
+    this.counters.repairs += doomed.length;
+    this.#l2Call(() => store.mdel(doomed), doomed[0]).catch(() => {});
+  }
+
   #onBusMessage(m: BusMessage): void {
     if (channels.bus.hasSubscribers) channels.bus.publish({ cache: this.name, reason: 'message', message: m });
     const now = coarseNow();
     switch (m.t) {
       case 'k':
-        if (Array.isArray(m.k)) for (const lk of m.k) this.invalidateKey(lk);
+        if (Array.isArray(m.k)) {
+          for (const lk of m.k) this.invalidateKey(lk);
+          // Only explicit writes: two instances loading the same key at once is benign, and
+          // repairing that would make them delete each other's loads forever.
+          if (m.w === 1) this.#repairLoadWrites(m.k, now);
+        }
         break;
       case 'n':
         this.#applyMarker(`n:${m.n ?? ''}`, m.at ?? now, now);

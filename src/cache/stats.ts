@@ -44,6 +44,8 @@ export interface TieredCacheStats {
   staleServed: number;
   /** Loaded/L2 values not cached because the key was invalidated while they were in flight. */
   supersededWrites: number;
+  /** Keys deleted again from L2 because an invalidation arrived just after this instance stored a load there. */
+  repairs: number;
   /** Distributed lock: acquired, waited and got the holder's value, waited in vain. */
   lock: { acquired: number; waited: number; timeouts: number };
   bus: { published: number; publishErrors: number; received: number; gaps: number; lost: number; restored: number; flushes: number };
@@ -71,6 +73,7 @@ export function newCounters() {
     lockWaited: 0,
     lockTimeouts: 0,
     flushes: 0,
+    repairs: 0,
   };
 }
 

@@ -155,6 +155,34 @@ describe('bus', () => {
     expect(await b.get('k')).toBe('v3');
   });
 
+  it('cross-process refill race: a load whose SET lands after another instance’s delete is deleted again', async () => {
+    const redisA = client();
+    const chaosA = new ChaosStore(new RedisStore(redisA));
+    const a = new TieredCache({ l2: chaosA, bus: { client: redisA } });
+    const b = cache({ bus: true });
+    caches.push(a);
+    await Promise.all([a.ready(), b.ready()]);
+    // A loads k from the "database" (old data); its SET to Redis is slowed down.
+    let finishLoad!: (v: string) => void;
+    const loading = a.getOrSet('k', () => new Promise<string>((r) => (finishLoad = r)));
+    await sleep(20);
+    chaosA.delay(300);
+    finishLoad('old-row');
+    await sleep(50); // A passed its epoch check; its SET is on its way
+    // Meanwhile B deletes k (the row changed): DEL + invalidation, before A's SET lands.
+    await afterBusMessage(a, () => b.delete('k'));
+    expect(await loading).toBe('old-row');
+    // A's SET lands after the DEL, then A's repair DEL (queued after it) removes it again.
+    await vi.waitFor(async () => expect(a.stats().repairs).toBe(1));
+    chaosA.delay(0);
+    await vi.waitFor(async () => expect(await redisCall(server.port, 'EXISTS', 'k')).toBe(0), { timeout: 3000 });
+    expect(await b.get('k')).toBeUndefined();
+    // Two instances loading the same key concurrently do not repair each other's loads.
+    await Promise.all([a.getOrSet('h', async () => 'x'), b.getOrSet('h', async () => 'x')]);
+    await sleep(50);
+    expect(a.stats().repairs + b.stats().repairs).toBe(1);
+  });
+
   it('hole (b): invalidations lost while B’s subscriber is disconnected leave no stale value', async () => {
     const [a, b] = await pair();
     await settled(b, () => Promise.all([a.set('k', 'v1'), a.set('other', 'o1')]), 2);
