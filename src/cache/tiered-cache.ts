@@ -12,6 +12,20 @@
  * L1 hits return the cached object itself (no copy, no parse): do not mutate what the cache
  * returns, or set `freeze: true`. A value is anything the serializer accepts except `undefined`
  * (which means "no value"); `0`, `false`, `''` and `null` are values. Buffers are stored raw.
+ *
+ * Coherence with `bus` (what a read can return once an invalidation has settled):
+ * - a write or delete on any instance removes the key from every other instance's L1 (the
+ *   message is published after the L2 write, on the same connection);
+ * - an L2 read or a load in flight when an invalidation of its key arrives returns its value
+ *   to its caller (it began before the write) but never stores it in L1 or L2 (per-key epochs);
+ * - a load whose SET reached Redis after another instance's explicit write/delete of the key
+ *   (the invalidation arriving just too late for the epoch check) is deleted from L2 again;
+ * - while the subscription is down, L1 is flushed and bypassed (or, with `degradedL1TtlMs`,
+ *   kept for at most that long), and flushed again once resubscribed; a gap in a publisher's
+ *   sequence numbers (a lost message) flushes L1 too.
+ * Without a bus, other instances' L1 entries live until their L1 TTL; `clear`/`deleteByTag`
+ * still reach their L2 reads within `markerCacheMs`. Namespace/tag markers compare creation
+ * times: instances' clocks should be NTP-synced.
  */
 import { checkKeys, describe } from '../validate';
 import { CacheCore, checkTags, stamp, type BulkLoader, type Loader, type View } from './cache-core';
