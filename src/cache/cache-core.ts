@@ -20,6 +20,7 @@ import { Bus, type BusMessage } from './bus';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { decodeEntry, encodeEntry, KIND_NEGATIVE, type DecodedEntry } from './envelope';
 import { L1, L1Entry } from './l1';
+import { Markers } from './markers';
 import { LeaseLock } from './lease-lock';
 import { DEFAULT_BUS_OPTIONS, DEFAULT_LOCK_OPTIONS, DEFAULT_TIERED_CACHE_OPTIONS, type CacheEntryOptions, type L2Source, type LockOptions, type TieredCacheOptions } from './options';
 import { jsonSerializer, type Serializer } from './serializer';
@@ -70,7 +71,6 @@ export type Loader<V> = (key: string) => V | undefined | Promise<V | undefined>;
 /** Bulk loader of getOrSetMany: values aligned with `keys`, or a Map by key. */
 export type BulkLoader<V> = (keys: string[]) => Promise<readonly (V | undefined)[] | ReadonlyMap<string, V | undefined>> | readonly (V | undefined)[] | ReadonlyMap<string, V | undefined>;
 
-const MARKER_NEVER = 0;
 
 type RawClient = Redis | Cluster;
 
@@ -147,7 +147,6 @@ export class CacheCore extends EventEmitter {
   readonly #l2TimeoutMs: number;
   /** Deadlines of in-flight L2 calls (all `l2TimeoutMs` long). */
   readonly #deadlines: DeadlineQueue;
-  readonly #markerCacheMs: number;
   readonly #breaker: CircuitBreaker | undefined;
   readonly #bus: Bus | undefined;
   readonly #lock: LeaseLock | undefined;
@@ -164,8 +163,7 @@ export class CacheCore extends EventEmitter {
   readonly #keySeq = new Map<string, number>();
   /** L1 key → when this instance last wrote a loaded value for it to L2 (bus only; see #repairLoadWrites). */
   readonly #loadWrites = new Map<string, number>();
-  /** Marker name → { at: clear time (0 = never), fetchedAt }. */
-  readonly #markers = new Map<string, { at: number; fetchedAt: number }>();
+  readonly #markers: Markers;
 
   constructor(options: TieredCacheOptions) {
     super();
@@ -180,7 +178,7 @@ export class CacheCore extends EventEmitter {
     this.freeze = checkBool(o.freeze, 'options.freeze');
     this.#l2TimeoutMs = checkNum(o.l2TimeoutMs, 'options.l2TimeoutMs', 0);
     this.#deadlines = new DeadlineQueue(this.#l2TimeoutMs);
-    this.#markerCacheMs = checkNum(o.markerCacheMs, 'options.markerCacheMs', 0);
+    this.#markers = new Markers(this.prefix, checkNum(o.markerCacheMs, 'options.markerCacheMs', 0), (name, at) => this.#onNewerMarker(name, at));
 
     let l1TtlMs: number = d.l1.ttlMs;
     if (o.l1 !== false) {
@@ -462,7 +460,7 @@ export class CacheCore extends EventEmitter {
   async clearNamespace(ns: string): Promise<void> {
     const at = stamp();
     const name = `n:${ns}`;
-    this.#applyMarker(name, at, coarseNow());
+    this.#markers.apply(name, at, coarseNow());
     await this.#setMarker(name, at);
     await this.publish({ t: 'n', n: ns, at });
   }
@@ -470,7 +468,7 @@ export class CacheCore extends EventEmitter {
   async deleteByTags(tags: readonly string[]): Promise<void> {
     const at = stamp();
     const now = coarseNow();
-    for (const t of tags) this.#applyMarker(`t:${t}`, at, now);
+    for (const t of tags) this.#markers.apply(`t:${t}`, at, now);
     await Promise.all(tags.map((t) => this.#setMarker(`t:${t}`, at)));
     await this.publish({ t: 'g', k: [...tags], at });
   }
@@ -478,18 +476,11 @@ export class CacheCore extends EventEmitter {
   async #setMarker(name: string, at: number): Promise<void> {
     const store = this.store;
     if (store === undefined) return;
-    await this.#l2Call(() => store.set(this.#markerKey(name), String(at)), name).catch(() => {});
+    await this.#l2Call(() => store.set(this.#markers.key(name), String(at)), name).catch(() => {});
   }
 
-  #markerKey(name: string): string {
-    return `${this.prefix}__rc:${name}`;
-  }
-
-  /** Records a marker time; a newer one drops the L1 entries it covers and blocks older reads. */
-  #applyMarker(name: string, at: number, now: number): void {
-    const prev = this.#markers.get(name);
-    this.#markers.set(name, { at: Math.max(at, prev?.at ?? MARKER_NEVER), fetchedAt: now });
-    if (at <= (prev?.at ?? MARKER_NEVER)) return;
+  /** A marker got newer: drop the L1 entries it covers, block older in-flight reads. */
+  #onNewerMarker(name: string, at: number): void {
     this.#invalidateBroad();
     const l1 = this.l1;
     if (l1 === undefined) return;
@@ -556,48 +547,15 @@ export class CacheCore extends EventEmitter {
         }
         break;
       case 'n':
-        this.#applyMarker(`n:${m.n ?? ''}`, m.at ?? now, now);
+        this.#markers.apply(`n:${m.n ?? ''}`, m.at ?? now, now);
         break;
       case 'g':
-        if (Array.isArray(m.k)) for (const t of m.k) this.#applyMarker(`t:${t}`, m.at ?? now, now);
+        if (Array.isArray(m.k)) for (const t of m.k) this.#markers.apply(`t:${t}`, m.at ?? now, now);
         break;
       case 'a':
         this.#flushL1();
         break;
     }
-  }
-
-  /** Marker names (of `names`) whose cached time is unknown or older than markerCacheMs. */
-  #staleMarkers(names: readonly string[], now: number): string[] | undefined {
-    let out: string[] | undefined;
-    for (const n of names) {
-      const m = this.#markers.get(n);
-      if (m === undefined || now - m.fetchedAt >= this.#markerCacheMs) (out ??= []).push(n);
-    }
-    return out;
-  }
-
-  #ingestMarkers(names: readonly string[], raw: readonly (Buffer | null)[], offset: number, now: number): void {
-    for (let i = 0; i < names.length; i++) {
-      const b = raw[offset + i];
-      const at = b === null || b === undefined ? MARKER_NEVER : Number(b.toString()) || MARKER_NEVER;
-      this.#applyMarker(names[i], at, now);
-    }
-  }
-
-  /** Whether a decoded entry survived every marker of its namespace and tags (known markers only). */
-  #passesMarkers(view: View, d: DecodedEntry): boolean {
-    for (const n of view.markers) {
-      const m = this.#markers.get(n);
-      if (m !== undefined && d.createdAt <= m.at) return false;
-    }
-    if (d.tags !== undefined) {
-      for (const t of d.tags) {
-        const m = this.#markers.get(`t:${t}`);
-        if (m !== undefined && d.createdAt <= m.at) return false;
-      }
-    }
-    return true;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -672,16 +630,16 @@ export class CacheCore extends EventEmitter {
     const store = this.store;
     if (store === undefined) return undefined;
     const now = coarseNow();
-    const stale = this.#staleMarkers(view.markers, now);
+    const stale = this.#markers.stale(view.markers, now);
     let raw: (Buffer | null)[];
     try {
       if (stale === undefined && lks.length === 1) {
         raw = [await this.#l2Call(() => this.#getBuffer(this.prefix + lks[0]), lks[0])];
       } else {
         const keys = this.prefix === '' && stale === undefined ? (lks as string[]) : lks.map((lk) => this.prefix + lk);
-        if (stale !== undefined) for (const n of stale) keys.push(this.#markerKey(n));
+        if (stale !== undefined) for (const n of stale) keys.push(this.#markers.key(n));
         raw = await this.#l2Call(() => this.#mgetBuffer(keys), lks[0]);
-        if (stale !== undefined) this.#ingestMarkers(stale, raw, lks.length, coarseNow());
+        if (stale !== undefined) this.#markers.ingest(stale, raw, lks.length, coarseNow());
       }
     } catch {
       return undefined;
@@ -701,27 +659,26 @@ export class CacheCore extends EventEmitter {
       out[i] = d ?? null;
       if (d?.tags !== undefined) {
         for (const t of d.tags) {
-          const m = this.#markers.get(`t:${t}`);
-          if (m === undefined || now - m.fetchedAt >= this.#markerCacheMs) (tagNames ??= new Set()).add(`t:${t}`);
+          if (this.#markers.isStale(`t:${t}`, now)) (tagNames ??= new Set()).add(`t:${t}`);
         }
       }
     }
     if (tagNames !== undefined) {
       const names = [...tagNames];
       try {
-        const tr = await this.#l2Call(() => this.#mgetBuffer(names.map((n) => this.#markerKey(n))), names[0]);
-        this.#ingestMarkers(names, tr, 0, coarseNow());
+        const tr = await this.#l2Call(() => this.#mgetBuffer(names.map((n) => this.#markers.key(n))), names[0]);
+        this.#markers.ingest(names, tr, 0, coarseNow());
       } catch {
         // Unknown tag markers: a tagged entry cannot be proven valid, so it is a miss.
         for (let i = 0; i < out.length; i++) {
           const d = out[i];
-          if (d?.tags?.some((t) => tagNames!.has(`t:${t}`) && !this.#markers.has(`t:${t}`))) out[i] = null;
+          if (d?.tags?.some((t) => tagNames!.has(`t:${t}`) && !this.#markers.isKnown(`t:${t}`))) out[i] = null;
         }
       }
     }
     for (let i = 0; i < out.length; i++) {
       const d = out[i];
-      if (d !== null && !this.#passesMarkers(view, d)) out[i] = null;
+      if (d !== null && !this.#markers.passes(view.markers, d.createdAt, d.tags)) out[i] = null;
     }
     return out;
   }
@@ -768,7 +725,7 @@ export class CacheCore extends EventEmitter {
    * for a tagged entry whose tag markers need reading, the general {@link readL2} path.
    */
   getOne(view: View, lk: string, stale: L1Entry | undefined, o: Resolved): Promise<unknown> {
-    if (this.#staleMarkers(view.markers, coarseNow()) !== undefined) return this.#getOneSlow(view, lk, stale, o);
+    if (this.#markers.stale(view.markers, coarseNow()) !== undefined) return this.#getOneSlow(view, lk, stale, o);
     if (!this.#l2Allowed()) return Promise.resolve(this.#staleOrMiss(lk, stale, true));
     let p: Promise<Buffer | null>;
     try {
@@ -795,12 +752,12 @@ export class CacheCore extends EventEmitter {
           this.#emit('l2:error', { key: r.lk, error: err });
         }
       }
-      if (d?.tags !== undefined && this.#staleMarkers(d.tags.map((t) => `t:${t}`), coarseNow()) !== undefined) {
+      if (d?.tags !== undefined && this.#markers.stale(d.tags.map((t) => `t:${t}`), coarseNow()) !== undefined) {
         // Tag markers to read first: the general path (rare: once per markerCacheMs per tag).
         r.resolve(this.#getOneSlow(r.view, r.lk, r.stale, r.o));
         return;
       }
-      r.resolve(this.#hitOrMiss(r.view, r.lk, d !== undefined && this.#passesMarkers(r.view, d) ? d : null, r.stale, r.o, r.start));
+      r.resolve(this.#hitOrMiss(r.view, r.lk, d !== undefined && this.#markers.passes(r.view.markers, d.createdAt, d.tags) ? d : null, r.stale, r.o, r.start));
     } catch (err) {
       r.resolve(Promise.reject(err));
     } finally {

@@ -1,0 +1,80 @@
+/**
+ * Namespace and tag markers: how `clear(namespace)` and `deleteByTag` work on every topology
+ * without SCAN. A marker is one L2 key, `${prefix}__rc:n:${namespace}` or `…:t:${tag}`,
+ * holding the time of the last clear/deletion; an entry created at or before that time is
+ * dead. Entries record their creation time and tags in their envelope, so a reader compares.
+ *
+ * Each instance caches marker times for `cacheMs` (reads that find a marker stale fetch it in
+ * the same MGET as the entries); the bus pushes new times at once. A newer time than the one
+ * known calls `onNewer`, which drops the covered L1 entries and blocks older in-flight reads.
+ */
+
+/** No clear/deletion ever recorded. */
+const NEVER = 0;
+
+export class Markers {
+  readonly #prefix: string;
+  readonly #cacheMs: number;
+  readonly #onNewer: (name: string, at: number) => void;
+  /** Marker name → { at: clear time (0 = never), fetchedAt }. */
+  readonly #known = new Map<string, { at: number; fetchedAt: number }>();
+
+  constructor(prefix: string, cacheMs: number, onNewer: (name: string, at: number) => void) {
+    this.#prefix = prefix;
+    this.#cacheMs = cacheMs;
+    this.#onNewer = onNewer;
+  }
+
+  /** The L2 key of marker `name` (`n:…` or `t:…`). */
+  key(name: string): string {
+    return `${this.#prefix}__rc:${name}`;
+  }
+
+  /** Records a marker time (from a local clear, the bus or L2). */
+  apply(name: string, at: number, now: number): void {
+    const prev = this.#known.get(name)?.at ?? NEVER;
+    this.#known.set(name, { at: Math.max(at, prev), fetchedAt: now });
+    if (at > prev) this.#onNewer(name, at);
+  }
+
+  /** Whether `name`'s time is unknown or older than the cache period. */
+  isStale(name: string, now: number): boolean {
+    const m = this.#known.get(name);
+    return m === undefined || now - m.fetchedAt >= this.#cacheMs;
+  }
+
+  /** Whether `name`'s time is known at all (fresh or not). */
+  isKnown(name: string): boolean {
+    return this.#known.has(name);
+  }
+
+  /** The names (of `names`) to read from L2, or undefined when all are fresh. */
+  stale(names: readonly string[], now: number): string[] | undefined {
+    let out: string[] | undefined;
+    for (const n of names) if (this.isStale(n, now)) (out ??= []).push(n);
+    return out;
+  }
+
+  /** Records the times read from L2 for `names` (`raw[offset + i]`; null = never). */
+  ingest(names: readonly string[], raw: readonly (Buffer | null)[], offset: number, now: number): void {
+    for (let i = 0; i < names.length; i++) {
+      const b = raw[offset + i];
+      this.apply(names[i], b === null || b === undefined ? NEVER : Number(b.toString()) || NEVER, now);
+    }
+  }
+
+  /** Whether an entry created at `createdAt` survives the known markers `names` and its tags. */
+  passes(names: readonly string[], createdAt: number, tags: readonly string[] | undefined): boolean {
+    for (const n of names) {
+      const m = this.#known.get(n);
+      if (m !== undefined && createdAt <= m.at) return false;
+    }
+    if (tags !== undefined) {
+      for (const t of tags) {
+        const m = this.#known.get(`t:${t}`);
+        if (m !== undefined && createdAt <= m.at) return false;
+      }
+    }
+    return true;
+  }
+}
