@@ -11,39 +11,24 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Cluster, Redis } from 'ioredis';
-import { ClusterStore } from '../cluster/cluster-store';
 import { CacheTimeoutError, CircuitOpenError, LoaderError } from '../errors';
-import { RedisStore } from '../routing/redis-store';
 import type { KeyValueStore, StoreValue } from '../routing/store';
 import { describe } from '../validate';
 import { Bus, type BusMessage } from './bus';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { decodeEntry, encodeEntry, KIND_NEGATIVE, type DecodedEntry } from './envelope';
+import { isIoredis, rawClientOf, toStore } from './l2-source';
 import { L1, L1Entry } from './l1';
 import { Markers } from './markers';
 import { LeaseLock } from './lease-lock';
-import { DEFAULT_BUS_OPTIONS, DEFAULT_LOCK_OPTIONS, DEFAULT_TIERED_CACHE_OPTIONS, type CacheEntryOptions, type L2Source, type LockOptions, type TieredCacheOptions } from './options';
+import { DEFAULT_BUS_OPTIONS, DEFAULT_LOCK_OPTIONS, DEFAULT_TIERED_CACHE_OPTIONS, type CacheEntryOptions, type LockOptions, type TieredCacheOptions } from './options';
+import { checkBool, checkNum, checkString, resolveEntry, stripUndefined, type Resolved } from './resolve-options';
 import { jsonSerializer, type Serializer } from './serializer';
 import { SingleFlight, type FlightSlot } from './single-flight';
 import { channels, newCounters, type Counters, type TieredCacheStats } from './stats';
 import { now as coarseNow } from './clock';
 import { DeadlineQueue, withTimeout, type QueuedDeadline } from './timeouts';
 
-/** Per-call options after merging with the cache's defaults. */
-export interface Resolved {
-  ttlMs: number;
-  l1TtlMs: number;
-  jitter: number;
-  graceMs: number;
-  negativeCache: boolean;
-  negativeTtlMs: number;
-  softTimeoutMs: number;
-  hardTimeoutMs: number;
-  eagerRefreshThreshold: number;
-  failSafeThrottleMs: number;
-  tags: readonly string[] | undefined;
-  lock: boolean;
-}
 
 /** A namespace view: its path, its L1/L2 key prefix and the markers its entries are checked against. */
 export interface View {
@@ -72,43 +57,6 @@ export type Loader<V> = (key: string) => V | undefined | Promise<V | undefined>;
 export type BulkLoader<V> = (keys: string[]) => Promise<readonly (V | undefined)[] | ReadonlyMap<string, V | undefined>> | readonly (V | undefined)[] | ReadonlyMap<string, V | undefined>;
 
 
-type RawClient = Redis | Cluster;
-
-function isIoredis(x: unknown): x is RawClient {
-  const c = x as { sendCommand?: unknown; duplicate?: unknown; status?: unknown } | null;
-  return typeof c === 'object' && c !== null && typeof c.sendCommand === 'function' && typeof c.duplicate === 'function' && typeof c.status === 'string';
-}
-
-function isStore(x: unknown): x is KeyValueStore {
-  const s = x as Record<string, unknown> | null;
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    typeof s.getBuffer === 'function' &&
-    typeof s.mgetBuffer === 'function' &&
-    typeof s.set === 'function' &&
-    typeof s.mset === 'function' &&
-    typeof s.mdel === 'function' &&
-    typeof s.del === 'function'
-  );
-}
-
-/** The ioredis client behind an L2 source, for the bus and the lock (undefined if none). */
-export function rawClientOf(l2: unknown): RawClient | undefined {
-  if (isIoredis(l2)) return l2;
-  const s = l2 as { cluster?: unknown; redis?: unknown; client?: unknown } | null;
-  if (typeof s !== 'object' || s === null) return undefined;
-  for (const c of [s.cluster, s.redis, s.client]) if (isIoredis(c)) return c;
-  return undefined;
-}
-
-function toStore(l2: L2Source): KeyValueStore {
-  if (isIoredis(l2)) {
-    return (l2 as Cluster).isCluster === true ? new ClusterStore(l2 as Cluster) : new RedisStore(l2 as Redis);
-  }
-  if (isStore(l2)) return l2;
-  throw new TypeError(`Expected a KeyValueStore or an ioredis Redis/Cluster for options.l2 but received ${describe(l2)}`);
-}
 
 let lastStamp = 0;
 /**
@@ -1091,63 +1039,6 @@ export class CacheCore extends EventEmitter {
   }
 }
 
-/** Throws a TypeError/RangeError naming the option unless `v` is a number ≥ min (Infinity allowed). */
-function checkNum(v: unknown, name: string, min: number): number {
-  if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`Expected a number for ${name} but received ${describe(v)}`);
-  if (v < min) throw new RangeError(`Expected a number >= ${min} for ${name} but received ${v}`);
-  return v;
-}
-
-function checkFraction(v: unknown, name: string): number {
-  checkNum(v, name, 0);
-  if ((v as number) > 1) throw new RangeError(`Expected a number in 0..1 for ${name} but received ${v as number}`);
-  return v as number;
-}
-
-function checkBool(v: unknown, name: string): boolean {
-  if (typeof v !== 'boolean') throw new TypeError(`Expected a boolean for ${name} but received ${describe(v)}`);
-  return v;
-}
-
-function checkString(v: unknown, name: string): string {
-  if (typeof v !== 'string') throw new TypeError(`Expected a string for ${name} but received ${describe(v)}`);
-  return v;
-}
-
-export function checkTags(v: unknown, name: string): readonly string[] | undefined {
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v)) throw new TypeError(`Expected an array of strings for ${name} but received ${describe(v)}`);
-  for (let i = 0; i < v.length; i++) {
-    if (typeof v[i] !== 'string') throw new TypeError(`Expected a string for ${name}[${i}] but received ${describe(v[i])}`);
-  }
-  return v.length === 0 ? undefined : Object.freeze([...v]);
-}
-
-/** Merges per-call options over `base` (or validates a full set when `base` is undefined). */
-function resolveEntry(o: CacheEntryOptions | Resolved, base: Resolved | undefined, where: string): Resolved {
-  if (typeof o !== 'object' || o === null) throw new TypeError(`Expected an object for ${where} but received ${describe(o)}`);
-  const pick = <K extends keyof Resolved>(k: K): Resolved[K] => ((o as Resolved)[k] === undefined ? base![k] : (o as Resolved)[k]);
-  return {
-    ttlMs: checkNum(pick('ttlMs'), `${where}.ttlMs`, 1),
-    l1TtlMs: checkNum(pick('l1TtlMs'), `${where}.l1TtlMs`, 1),
-    jitter: checkFraction(pick('jitter'), `${where}.jitter`),
-    graceMs: checkNum(pick('graceMs'), `${where}.graceMs`, 0),
-    negativeCache: checkBool(pick('negativeCache'), `${where}.negativeCache`),
-    negativeTtlMs: checkNum(pick('negativeTtlMs'), `${where}.negativeTtlMs`, 1),
-    softTimeoutMs: checkNum(pick('softTimeoutMs'), `${where}.softTimeoutMs`, 0),
-    hardTimeoutMs: checkNum(pick('hardTimeoutMs'), `${where}.hardTimeoutMs`, 0),
-    eagerRefreshThreshold: checkFraction(pick('eagerRefreshThreshold'), `${where}.eagerRefreshThreshold`),
-    failSafeThrottleMs: checkNum(pick('failSafeThrottleMs'), `${where}.failSafeThrottleMs`, 0),
-    tags: base === undefined ? undefined : checkTags((o as CacheEntryOptions).tags, `${where}.tags`) ?? base.tags,
-    lock: (o as Resolved).lock === undefined ? (base?.lock ?? false) : checkBool((o as Resolved).lock, `${where}.lock`),
-  };
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const r: Partial<T> = {};
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] !== undefined) r[k] = o[k];
-  return r;
-}
 
 /** Size of a value for L1's byte bound when no envelope was built (L1-only caches). */
 function estimateSize(value: unknown, serializer: Serializer): number {

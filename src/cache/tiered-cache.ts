@@ -28,7 +28,8 @@
  * times: instances' clocks should be NTP-synced.
  */
 import { checkKeys, describe } from '../validate';
-import { CacheCore, checkTags, stamp, type BulkLoader, type Loader, type View } from './cache-core';
+import { CacheCore, stamp, type BulkLoader, type Loader, type View } from './cache-core';
+import { checkTags } from './resolve-options';
 import type { L1Entry } from './l1';
 import type { CacheEntryOptions, TieredCacheOptions } from './options';
 import { now as coarseNow } from './clock';
