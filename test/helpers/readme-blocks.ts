@@ -1,0 +1,71 @@
+/**
+ * Runs the README's JavaScript examples: every block fenced as ```js (or ```js server) is
+ * executed with `require('ringcache…')` bound to the sources under test, and each line of the
+ * form `expr; // value …` asserts that `expr` (awaited) equals `value` (a number, string,
+ * boolean, null, array, or `Uint16Array [..]`).
+ */
+import { expect } from 'vitest';
+
+export interface Block {
+  /** 1-based line of the block's first code line in README.md. */
+  line: number;
+  code: string;
+}
+
+/** The blocks fenced exactly as ```` ```{info} ````. */
+export function codeBlocks(text: string, info: string): Block[] {
+  const blocks: Block[] = [];
+  const re = new RegExp('^```' + info.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '\\n([\\s\\S]*?)^```$', 'gm');
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    blocks.push({ line: text.slice(0, m.index).split('\n').length + 1, code: m[1] });
+  }
+  return blocks;
+}
+
+/** The expected value written after `//`, or undefined when the comment is prose. */
+function expected(comment: string): { value: unknown } | undefined {
+  const c = comment.trim();
+  let m = /^Uint16Array \[([\d, ]*)\]/.exec(c);
+  if (m) return { value: m[1].split(',').filter((s) => s.trim() !== '').map(Number) };
+  m = /^(-?\d+(?:\.\d+)?|'[^']*'|true|false|null|\[(?:'[^']*'|[^\]'])*\])(?=[:\s,]|$)/.exec(c);
+  if (!m) return undefined;
+  // Our own README's literal (a number, string, boolean, null or array of those).
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return { value: new Function(`return (${m[1]});`)() as unknown };
+}
+
+/**
+ * Runs `block` (as an async function body, so `await` works) with `require` resolving the
+ * names in `modules`, and checks its `// value` lines. Returns how many values were checked.
+ */
+export async function runBlock(block: Block, modules: Record<string, unknown>, code = block.code): Promise<number> {
+  const checks: { line: number; expr: string; value: unknown }[] = [];
+  const lines = code.split('\n').map((src, i) => {
+    if (/^\s*import .* from /.test(src)) return ''; // the ESM spelling of the require above it
+    const m = /^(\s*)(.*?);\s*\/\/\s*(.*)$/.exec(src);
+    if (!m || /^(const|let|var)\s/.test(src.trim())) return src;
+    const exp = expected(m[3]);
+    if (!exp) return src;
+    checks.push({ line: block.line + i, expr: m[2], value: exp.value });
+    return `${m[1]}__check(${checks.length - 1}, await (${m[2]}));`;
+  });
+  const results: unknown[] = [];
+  const fakeRequire = (name: string): unknown => {
+    if (!(name in modules)) throw new Error(`README example requires unknown module '${name}'`);
+    return modules[name];
+  };
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const fn = new Function('require', '__check', `return (async () => {\n${lines.join('\n')}\n})();`) as (
+    r: unknown,
+    c: unknown,
+  ) => Promise<void>;
+  await fn(fakeRequire, (i: number, v: unknown) => {
+    results[i] = v;
+  });
+  for (let i = 0; i < checks.length; i++) {
+    const got = results[i];
+    const norm = ArrayBuffer.isView(got) ? Array.from(got as Uint16Array) : got;
+    expect(norm, `README.md:${checks[i].line}: ${checks[i].expr}`).toEqual(checks[i].value);
+  }
+  return checks.length;
+}
