@@ -958,19 +958,53 @@ export class CacheCore extends EventEmitter {
         const createdAt = stamp();
         const loadKeys = toLoad.map((i) => keys[i]);
         let res: Awaited<ReturnType<BulkLoader<V>>> | undefined;
+        // Values per toLoad index, and the entries to store, from a bulk loader result.
+        const candidatesOf = (r: Awaited<ReturnType<BulkLoader<V>>>): { values: unknown[]; items: { lk: string; c: Candidate }[] } => {
+          const values: unknown[] = new Array(toLoad.length);
+          const items: { lk: string; c: Candidate }[] = [];
+          for (let j = 0; j < toLoad.length; j++) {
+            const i = toLoad[j];
+            const v = Array.isArray(r) ? (r as readonly (V | undefined)[])[j] : (r as ReadonlyMap<string, V | undefined>).get(keys[i]);
+            values[j] = v;
+            if (v !== undefined || o.negativeCache) items.push({ lk: lks[i], c: this.makeCandidate(v, v === undefined, o, createdAt) });
+          }
+          return { values, items };
+        };
         if (toLoad.length > 0) {
           this.counters.loaderCalls++;
+          const work = (async () => {
+            const r = await loader(loadKeys);
+            if (!Array.isArray(r) && !(r instanceof Map)) {
+              throw new TypeError(`Expected an array or a Map from the bulk loader but received ${describe(r)}`);
+            }
+            if (Array.isArray(r) && r.length !== loadKeys.length) {
+              throw new RangeError(`Expected ${loadKeys.length} values from the bulk loader but received ${r.length}`);
+            }
+            return r;
+          })();
+          let timedOut = false;
           try {
-            res = await loader(loadKeys);
-            if (!Array.isArray(res) && !(res instanceof Map)) {
-              throw new TypeError(`Expected an array or a Map from the bulk loader but received ${describe(res)}`);
-            }
-            if (Array.isArray(res) && res.length !== loadKeys.length) {
-              throw new RangeError(`Expected ${loadKeys.length} values from the bulk loader but received ${res.length}`);
-            }
+            res = await withTimeout(work, o.hardTimeoutMs, () => {
+              timedOut = true;
+              return new CacheTimeoutError(`Bulk loader for ${toLoad.length} keys exceeded its hard timeout of ${o.hardTimeoutMs} ms`, {
+                key: keys[toLoad[0]],
+                timeoutMs: o.hardTimeoutMs,
+              });
+            });
           } catch (err) {
-            this.counters.loaderErrors++;
-            this.#loadDone(lks[toLoad[0]], t0, err);
+            if (timedOut) {
+              this.counters.loaderTimeouts++;
+              // The loader keeps running; its result is stored when it comes, unless the keys
+              // were invalidated meanwhile (the epoch window stays open until then).
+              this.#inflight++;
+              work
+                .then((r) => this.write(view, candidatesOf(r).items, o, start))
+                .catch(() => {})
+                .finally(() => this.#end());
+            } else {
+              this.counters.loaderErrors++;
+              this.#loadDone(lks[toLoad[0]], t0, err);
+            }
             now = coarseNow();
             let unserved = 0;
             for (const i of toLoad) {
@@ -981,6 +1015,7 @@ export class CacheCore extends EventEmitter {
               } else unserved++;
             }
             if (unserved > 0) {
+              if (timedOut) throw err;
               throw new LoaderError(`Bulk loader failed for ${toLoad.length} keys: ${(err as Error)?.message ?? String(err)}`, { cause: err, key: keys[toLoad[0]] });
             }
             res = undefined;
@@ -988,14 +1023,8 @@ export class CacheCore extends EventEmitter {
         }
         if (toLoad.length > 0 && res !== undefined) {
           this.#loadDone(lks[toLoad[0]], t0, undefined);
-          const items: { lk: string; c: Candidate }[] = [];
-          for (let j = 0; j < toLoad.length; j++) {
-            const i = toLoad[j];
-            const v = Array.isArray(res) ? (res as readonly (V | undefined)[])[j] : (res as ReadonlyMap<string, V | undefined>).get(keys[i]);
-            const c = this.makeCandidate(v, v === undefined, o, createdAt);
-            out[i] = v;
-            if (v !== undefined || o.negativeCache) items.push({ lk: lks[i], c });
-          }
+          const { values, items } = candidatesOf(res);
+          for (let j = 0; j < toLoad.length; j++) out[toLoad[j]] = values[j];
           await this.write(view, items, o, start);
           for (const i of toLoad) slots.get(lks[i])!.resolve(out[i]);
         }

@@ -411,6 +411,19 @@ describe('resilience', () => {
     expect(await cache.get('h')).toBe('late');
   });
 
+  it('getOrSetMany: hard timeout serves stale values or rejects; the late result is still stored', async () => {
+    const { cache } = make({ ttlMs: 30, graceMs: 10_000 });
+    await cache.getOrSetMany(['a'], async () => ['a0']);
+    await sleep(40); // 'a' expired, within grace
+    const slow = (keys: string[]) => sleep(150).then(() => keys.map((k) => `${k}1`));
+    expect(await cache.getOrSetMany(['a'], slow, { hardTimeoutMs: 30, ttlMs: 10_000 })).toEqual(['a0']);
+    const err = await cache.getOrSetMany(['a', 'b'], slow, { hardTimeoutMs: 30, ttlMs: 10_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CacheTimeoutError);
+    await sleep(200);
+    expect(await cache.getMany(['a', 'b'])).toEqual(['a1', 'b1']);
+    expect(cache.stats().loader.timeouts).toBe(2);
+  });
+
   it('an L2 call past l2TimeoutMs counts as an L2 error and the read falls back', async () => {
     const { cache, chaos } = make({ l2TimeoutMs: 30 });
     chaos.delay(200);
