@@ -29,7 +29,7 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { TieredCache } from '../src/cache/tiered-cache';
-import { formatTable, makeKeys, runGroup, type BenchOptions, type BenchRow, type BenchTask } from './lib';
+import { makeKeys, runGroup, runMain, serverHelper, type BenchOptions, type BenchRow, type BenchTask } from './lib';
 
 /** Options of {@link runCacheBench}. */
 export interface CacheBenchOptions extends BenchOptions {
@@ -76,15 +76,11 @@ async function cacheable(redisUrl: string | undefined): Promise<Cacheable | unde
 /** A redis URL and a stop function: `url`, or a server started with the test helper. */
 async function redisServer(url: string | undefined): Promise<{ url: string; stop: () => Promise<void> }> {
   if (url !== undefined) return { url, stop: async () => {} };
-  // Typed locally: test/ is not part of the package build.
-  let helper: { RedisServer: { start(): Promise<{ port: number; stop(): Promise<void> }> } };
-  try {
-    // Dev tooling only: the helpers ship with the source checkout, not the package.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    helper = require('../test/helpers/redis-server');
-  } catch (err) {
-    throw new Error(`cache bench: pass redis (--redis redis://HOST:PORT): cannot start a server here (${(err as Error).message.split('\n')[0]})`);
-  }
+  const helper = await serverHelper<{ RedisServer: { start(): Promise<{ port: number; stop(): Promise<void> }> } }>(
+    'redis-server',
+    'cache',
+    '--redis redis://HOST:PORT',
+  );
   const server = await helper.RedisServer.start();
   return { url: `redis://127.0.0.1:${server.port}`, stop: () => server.stop() };
 }
@@ -275,20 +271,4 @@ export async function runCacheBench(opts: CacheBenchOptions = {}): Promise<Bench
   return rows;
 }
 
-if (require.main === module) {
-  const arg = (name: string): string | undefined => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? process.argv[i + 1] : undefined;
-  };
-  const time = Number(arg('time') ?? 300);
-  runCacheBench({ time, redis: arg('redis'), onProgress: (m) => process.stderr.write(`${m}\n`) }).then(
-    (rows) => {
-      console.log(formatTable(rows));
-      process.exit(0);
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain(runCacheBench);

@@ -59,6 +59,25 @@ export {
 } from './ring/distribution';
 export { ketamaPoints, type KetamaMode, type KetamaServer } from './ring/ketama';
 
+// Tiered cache: L1 in-process → L2 Redis (any topology above) → loader
+export { TieredCache, type TieredCacheEvent } from './cache/tiered-cache';
+export {
+  DEFAULT_TIERED_CACHE_OPTIONS,
+  DEFAULT_LOCK_OPTIONS,
+  DEFAULT_BUS_OPTIONS,
+  type TieredCacheOptions,
+  type CacheEntryOptions,
+  type L1Options,
+  type BusOptions,
+  type LockOptions,
+  type L2Source,
+} from './cache/options';
+export { DEFAULT_CIRCUIT_BREAKER_OPTIONS, type CircuitBreakerOptions, type CircuitState } from './cache/circuit-breaker';
+export { jsonSerializer, type Serializer } from './cache/serializer';
+export type { TieredCacheStats } from './cache/stats';
+export type { Loader, BulkLoader } from './cache/cache-core';
+export type { BusMessage } from './cache/bus';
+
 // Errors
 export {
   RingcacheError,
@@ -67,5 +86,8 @@ export {
   StoreClosedError,
   MissingDependencyError,
   NodeUnavailableError,
+  CacheTimeoutError,
+  CircuitOpenError,
+  LoaderError,
   type RingcacheErrorContext,
 } from './errors';
