@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as ioredis from 'ioredis';
 import * as ringcache from '../../src';
 import { Nutcracker } from '../helpers/nutcracker';
 import { codeBlocks, runBlock } from '../helpers/readme-blocks';
@@ -59,7 +60,7 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('README server examples'
           return at < 0 ? mapPorts(line) : mapPorts(line.slice(0, at)) + line.slice(at);
         })
         .join('\n');
-      expect(await runBlock(block, { ringcache }, code)).toBeGreaterThan(0);
+      expect(await runBlock(block, { ringcache, ioredis }, code)).toBeGreaterThan(0);
     });
   }
 });
