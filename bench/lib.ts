@@ -61,8 +61,9 @@ export async function runGroup(
   for (const t of tasks) {
     const task = bench.getTask(t.name);
     const res = task?.result as { latency?: { mean?: number; p50?: number }; state?: string; error?: unknown } | undefined;
-    // The median sample: steadier than the mean when other processes share the cores.
-    const meanMs = res?.latency?.p50 ?? res?.latency?.mean;
+    // The mean, not the median: a peer that allocates per call pays for it in GC pauses, which
+    // fall on a few samples; the median would hide them, the mean (= throughput) does not.
+    const meanMs = res?.latency?.mean;
     if (!meanMs || !Number.isFinite(meanMs)) {
       throw new Error(`bench task '${t.name}' produced no result${res?.error ? `: ${String(res.error)}` : ''}`);
     }
