@@ -125,3 +125,20 @@ export class NodeUnavailableError extends RingcacheError {
     super('ERR_RINGCACHE_NODE_UNAVAILABLE', message, context);
   }
 }
+
+/**
+ * A cache write (`set`, `setMany`, `delete`, `deleteMany`, `clear`, `deleteByTag`) could not
+ * reach L2 (option `l2WriteFailure: 'throw'`, the default). The writer's L1 does not keep the
+ * new value (the key is dropped there), so every instance keeps reading what L2 holds; other
+ * instances' L1 were still told to invalidate the keys (a timed-out write may have landed).
+ * `keys` are the cache keys (with namespace) that failed; `cause` is the L2 error.
+ */
+export class CacheWriteError extends RingcacheError {
+  /** The keys (L1 keys, namespace included) whose L2 write failed. */
+  readonly keys: readonly string[];
+
+  constructor(message: string, context: RingcacheErrorContext & { keys: readonly string[] }) {
+    super('ERR_RINGCACHE_CACHE_WRITE', message, context);
+    this.keys = context.keys;
+  }
+}

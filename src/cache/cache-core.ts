@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Cluster, Redis } from 'ioredis';
-import { CacheTimeoutError, CircuitOpenError, LoaderError } from '../errors';
+import { CacheTimeoutError, CacheWriteError, CircuitOpenError, LoaderError } from '../errors';
 import type { KeyValueStore, StoreValue } from '../routing/store';
 import { describe } from '../validate';
 import { Bus, type BusMessage } from './bus';
@@ -93,6 +93,12 @@ export class CacheCore extends EventEmitter {
   readonly #getBuffer: (key: string) => Promise<Buffer | null>;
   readonly #mgetBuffer: (keys: string[]) => Promise<(Buffer | null)[]>;
   readonly #l2TimeoutMs: number;
+  /** Explicit writes reject (and roll back L1) when L2 fails: see TieredCacheOptions.l2WriteFailure. */
+  readonly #throwOnWriteFailure: boolean;
+  /** options.markerTtlMs, or undefined to derive it from {@link #longestLifetimeMs}. */
+  readonly #markerTtlMs: number | undefined;
+  /** Longest lifetime (TTL + grace) of an entry this instance made or would make by default. */
+  #longestLifetimeMs = 0;
   /** Deadlines of in-flight L2 calls (all `l2TimeoutMs` long). */
   readonly #deadlines: DeadlineQueue;
   readonly #breaker: CircuitBreaker | undefined;
@@ -126,6 +132,11 @@ export class CacheCore extends EventEmitter {
     this.freeze = checkBool(o.freeze, 'options.freeze');
     this.#l2TimeoutMs = checkNum(o.l2TimeoutMs, 'options.l2TimeoutMs', 0);
     this.#deadlines = new DeadlineQueue(this.#l2TimeoutMs);
+    if (o.l2WriteFailure !== 'throw' && o.l2WriteFailure !== 'ignore') {
+      throw new TypeError(`Expected 'throw' or 'ignore' for options.l2WriteFailure but received ${describe(o.l2WriteFailure)}`);
+    }
+    this.#throwOnWriteFailure = o.l2WriteFailure === 'throw';
+    this.#markerTtlMs = o.markerTtlMs === undefined ? undefined : checkNum(o.markerTtlMs, 'options.markerTtlMs', 1);
     this.#markers = new Markers(this.prefix, checkNum(o.markerCacheMs, 'options.markerCacheMs', 0), (name, at) => this.#onNewerMarker(name, at));
 
     let l1TtlMs: number = d.l1.ttlMs;
@@ -158,6 +169,7 @@ export class CacheCore extends EventEmitter {
         'options',
       ),
     );
+    this.#longestLifetimeMs = Math.max(this.defaults.ttlMs + this.defaults.graceMs, this.defaults.negativeTtlMs);
 
     const l2 = o.l2 === false || o.l2 === undefined ? undefined : o.l2;
     this.store = l2 === undefined ? undefined : toStore(l2);
@@ -319,6 +331,7 @@ export class CacheCore extends EventEmitter {
     const ttl = jittered(negative ? o.negativeTtlMs : o.ttlMs, o.jitter);
     const expiresAt = createdAt + ttl;
     const grace = negative ? 0 : o.graceMs;
+    if (ttl + grace > this.#longestLifetimeMs) this.#longestLifetimeMs = ttl + grace;
     return { value, negative, createdAt, expiresAt, staleUntil: expiresAt + grace, tags: o.tags, size: 0 };
   }
 
@@ -371,6 +384,7 @@ export class CacheCore extends EventEmitter {
         if (list === undefined) groups.set(px, [pair]);
         else list.push(pair);
       }
+      let failure: { err: unknown; lks: string[] } | undefined;
       const tasks: Promise<void>[] = [];
       for (const [px, pairs] of groups) {
         const finite = Number.isFinite(px) && px < 2 ** 47;
@@ -379,13 +393,32 @@ export class CacheCore extends EventEmitter {
             () => {
               this.counters.l2Writes += pairs.length;
             },
-            () => {},
+            (err: unknown) => {
+              // Loads never fail the read that stored them; explicit writes may (below).
+              if (start === undefined && this.#throwOnWriteFailure) {
+                failure ??= { err, lks: [] };
+                for (const [k] of pairs) failure.lks.push((k as string).slice(this.prefix.length));
+              }
+            },
           ),
         );
       }
       await Promise.all(tasks);
+      if (failure !== undefined) {
+        // Roll L1 back: the value is not in L2, so no other instance can see it. Other
+        // instances are still told (a timed-out SET may have landed after all).
+        const f: { err: unknown; lks: string[] } = failure;
+        for (const lk of f.lks) this.invalidateKey(lk);
+        await this.publish({ t: 'k', n: view.ns, k: ok.map((it) => it.lk), w: 1 });
+        throw this.#writeError('set', f.lks, f.err);
+      }
     }
     await this.publish(start === undefined ? { t: 'k', n: view.ns, k: ok.map((it) => it.lk), w: 1 } : { t: 'k', n: view.ns, k: ok.map((it) => it.lk) });
+  }
+
+  #writeError(op: string, lks: readonly string[], cause: unknown): CacheWriteError {
+    const what = lks.length === 1 ? `key '${lks[0]}'` : `${lks.length} keys ('${lks[0]}', …)`;
+    return new CacheWriteError(`L2 ${op} failed for ${what}: ${(cause as Error)?.message ?? String(cause)}`, { cause, key: lks[0], keys: lks });
   }
 
   /** Publishes on the bus (if any); bounded by l2TimeoutMs, never rejects (Bus counts failures). */
@@ -399,7 +432,14 @@ export class CacheCore extends EventEmitter {
     if (this.store !== undefined && lks.length > 0) {
       const store = this.store;
       const full = lks.map((lk) => this.prefix + lk);
-      await this.#l2Call(() => (full.length === 1 ? store.del(full[0]) : store.mdel(full)), full[0]).catch(() => {});
+      let failed: { err: unknown } | undefined;
+      await this.#l2Call(() => (full.length === 1 ? store.del(full[0]) : store.mdel(full)), full[0]).catch((err: unknown) => {
+        if (this.#throwOnWriteFailure) failed = { err };
+      });
+      if (failed !== undefined) {
+        await this.publish({ t: 'k', n: view.ns, k: [...lks], w: 1 });
+        throw this.#writeError('delete', lks, failed.err);
+      }
     }
     await this.publish({ t: 'k', n: view.ns, k: [...lks], w: 1 });
   }
@@ -409,22 +449,41 @@ export class CacheCore extends EventEmitter {
     const at = stamp();
     const name = `n:${ns}`;
     this.#markers.apply(name, at, coarseNow());
-    await this.#setMarker(name, at);
+    const failed = await this.#setMarker(name, at);
     await this.publish({ t: 'n', n: ns, at });
+    if (failed !== undefined) throw this.#writeError('clear', [`__rc:${name}`], failed.err);
   }
 
   async deleteByTags(tags: readonly string[]): Promise<void> {
     const at = stamp();
     const now = coarseNow();
     for (const t of tags) this.#markers.apply(`t:${t}`, at, now);
-    await Promise.all(tags.map((t) => this.#setMarker(`t:${t}`, at)));
+    const results = await Promise.all(tags.map((t) => this.#setMarker(`t:${t}`, at)));
     await this.publish({ t: 'g', k: [...tags], at });
+    const failed = results.findIndex((r) => r !== undefined);
+    if (failed >= 0) throw this.#writeError('deleteByTag', tags.filter((_t, i) => results[i] !== undefined).map((t) => `__rc:t:${t}`), results[failed]!.err);
   }
 
-  async #setMarker(name: string, at: number): Promise<void> {
+  /**
+   * The PX of a marker: it must outlive every entry created before it (else that entry would
+   * come back once the marker expired), so twice the longest lifetime known plus a minute.
+   * Undefined: no expiry.
+   */
+  markerTtl(): number | undefined {
+    const ms = this.#markerTtlMs ?? 2 * this.#longestLifetimeMs + 60_000;
+    return Number.isFinite(ms) && ms < 2 ** 47 ? Math.ceil(ms) : undefined;
+  }
+
+  /** Writes a marker to L2; the failure (when writes throw) or undefined. */
+  async #setMarker(name: string, at: number): Promise<{ err: unknown } | undefined> {
     const store = this.store;
-    if (store === undefined) return;
-    await this.#l2Call(() => store.set(this.#markers.key(name), String(at)), name).catch(() => {});
+    if (store === undefined) return undefined;
+    const px = this.markerTtl();
+    let failed: { err: unknown } | undefined;
+    await this.#l2Call(() => store.set(this.#markers.key(name), String(at), px), name).catch((err: unknown) => {
+      if (this.#throwOnWriteFailure) failed = { err };
+    });
+    return failed;
   }
 
   /** A marker got newer: drop the L1 entries it covers, block older in-flight reads. */

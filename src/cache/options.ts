@@ -199,6 +199,26 @@ export interface TieredCacheOptions extends Omit<CacheEntryOptions, 'tags' | 'lo
    */
   l2TimeoutMs?: number;
   /**
+   * What a write (`set`, `setMany`, `delete`, `deleteMany`, `clear`, `deleteByTag`) does when
+   * its L2 call fails or times out (or the circuit is open). `'throw'`: it rejects with
+   * `CacheWriteError` and the writer's L1 drops the keys, so this instance keeps agreeing with
+   * L2 and with the other instances (writing L1 only would serve a value nobody else sees).
+   * `'ignore'`: the failure is only counted and emitted as `l2:error`, and a written value lives
+   * in this instance's L1 only. Values stored by loads (`getOrSet`…) never fail the read.
+   * @default 'throw'
+   */
+  l2WriteFailure?: 'throw' | 'ignore';
+  /**
+   * TTL of the namespace/tag markers in L2 (see `clear`, `deleteByTag`). A marker must outlive
+   * every entry created before it, or that entry would come back when the marker expires.
+   * Undefined: twice the longest entry lifetime (TTL + grace) this instance has used (its
+   * defaults, negative TTL and per-call TTLs) plus one minute, recomputed at each marker
+   * write; Infinity when that lifetime is infinite. Set it when instances sharing the L2
+   * write entries with longer lifetimes than this one knows of. Infinity: markers never expire.
+   * @default undefined
+   */
+  markerTtlMs?: number;
+  /**
    * How long a namespace/tag marker read from L2 is trusted before it is read again (the bus
    * pushes changes at once; without a bus, another instance's `clear`/`deleteByTag` is seen
    * by this instance's L2 reads within this delay).
@@ -237,6 +257,8 @@ export const DEFAULT_TIERED_CACHE_OPTIONS = Object.freeze({
   eagerRefreshThreshold: 0,
   failSafeThrottleMs: 1000,
   markerCacheMs: 1000,
+  markerTtlMs: undefined,
+  l2WriteFailure: 'throw',
   l2TimeoutMs: 1000,
   l1: Object.freeze({ maxEntries: 10_000, maxBytes: undefined, ttlMs: 60_000 }),
   circuitBreaker: DEFAULT_CIRCUIT_BREAKER_OPTIONS,

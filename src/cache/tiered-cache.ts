@@ -173,9 +173,10 @@ export class TieredCache<V = unknown> {
   }
 
   /**
-   * Stores `value` in L1 and L2 and invalidates the key in every other instance's L1. L2
-   * failures do not reject (they are counted and emitted as `l2:error`): the value is then
-   * in this instance's L1 only.
+   * Stores `value` in L1 and L2 and invalidates the key in every other instance's L1. When the
+   * L2 write fails it rejects with `CacheWriteError` and this instance's L1 drops the key
+   * (`l2WriteFailure: 'throw'`, the default); with `'ignore'` the failure is only counted and
+   * emitted as `l2:error`, and the value is then in this instance's L1 only.
    */
   async set(key: string, value: V, options?: CacheEntryOptions): Promise<void> {
     if (typeof key !== 'string') throw keyError(key);
@@ -186,7 +187,7 @@ export class TieredCache<V = unknown> {
     await c.write(this.#view, [{ lk, c: c.makeCandidate(value, false, o, stamp()) }], o, undefined);
   }
 
-  /** Removes `key` from L1, L2 and every other instance's L1. */
+  /** Removes `key` from L1, L2 and every other instance's L1 (L2 failure: see {@link set}). */
   async delete(key: string): Promise<void> {
     if (typeof key !== 'string') throw keyError(key);
     await this.#core.remove(this.#view, [this.#prefix + key]);
@@ -255,7 +256,7 @@ export class TieredCache<V = unknown> {
     return out as (V | undefined)[];
   }
 
-  /** Stores every `[key, value]` (one L2 batch, one bus message). */
+  /** Stores every `[key, value]` (one L2 batch, one bus message; L2 failure: see {@link set}). */
   async setMany(entries: readonly (readonly [string, V])[], options?: CacheEntryOptions): Promise<void> {
     if (!Array.isArray(entries)) throw new TypeError(`Expected an array of [key, value] for entries but received ${describe(entries)}`);
     for (let i = 0; i < entries.length; i++) {
@@ -275,7 +276,7 @@ export class TieredCache<V = unknown> {
     );
   }
 
-  /** Removes `keys` (one L2 batch, one bus message). */
+  /** Removes `keys` (one L2 batch, one bus message; L2 failure: see {@link set}). */
   async deleteMany(keys: readonly string[]): Promise<void> {
     checkStringKeys(keys, 'keys');
     await this.#core.remove(
@@ -302,14 +303,16 @@ export class TieredCache<V = unknown> {
   /**
    * Clears this view's keys (`clear()`), or those of the child namespace `name`, on every
    * instance and in L2, without SCAN: a marker with the clear time is written, and entries
-   * created before it read as misses.
+   * created before it read as misses. The marker expires in L2 after `markerTtlMs` (by default
+   * twice the longest entry lifetime known plus a minute), once the entries it hides are gone.
+   * L2 failure: see {@link set}.
    */
   async clear(name?: string): Promise<void> {
     const ns = name === undefined ? this.#view.ns : this.#view.ns === '' ? checkNamespace(name, 'name') : `${this.#view.ns}:${checkNamespace(name, 'name')}`;
     await this.#core.clearNamespace(ns);
   }
 
-  /** Invalidates every value stored with any of `tags`, on every instance. */
+  /** Invalidates every value stored with any of `tags`, on every instance (L2 failure: see {@link set}). */
   async deleteByTag(tags: string | readonly string[]): Promise<void> {
     const list = typeof tags === 'string' ? [tags] : checkTags(tags, 'tags');
     if (list === undefined || list.length === 0) return;

@@ -9,7 +9,7 @@ import { TieredCache } from '../../src/cache/tiered-cache';
 import { DEFAULT_TIERED_CACHE_OPTIONS, type TieredCacheOptions } from '../../src/cache/options';
 import { decodeEntry, encodeEntry } from '../../src/cache/envelope';
 import { jsonSerializer } from '../../src/cache/serializer';
-import { CacheTimeoutError, LoaderError } from '../../src/errors';
+import { CacheTimeoutError, CacheWriteError, LoaderError } from '../../src/errors';
 import { ChaosStore, MemoryStore } from '../helpers/chaos-store';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -344,10 +344,75 @@ describe('resilience', () => {
     expect(await cache.get('k')).toBe('v');
     expect(await cache.get('unknown')).toBeUndefined();
     expect(await cache.getOrSet('other', () => 'loaded')).toBe('loaded');
-    // Writes with L2 down do not reject either.
-    await expect(cache.set('w', 1)).resolves.toBeUndefined();
-    await expect(cache.delete('w')).resolves.toBeUndefined();
     expect(cache.stats().l2.errors).toBeGreaterThan(0);
+  });
+
+  it("l2WriteFailure 'throw' (default): writes reject with CacheWriteError and L1 does not keep the value", async () => {
+    expect(DEFAULT_TIERED_CACHE_OPTIONS.l2WriteFailure).toBe('throw');
+    const { cache, mem, chaos } = make();
+    const other = new TieredCache({ l2: mem });
+    await cache.set('k', 'old');
+    await cache.set('m', 'old');
+    chaos.alwaysThrow(['write']);
+    const err = await cache.set('k', 'new').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CacheWriteError);
+    expect((err as CacheWriteError).code).toBe('ERR_RINGCACHE_CACHE_WRITE');
+    expect((err as CacheWriteError).keys).toEqual(['k']);
+    expect((err as Error).cause).toBeInstanceOf(Error);
+    // The writer agrees with L2 and with the other instances: the old value.
+    expect(cache.peek('k')).toBeUndefined();
+    expect(await cache.get('k')).toBe('old');
+    expect(await other.get('k')).toBe('old');
+    const many = await cache.setMany([['k', 'n1'], ['m', 'n2']]).catch((e: unknown) => e);
+    expect(many).toBeInstanceOf(CacheWriteError);
+    expect([...(many as CacheWriteError).keys].sort()).toEqual(['k', 'm']);
+    expect(await cache.getMany(['k', 'm'])).toEqual(['old', 'old']);
+    await expect(cache.delete('k')).rejects.toBeInstanceOf(CacheWriteError);
+    await expect(cache.deleteMany(['k', 'm'])).rejects.toBeInstanceOf(CacheWriteError);
+    await expect(cache.clear()).rejects.toBeInstanceOf(CacheWriteError);
+    await expect(cache.deleteByTag('t')).rejects.toBeInstanceOf(CacheWriteError);
+    // Loads never fail their read over an L2 write failure.
+    expect(await cache.getOrSet('loaded', () => 'v')).toBe('v');
+    chaos.neverThrow();
+    await cache.set('k', 'new');
+    expect(await new TieredCache({ l2: mem }).get('k')).toBe('new');
+  });
+
+  it("l2WriteFailure 'ignore': writes resolve, the value lives in the writer's L1 only", async () => {
+    const { cache, chaos } = make({ l2WriteFailure: 'ignore' });
+    const errors: unknown[] = [];
+    cache.on('l2:error', (e) => errors.push(e));
+    chaos.alwaysThrow(['write']);
+    await expect(cache.set('w', 1)).resolves.toBeUndefined();
+    expect(cache.peek('w')).toBe(1);
+    await expect(cache.setMany([['x', 2]])).resolves.toBeUndefined();
+    await expect(cache.delete('w')).resolves.toBeUndefined();
+    await expect(cache.deleteMany(['x'])).resolves.toBeUndefined();
+    await expect(cache.clear()).resolves.toBeUndefined();
+    expect(errors.length).toBeGreaterThanOrEqual(5);
+    expect(() => new TieredCache({ l2WriteFailure: 'maybe' as 'throw' })).toThrow(/options\.l2WriteFailure/);
+  });
+
+  it('markers expire in L2 after twice the longest entry lifetime plus a minute (or markerTtlMs)', async () => {
+    const { cache, mem } = make({ ttlMs: 10_000, graceMs: 5_000 });
+    const until = (k: string) => (mem.data.get(k) as { until: number }).until - Date.now();
+    await cache.clear();
+    expect(until('__rc:n:')).toBeGreaterThan(2 * 15_000 + 60_000 - 1000);
+    expect(until('__rc:n:')).toBeLessThanOrEqual(2 * 15_000 + 60_000);
+    // A per-call TTL longer than the defaults lengthens the markers written afterwards.
+    await cache.set('long', 1, { ttlMs: 100_000 });
+    await cache.deleteByTag('t');
+    expect(until('__rc:t:t')).toBeGreaterThan(2 * 105_000 + 60_000 - 1000);
+    const fixed = make({ markerTtlMs: 5_000 });
+    await fixed.cache.clear();
+    expect((fixed.mem.data.get('__rc:n:') as { until: number }).until - Date.now()).toBeLessThanOrEqual(5_000);
+    const never = make({ markerTtlMs: Infinity });
+    await never.cache.clear();
+    expect((never.mem.data.get('__rc:n:') as { until: number }).until).toBe(Infinity);
+    // The cleared state holds while entries created before the marker can still be alive.
+    await cache.set('a', 1);
+    await cache.clear();
+    expect(await new TieredCache({ l2: mem }).get('a')).toBeUndefined();
   });
 
   it('fail-safe: a failing loader serves the stale value within the grace period, then throws', async () => {
