@@ -1013,60 +1013,57 @@ export class CacheCore extends EventEmitter {
           }
           toLoad.push(i);
         }
-        const t0 = performance.now();
-        const createdAt = stamp();
-        const loadKeys = toLoad.map((i) => keys[i]);
-        let res: Awaited<ReturnType<BulkLoader<V>>> | undefined;
-        // Values per toLoad index, and the entries to store, from a bulk loader result.
-        const candidatesOf = (r: Awaited<ReturnType<BulkLoader<V>>>): { values: unknown[]; items: { lk: string; c: Candidate }[] } => {
-          const values: unknown[] = new Array(toLoad.length);
-          const items: { lk: string; c: Candidate }[] = [];
-          for (let j = 0; j < toLoad.length; j++) {
-            const i = toLoad[j];
-            const v = Array.isArray(r) ? (r as readonly (V | undefined)[])[j] : (r as ReadonlyMap<string, V | undefined>).get(keys[i]);
-            values[j] = v;
-            if (v !== undefined || o.negativeCache) items.push({ lk: lks[i], c: this.makeCandidate(v, v === undefined, o, createdAt) });
-          }
-          return { values, items };
-        };
         if (toLoad.length > 0) {
-          this.counters.loaderCalls++;
-          const work = (async () => {
-            const r = await loader(loadKeys);
-            if (!Array.isArray(r) && !(r instanceof Map)) {
-              throw new TypeError(`Expected an array or a Map from the bulk loader but received ${describe(r)}`);
-            }
-            if (Array.isArray(r) && r.length !== loadKeys.length) {
-              throw new RangeError(`Expected ${loadKeys.length} values from the bulk loader but received ${r.length}`);
-            }
-            return r;
-          })();
-          let timedOut = false;
+          // The load (lease waits included) runs as one piece of work that stores its results
+          // itself, so it finishes in the background past a soft or hard timeout; the epoch
+          // window stays open until then.
+          this.#inflight++;
+          const work = this.#bulkWork(view, keys, lks, toLoad, loader, o, start);
+          void work.then(
+            () => {},
+            () => {},
+          ).finally(() => this.#end());
+          const hard = o.hardTimeoutMs;
+          // Soft timeout: only when some key has a stale value to answer, and before the hard one.
+          const softMs = o.softTimeoutMs > 0 && staleOf.size > 0 && (hard === 0 || o.softTimeoutMs < hard) ? o.softTimeoutMs : 0;
+          let timedOut: 'soft' | 'hard' | undefined;
+          const wait = (ms: number, kind: 'soft' | 'hard'): Promise<unknown[]> =>
+            ms <= 0
+              ? work
+              : withTimeout(work, ms, () => {
+                  timedOut = kind;
+                  return new CacheTimeoutError(`Bulk loader for ${toLoad.length} keys exceeded its ${kind} timeout of ${kind === 'soft' ? o.softTimeoutMs : hard} ms`, {
+                    key: keys[toLoad[0]],
+                    timeoutMs: kind === 'soft' ? o.softTimeoutMs : hard,
+                  });
+                });
+          // Keys still waiting for the load (the others were answered stale at the soft timeout).
+          let pending = toLoad;
+          let values: unknown[] | undefined;
           try {
-            res = await withTimeout(work, o.hardTimeoutMs, () => {
-              timedOut = true;
-              return new CacheTimeoutError(`Bulk loader for ${toLoad.length} keys exceeded its hard timeout of ${o.hardTimeoutMs} ms`, {
-                key: keys[toLoad[0]],
-                timeoutMs: o.hardTimeoutMs,
-              });
-            });
+            if (softMs > 0) {
+              try {
+                values = await wait(softMs, 'soft');
+              } catch (err) {
+                if (timedOut !== 'soft') throw err;
+                timedOut = undefined;
+                now = coarseNow();
+                pending = [];
+                for (const i of toLoad) {
+                  const s = staleOf.get(i);
+                  if (s !== undefined && now < s.staleUntil) {
+                    out[i] = this.#serveStale(lks[i], s, o);
+                    slots.get(lks[i])!.resolve(out[i]);
+                  } else pending.push(i);
+                }
+                if (pending.length > 0) values = await wait(hard > 0 ? hard - softMs : 0, 'hard');
+              }
+            } else values = await wait(hard, 'hard');
           } catch (err) {
-            if (timedOut) {
-              this.counters.loaderTimeouts++;
-              // The loader keeps running; its result is stored when it comes, unless the keys
-              // were invalidated meanwhile (the epoch window stays open until then).
-              this.#inflight++;
-              work
-                .then((r) => this.write(view, candidatesOf(r).items, o, start))
-                .catch(() => {})
-                .finally(() => this.#end());
-            } else {
-              this.counters.loaderErrors++;
-              this.#loadDone(lks[toLoad[0]], t0, err);
-            }
+            if (timedOut === 'hard') this.counters.loaderTimeouts++;
             now = coarseNow();
             let unserved = 0;
-            for (const i of toLoad) {
+            for (const i of pending) {
               const s = staleOf.get(i);
               if (s !== undefined && now < s.staleUntil) {
                 out[i] = this.#serveStale(lks[i], s, o);
@@ -1074,18 +1071,18 @@ export class CacheCore extends EventEmitter {
               } else unserved++;
             }
             if (unserved > 0) {
-              if (timedOut) throw err;
+              if (timedOut === 'hard') throw err;
               throw new LoaderError(`Bulk loader failed for ${toLoad.length} keys: ${(err as Error)?.message ?? String(err)}`, { cause: err, key: keys[toLoad[0]] });
             }
-            res = undefined;
+            values = undefined;
           }
-        }
-        if (toLoad.length > 0 && res !== undefined) {
-          this.#loadDone(lks[toLoad[0]], t0, undefined);
-          const { values, items } = candidatesOf(res);
-          for (let j = 0; j < toLoad.length; j++) out[toLoad[j]] = values[j];
-          await this.write(view, items, o, start);
-          for (const i of toLoad) slots.get(lks[i])!.resolve(out[i]);
+          if (values !== undefined) {
+            for (let j = 0; j < toLoad.length; j++) {
+              const i = toLoad[j];
+              out[i] = values[j]; // fresh, also for keys answered stale at the soft timeout
+              slots.get(lks[i])!.resolve(out[i]);
+            }
+          }
         }
       } catch (err) {
         // Settled slots (hits, stale served) ignore this; the others fail with the batch.
@@ -1099,10 +1096,92 @@ export class CacheCore extends EventEmitter {
     for (const [i, lk] of dups) out[i] = out[lks.indexOf(lk)];
   }
 
+  /**
+   * The load of getOrSetMany's misses (positions `toLoad` of `keys`); resolves with their values
+   * aligned with `toLoad`, once every loaded value is stored.
+   *
+   * With the lease lock, one lease PER KEY, not one per batch: batches of different callers
+   * overlap arbitrarily, so a batch lease would neither stop two processes loading the same key
+   * (requested in different batches) nor let unrelated batches run in parallel. The keys whose
+   * lease this process takes at the first attempt (or when Redis cannot be asked) are loaded at
+   * once in ONE bulk call; the keys another process holds are waited for (polling L2), and those
+   * not stored by their holder within `waitMs` are loaded in one more bulk call. Loading our own
+   * keys while waiting for the others' means two processes holding each other's keys never
+   * wait on each other.
+   */
+  async #bulkWork<V>(view: View, keys: readonly string[], lks: readonly string[], toLoad: readonly number[], loader: BulkLoader<V>, o: Resolved, start: number): Promise<unknown[]> {
+    const values: unknown[] = new Array(toLoad.length);
+    if (this.#lock === undefined || !o.lock) {
+      await this.#bulkLoad(view, keys, lks, toLoad, toLoad.map((_i, j) => j), loader, o, start, values);
+      return values;
+    }
+    // Per key: the first attempt (took the lease, or could not ask) and the final outcome.
+    const firsts: Promise<boolean>[] = [];
+    const finals: Promise<{ hit?: Candidate; release?: () => void; outcome: string }>[] = [];
+    for (const i of toLoad) {
+      let first!: (own: boolean) => void;
+      firsts.push(new Promise<boolean>((r) => (first = r)));
+      finals.push(this.#lockOrWait(view, lks[i], o, start, first));
+    }
+    const own = await Promise.all(firsts);
+    const mine: number[] = [];
+    const later: number[] = [];
+    for (let j = 0; j < toLoad.length; j++) (own[j] ? mine : later).push(j);
+    const releaseAll = async (js: readonly number[]): Promise<void> => {
+      for (const j of js) (await finals[j]).release?.();
+    };
+    const first = mine.length === 0 ? Promise.resolve() : this.#bulkLoad(view, keys, lks, toLoad, mine, loader, o, start, values).finally(() => releaseAll(mine));
+    const second = (async () => {
+      const missing: number[] = [];
+      for (const j of later) {
+        const r = await finals[j];
+        if (r.hit !== undefined) values[j] = r.hit.negative ? undefined : r.hit.value;
+        else missing.push(j);
+      }
+      if (missing.length > 0) await this.#bulkLoad(view, keys, lks, toLoad, missing, loader, o, start, values).finally(() => releaseAll(missing));
+    })();
+    // Both settle before the work does (no load left running unobserved); the first error wins.
+    const [a, b] = await Promise.allSettled([first, second]);
+    if (a.status === 'rejected') throw a.reason;
+    if (b.status === 'rejected') throw b.reason;
+    return values;
+  }
+
+  /** One bulk loader call for `toLoad[js]`: values into `values[js]`, results stored (unless superseded). */
+  async #bulkLoad<V>(view: View, keys: readonly string[], lks: readonly string[], toLoad: readonly number[], js: readonly number[], loader: BulkLoader<V>, o: Resolved, start: number, values: unknown[]): Promise<void> {
+    const loadKeys = js.map((j) => keys[toLoad[j]]);
+    const firstLk = lks[toLoad[js[0]]];
+    const t0 = performance.now();
+    const createdAt = stamp();
+    this.counters.loaderCalls++;
+    let r: Awaited<ReturnType<BulkLoader<V>>>;
+    try {
+      r = await loader(loadKeys);
+      if (!Array.isArray(r) && !(r instanceof Map)) {
+        throw new TypeError(`Expected an array or a Map from the bulk loader but received ${describe(r)}`);
+      }
+      if (Array.isArray(r) && r.length !== loadKeys.length) {
+        throw new RangeError(`Expected ${loadKeys.length} values from the bulk loader but received ${r.length}`);
+      }
+    } catch (err) {
+      this.counters.loaderErrors++;
+      this.#loadDone(firstLk, t0, err);
+      throw err;
+    }
+    this.#loadDone(firstLk, t0, undefined);
+    const items: { lk: string; c: Candidate }[] = [];
+    for (let n = 0; n < js.length; n++) {
+      const v = Array.isArray(r) ? (r as readonly (V | undefined)[])[n] : (r as ReadonlyMap<string, V | undefined>).get(loadKeys[n]);
+      values[js[n]] = v;
+      if (v !== undefined || o.negativeCache) items.push({ lk: lks[toLoad[js[n]]], c: this.makeCandidate(v, v === undefined, o, createdAt) });
+    }
+    await this.write(view, items, o, start);
+  }
+
   // ------------------------------------------------------------------------------------------
   // Distributed single-flight
 
-  async #lockOrWait(view: View, lk: string, o: Resolved, start: number): Promise<{ hit?: Candidate; release?: () => void }> {
+  async #lockOrWait(view: View, lk: string, o: Resolved, start: number, onFirst?: (own: boolean) => void): Promise<{ hit?: Candidate; release?: () => void; outcome: string }> {
     const readFresh = async (): Promise<Candidate | undefined> => {
       const got = await this.readL2(view, [lk]);
       const d = got?.[0];
@@ -1113,7 +1192,7 @@ export class CacheCore extends EventEmitter {
       this.#toL1(lk, c, o.l1TtlMs, now, start);
       return c;
     };
-    const r = await this.#lock!.acquireOrWait(`${this.prefix}__rc:lock:${lk}`, lk, readFresh, (fn, key) => this.#l2Call(fn, key));
+    const r = await this.#lock!.acquireOrWait(`${this.prefix}__rc:lock:${lk}`, lk, readFresh, (fn, key) => this.#l2Call(fn, key), onFirst);
     if (r.outcome === 'acquired') this.counters.lockAcquired++;
     else if (r.outcome === 'waited') this.counters.lockWaited++;
     else if (r.outcome === 'timeout') this.counters.lockTimeouts++;

@@ -52,9 +52,10 @@ export class LeaseLock {
   /**
    * Takes the lease on `lockKey` or waits for the holder's value. `readFresh` reads L2 and
    * returns a fresh value or undefined; `call` guards each Redis call; `key` names the
-   * operation in errors.
+   * operation in errors. `onFirst` learns the outcome of the first attempt at once: true when
+   * the caller may load now (lease taken, or Redis could not be asked), false when it waits.
    */
-  async acquireOrWait<T>(lockKey: string, key: string, readFresh: () => Promise<T | undefined>, call: GuardedCall): Promise<LeaseResult<T>> {
+  async acquireOrWait<T>(lockKey: string, key: string, readFresh: () => Promise<T | undefined>, call: GuardedCall, onFirst?: (own: boolean) => void): Promise<LeaseResult<T>> {
     const token = randomBytes(8).toString('hex');
     const client = this.#client;
     const release = (): void => {
@@ -67,8 +68,10 @@ export class LeaseLock {
       try {
         acquired = (await call(() => client.set(lockKey, token, 'PX', this.#leaseMs, 'NX') as Promise<unknown>, key)) === 'OK';
       } catch {
+        onFirst?.(true);
         return { outcome: 'unavailable' };
       }
+      if (!waited) onFirst?.(acquired);
       if (acquired) {
         // Double check: the previous holder may have stored the value just before releasing.
         const hit = waited ? await readFresh() : undefined;

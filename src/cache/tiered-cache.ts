@@ -288,7 +288,12 @@ export class TieredCache<V = unknown> {
   /**
    * Values of `keys`; the misses (after L1 and one L2 batch) are loaded with ONE call of
    * `loader(missingKeys)`, which returns values aligned with its argument or a Map by key.
-   * Keys already being loaded by another call are joined, not loaded twice.
+   * Keys already being loaded by another call are joined, not loaded twice. Like `getOrSet`:
+   * `softTimeoutMs` answers the keys that have a stale value at once (the load finishes and is
+   * stored in the background; keys without one keep waiting, up to `hardTimeoutMs`), and with
+   * `lock` each missing key has its own lease across processes: the keys this process takes
+   * are loaded at once in one call, those another process holds are waited for, and any not
+   * stored within `waitMs` are loaded in one more call.
    */
   async getOrSetMany(keys: readonly string[], loader: BulkLoader<V>, options?: CacheEntryOptions): Promise<(V | undefined)[]> {
     checkStringKeys(keys, 'keys');

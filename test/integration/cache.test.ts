@@ -269,6 +269,49 @@ describe('distributed single-flight', () => {
     expect(await redisCall(server.port, 'EXISTS', '__rc:lock:hot')).toBe(0); // released
   });
 
+  it('3 instances × getOrSetMany on overlapping batches: a per-key lease, each key loaded once in total', async () => {
+    const instances = [cache({ lock: { pollMs: 10 } }), cache({ lock: { pollMs: 10 } }), cache({ lock: { pollMs: 10 } })];
+    const loads = new Map<string, number>();
+    let calls = 0;
+    const loader = async (keys: string[]) => {
+      calls++;
+      for (const k of keys) loads.set(k, (loads.get(k) ?? 0) + 1);
+      await sleep(100);
+      return keys.map((k) => `v:${k}`);
+    };
+    const batches = [
+      ['a', 'b', 'c'],
+      ['b', 'c', 'd'],
+      ['c', 'd', 'a', 'e'],
+    ];
+    const all = await Promise.all(instances.flatMap((c, n) => Array.from({ length: 5 }, () => c.getOrSetMany(batches[n], loader).then((v) => [batches[n], v] as const))));
+    for (const [keys, values] of all) expect(values).toEqual(keys.map((k) => `v:${k}`));
+    expect([...loads.entries()].sort()).toEqual(['a', 'b', 'c', 'd', 'e'].map((k) => [k, 1]));
+    expect(calls).toBeLessThanOrEqual(3); // at most one bulk call per instance here (no waiter timed out)
+    const s = instances.map((c) => c.stats().lock);
+    expect(s.reduce((n, x) => n + x.acquired, 0)).toBe(5);
+    expect(s.reduce((n, x) => n + x.waited, 0)).toBe(10 - 5); // 10 (instance, key) pairs
+    expect(await redisCall(server.port, 'KEYS', '__rc:lock:*')).toEqual([]); // released
+  });
+
+  it('getOrSetMany: a waiter answers the stale values at the soft timeout instead of waiting for the lease', async () => {
+    const a = cache({ lock: true, graceMs: 10_000 });
+    const b = cache({ lock: true, graceMs: 10_000 });
+    expect(await b.getOrSetMany(['k'], () => ['old'], { ttlMs: 40 })).toEqual(['old']);
+    await sleep(60);
+    const pa = a.getOrSetMany(['k'], () => sleep(400).then(() => ['new']));
+    await vi.waitFor(async () => expect(await redisCall(server.port, 'EXISTS', '__rc:lock:k')).toBe(1)); // a holds the lease
+    const t0 = Date.now();
+    let bCalls = 0;
+    expect(await b.getOrSetMany(['k'], () => (bCalls++, ['b-loaded']), { softTimeoutMs: 50 })).toEqual(['old']);
+    expect(Date.now() - t0).toBeLessThan(300);
+    expect(await pa).toEqual(['new']);
+    expect(b.stats().staleServed).toBe(1);
+    // b's background work found a's value instead of loading.
+    await vi.waitFor(() => expect(b.stats().lock.waited).toBe(1));
+    expect(bCalls).toBe(0);
+  });
+
   it('a waiter holding a stale value answers it at the soft timeout instead of waiting for the lock', async () => {
     const a = cache({ lock: true, graceMs: 10_000 });
     const b = cache({ lock: true, graceMs: 10_000 });

@@ -489,6 +489,35 @@ describe('resilience', () => {
     expect(cache.stats().loader.timeouts).toBe(2);
   });
 
+  it('getOrSetMany: soft timeout answers stale values at once and refreshes in the background', async () => {
+    const { cache } = make({ ttlMs: 30, graceMs: 10_000 });
+    await cache.getOrSetMany(['a', 'b'], async (keys) => keys.map((k) => `${k}0`));
+    await sleep(40); // expired, within grace
+    let done = 0;
+    const slow = (keys: string[]) =>
+      sleep(300).then(() => {
+        done++;
+        return keys.map((k) => `${k}1`);
+      });
+    let t0 = Date.now();
+    expect(await cache.getOrSetMany(['a', 'b'], slow, { softTimeoutMs: 30, ttlMs: 10_000 })).toEqual(['a0', 'b0']);
+    expect(Date.now() - t0).toBeLessThan(200);
+    expect(cache.stats().staleServed).toBe(2);
+    await vi.waitFor(() => expect(done).toBe(1));
+    await sleep(10);
+    expect(await cache.getMany(['a', 'b'])).toEqual(['a1', 'b1']);
+    // A key without a stale value keeps the batch waiting (for the load, up to the hard
+    // timeout); the stale keys are answered at the soft timeout and refreshed meanwhile.
+    await cache.set('s', 's0', { ttlMs: 20 });
+    await sleep(30);
+    t0 = Date.now();
+    expect(await cache.getOrSetMany(['s', 'fresh'], slow, { softTimeoutMs: 30, ttlMs: 10_000 })).toEqual(['s1', 'fresh1']);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    const err = await cache.getOrSetMany(['s2', 'x'], slow, { softTimeoutMs: 30, hardTimeoutMs: 60, ttlMs: 10_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CacheTimeoutError);
+    expect((err as CacheTimeoutError).timeoutMs).toBe(60);
+  });
+
   it('an L2 call past l2TimeoutMs counts as an L2 error and the read falls back', async () => {
     const { cache, chaos } = make({ l2TimeoutMs: 30 });
     chaos.delay(200);
