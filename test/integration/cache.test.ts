@@ -294,6 +294,22 @@ describe('distributed single-flight', () => {
     expect(await redisCall(server.port, 'KEYS', '__rc:lock:*')).toEqual([]); // released
   });
 
+  it('getOrSetMany: its own keys are loaded at once; a key whose holder stores nothing within waitMs in one more call', async () => {
+    const a = cache({ lock: { waitMs: 150, pollMs: 10, leaseMs: 5000 } });
+    const b = cache({ lock: { waitMs: 150, pollMs: 10, leaseMs: 5000 } });
+    const pa = a.getOrSet('k', () => sleep(600).then(() => 'A'));
+    await vi.waitFor(async () => expect(await redisCall(server.port, 'EXISTS', '__rc:lock:k')).toBe(1)); // a holds k's lease
+    const calls: [number, string[]][] = [];
+    const t0 = Date.now();
+    const got = await b.getOrSetMany(['j', 'k'], async (keys) => (calls.push([Date.now() - t0, keys]), keys.map((x) => `B:${x}`)));
+    expect(got).toEqual(['B:j', 'B:k']);
+    expect(calls.map(([, keys]) => keys)).toEqual([['j'], ['k']]);
+    expect(calls[0][0]).toBeLessThan(100); // not held up by the wait for k
+    expect(calls[1][0]).toBeGreaterThanOrEqual(140);
+    expect(b.stats().lock).toEqual({ acquired: 1, waited: 0, timeouts: 1 });
+    expect(await pa).toBe('A');
+  });
+
   it('getOrSetMany: a waiter answers the stale values at the soft timeout instead of waiting for the lease', async () => {
     const a = cache({ lock: true, graceMs: 10_000 });
     const b = cache({ lock: true, graceMs: 10_000 });
