@@ -89,5 +89,6 @@ export {
   CacheTimeoutError,
   CircuitOpenError,
   LoaderError,
+  CacheWriteError,
   type RingcacheErrorContext,
 } from './errors';
