@@ -20,6 +20,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prng } from './prng.mjs';
 
 const require = createRequire(import.meta.url);
 const HashRing = require('hashring');
@@ -27,20 +28,6 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = join(HERE, '..', 'test', 'fixtures', 'hashring', 'hashring.json');
 const version = JSON.parse(readFileSync(require.resolve('hashring/package.json'), 'utf8')).version;
 const EMPTY = 255;
-
-/** mulberry32, as test/helpers/random-keys.ts. */
-function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  next.int = (n) => Math.floor(next() * n);
-  return next;
-}
 
 /** 3000 keys: short ASCII, longer ASCII, non-ASCII (2/3/4-byte UTF-8), numbers, the empty key. */
 function makeKeys() {

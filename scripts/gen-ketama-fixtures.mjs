@@ -26,7 +26,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeOwners, makeKeys, prng, writeFixture } from './ketama-ref/fixture-io.mjs';
+import { encodeOwners, makeKeys, writeFixture } from './ketama-ref/fixture-io.mjs';
+import { prng } from './prng.mjs';
 import { findTie, twemproxyNameCompare } from './ketama-ref/ties.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

@@ -27,22 +27,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Redis from 'ioredis';
+import { prng } from './prng.mjs';
 
 const SEED = 0x5eed_cafe;
 const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'keyslot-vectors.json');
 const REDIS_SERVER = process.env.REDIS_SERVER || '/usr/bin/redis-server';
 
-/** mulberry32: tiny, seedable, good enough to pick test keys. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = prng(SEED);
 const int = (n) => Math.floor(rand() * n);
 const pick = (arr) => arr[int(arr.length)];

@@ -9,25 +9,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findTie } from './ties.mjs';
+import { prng } from '../prng.mjs';
 
 export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'ketama');
 export const KEYS_FILE = join(FIXTURE_DIR, 'keys.json');
 export const NOT_ASKED = 255;
-
-/** mulberry32: tiny, seedable, good enough to pick test inputs. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  next.int = (n) => Math.floor(next() * n);
-  next.pick = (items) => items[Math.floor(next() * items.length)];
-  return next;
-}
 
 /**
  * 12,012 keys, distinct as UTF-8 bytes: short counters, memcached-style namespaced keys, random printable ASCII,
