@@ -33,7 +33,6 @@ export const JS_MAX_KEY_LENGTH = Object.freeze({
   crc16: 16,
   keySlot: 16,
   keySlots: 16,
-  ringFind: Infinity, // a lone number: typed-array checks cost native more than the search
   /** Ring batches of string keys, by the first key's length and the ring's key hash. */
   ringLookupMd5: 48,
   ringLookupMurmur3: 16,
@@ -41,6 +40,11 @@ export const JS_MAX_KEY_LENGTH = Object.freeze({
 
 function keyLength(key: Key): number {
   return typeof key === 'string' ? key.length : key instanceof Uint8Array ? key.length : -1;
+}
+
+/** A batch's key length for dispatch: its first key's; Infinity (native) for a non-array or none. */
+function batchKeyLength(keys: readonly Key[]): number {
+  return Array.isArray(keys) && keys.length > 0 ? keyLength(keys[0]) : Infinity;
 }
 
 /** The native engine with short-key calls sent to the TS engine (exported for tests). */
@@ -53,16 +57,12 @@ export function hybridEngine(native: Engine, js: Engine): Engine {
     murmur3: (key, seed) => (keyLength(key) <= L.murmur3 ? js.murmur3(key, seed) : native.murmur3(key, seed)),
     crc16: (key) => (keyLength(key) <= L.crc16 ? js.crc16(key) : native.crc16(key)),
     keySlot: (key) => (keyLength(key) <= L.keySlot ? js.keySlot(key) : native.keySlot(key)),
-    keySlots: (keys, out) =>
-      Array.isArray(keys) && keys.length > 0 && keyLength(keys[0]) <= L.keySlots
-        ? js.keySlots(keys, out)
-        : native.keySlots(keys, out),
+    keySlots: (keys, out) => (batchKeyLength(keys) <= L.keySlots ? js.keySlots(keys, out) : native.keySlots(keys, out)),
     keySlotsPacked: native.keySlotsPacked,
+    // A lone number: the typed-array checks cost native more than the search itself.
     ringFind: js.ringFind,
     ringLookup: (table, keys, hash, seed, out) =>
-      Array.isArray(keys) &&
-      keys.length > 0 &&
-      keyLength(keys[0]) <= (hash === 0 ? L.ringLookupMd5 : L.ringLookupMurmur3)
+      batchKeyLength(keys) <= (hash === 0 ? L.ringLookupMd5 : L.ringLookupMurmur3)
         ? js.ringLookup(table, keys, hash, seed, out)
         : native.ringLookup(table, keys, hash, seed, out),
     ringLookupPacked: native.ringLookupPacked,
