@@ -61,7 +61,7 @@ napi_value RingLookup(napi_env env, napi_callback_info info) {
     if (!GetRingView(env, argv[0], argv[1], shift, &ring) || !GetOut(env, argv[6], size_t{start} + count, &out)) {
       return false;
     }
-    for (uint32_t j = 0; j < count; ++j) out.data[start + j] = ringcache::RingFind(ring, hashes[j]);
+    ringcache::RingFindMany(ring, hashes, count, out.data + start);
     return true;
   };
   ForEachKeyChunk<uint32_t>(env, argv[3], length, hasher, flush);
@@ -81,8 +81,19 @@ napi_value RingLookupPacked(napi_env env, napi_callback_info info) {
       !GetLookupArgs(env, argv[5], argv[6], argv[7], keys.count, &hasher, &out)) {
     return nullptr;
   }
-  for (size_t i = 0; i < keys.count; ++i) {
-    out.data[i] = ringcache::RingFind(ring, hasher(keys.key(i), keys.key_size(i)));
+  // Two passes per chunk: hash every key, then search every hash. Each pass is a short loop
+  // whose iterations do not depend on each other, so the CPU overlaps several keys; one pass
+  // doing both waited on each hash's multiply chain before its dependent table loads.
+  // Nothing here runs JS, so the pointers stay valid for the whole call.
+  uint32_t hashes[kKeyChunk];
+  for (size_t start = 0; start < keys.count; start += kKeyChunk) {
+    const size_t count = keys.count - start < kKeyChunk ? keys.count - start : kKeyChunk;
+    if (hasher.hash == 1) {
+      ringcache::Murmur3Many(keys.data, keys.offsets + start, count, hasher.seed, hashes);
+    } else {
+      for (size_t j = 0; j < count; ++j) hashes[j] = hasher(keys.key(start + j), keys.key_size(start + j));
+    }
+    ringcache::RingFindMany(ring, hashes, count, out.data + start);
   }
   return nullptr;
 }

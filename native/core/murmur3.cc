@@ -21,9 +21,7 @@ inline uint32_t FinalMix(uint32_t h) {
   return h;
 }
 
-}  // namespace
-
-uint32_t Murmur3(const uint8_t* data, size_t len, uint32_t seed) {
+inline uint32_t Murmur3Inline(const uint8_t* data, size_t len, uint32_t seed) {
   uint32_t h = seed;
   const size_t blocks = len / 4;
   for (size_t i = 0; i < blocks; ++i) {
@@ -48,6 +46,16 @@ uint32_t Murmur3(const uint8_t* data, size_t len, uint32_t seed) {
   }
   // The reference takes the length as a 32-bit int: lengths wrap mod 2^32.
   return FinalMix(h ^ static_cast<uint32_t>(len));
+}
+
+}  // namespace
+
+uint32_t Murmur3(const uint8_t* data, size_t len, uint32_t seed) { return Murmur3Inline(data, len, seed); }
+
+void Murmur3Many(const uint8_t* data, const uint32_t* offsets, size_t count, uint32_t seed, uint32_t* out) {
+  for (size_t i = 0; i < count; ++i) {
+    out[i] = Murmur3Inline(data + offsets[i], offsets[i + 1] - offsets[i], seed);
+  }
 }
 
 }  // namespace ringcache

@@ -35,6 +35,9 @@ struct RingView {
  */
 int32_t RingFind(const RingView& ring, uint32_t hash);
 
+/** `out[i] = RingFind(ring, hashes[i])` for i in [0, count), with the table checks hoisted. */
+void RingFindMany(const RingView& ring, const uint32_t* hashes, size_t count, int32_t* out);
+
 }  // namespace ringcache
 
 #endif  // RINGCACHE_CORE_RING_SEARCH_H_

@@ -203,6 +203,24 @@ void RandomHashes(Rng& rng, int iterations) {
   }
 }
 
+// Murmur3Many over random packed layouts (empty keys included) in exactly sized blocks.
+void RandomPackedHashes(Rng& rng, int iterations) {
+  for (int it = 0; it < iterations; ++it) {
+    const size_t count = rng.Below(40);
+    std::unique_ptr<uint32_t[]> offsets(new uint32_t[count + 1]);
+    offsets[0] = rng.Below(3);
+    for (size_t i = 0; i < count; ++i) offsets[i + 1] = offsets[i] + rng.Below(rng.Below(8) == 0 ? 200 : 20);
+    const size_t size = offsets[count];
+    auto data = RandomKey(rng, size);
+    std::unique_ptr<uint32_t[]> out(new uint32_t[count == 0 ? 1 : count]);
+    const uint32_t seed = static_cast<uint32_t>(rng.Next());
+    Murmur3Many(data.get(), offsets.get(), count, seed, out.get());
+    for (size_t i = 0; i < count; ++i) {
+      EXPECT_EQ(out[i], Murmur3(data.get() + offsets[i], offsets[i + 1] - offsets[i], seed), "murmur3Many vs murmur3");
+    }
+  }
+}
+
 int32_t RingFindReference(const uint32_t* points, uint32_t n, uint32_t hash) {
   if (n == 0) return -1;
   for (uint32_t i = 0; i < n; ++i) {
@@ -253,12 +271,19 @@ void RandomRings(Rng& rng, int iterations) {
     size_t count;
     auto buckets = BuildBuckets(points.get(), n, shift, &count);
     const RingView ring{points.get(), n, buckets.get(), count, shift};
+    std::unique_ptr<uint32_t[]> hashes(new uint32_t[50]);
     for (int q = 0; q < 50; ++q) {
       uint32_t h = static_cast<uint32_t>(rng.Next());
       if (q % 3 == 0 && n > 0) h = points[rng.Below(n)] + static_cast<uint32_t>(rng.Below(3)) - 1;
       if (q % 3 == 0 && spread == 64) h = rng.Below(80);
+      hashes[q] = h;
       EXPECT_EQ(RingFind(ring, h), RingFindReference(points.get(), n, h), "ringFind vs linear scan");
     }
+    // The batch search answers as RingFind, into exactly `count` outputs.
+    const size_t batch = rng.Below(51);
+    std::unique_ptr<int32_t[]> found(new int32_t[batch == 0 ? 1 : batch]);
+    RingFindMany(ring, hashes.get(), batch, found.get());
+    for (size_t q = 0; q < batch; ++q) EXPECT_EQ(found[q], RingFind(ring, hashes[q]), "ringFindMany vs ringFind");
     // Junk index contents (any values) and unsorted points: never out of bounds, in range.
     for (size_t b = 0; b < count; ++b) {
       if (rng.Below(4) == 0) buckets[b] = static_cast<uint32_t>(rng.Next());
@@ -294,6 +319,7 @@ int main(int argc, char** argv) {
   SlotVectors();
   RingVectors();
   RandomHashes(rng, iterations);
+  RandomPackedHashes(rng, iterations / 4);
   RandomRings(rng, iterations / 4);
   if (failures > 0) {
     std::fprintf(stderr, "core-test: %d failure(s)\n", failures);

@@ -181,10 +181,12 @@ export function ringLookupPacked(
     o.fill(-1, 0, n);
     return;
   }
-  for (let i = 0; i < n; i++) {
-    const start = offs[i];
-    const end = offs[i + 1];
-    const h = kind === RING_HASH_MD5 ? md5Uint32Range(d, start, end) : murmur3Range(d, start, end, s);
-    o[i] = search(points, buckets, shift, h);
+  // Two passes, as in the native core: hash every key into `out` (as int32), then search each
+  // hash. Each loop's iterations are independent, so the CPU overlaps consecutive keys.
+  if (kind === RING_HASH_MD5) {
+    for (let i = 0; i < n; i++) o[i] = md5Uint32Range(d, offs[i], offs[i + 1]);
+  } else {
+    for (let i = 0; i < n; i++) o[i] = murmur3Range(d, offs[i], offs[i + 1], s);
   }
+  for (let i = 0; i < n; i++) o[i] = search(points, buckets, shift, o[i] >>> 0);
 }
