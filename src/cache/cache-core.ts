@@ -16,7 +16,7 @@ import type { KeyValueStore, StoreValue } from '../routing/store';
 import { describe } from '../validate';
 import { Bus, type BusMessage } from './bus';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
-import { decodeEntry, encodeEntry, KIND_NEGATIVE, type DecodedEntry } from './envelope';
+import { decodeEntries, decodeEntry, encodeEntry, KIND_NEGATIVE, type DecodedEntry } from './envelope';
 import { isIoredis, rawClientOf, toStore } from './l2-source';
 import { L1, L1Entry } from './l1';
 import { Markers } from './markers';
@@ -651,18 +651,11 @@ export class CacheCore extends EventEmitter {
     } catch {
       return undefined;
     }
+    const decoded = decodeEntries(raw, lks.length, this.serializer, (i, err) => this.#emit('l2:error', { key: lks[i], error: err }));
     const out: (DecodedEntry | null)[] = new Array(lks.length);
     let tagNames: Set<string> | undefined;
     for (let i = 0; i < lks.length; i++) {
-      const b = raw[i];
-      let d: DecodedEntry | undefined;
-      if (b !== null && b !== undefined) {
-        try {
-          d = decodeEntry(b, this.serializer);
-        } catch (err) {
-          this.#emit('l2:error', { key: lks[i], error: err });
-        }
-      }
+      const d = decoded[i];
       out[i] = d ?? null;
       if (d?.tags !== undefined) {
         for (const t of d.tags) {
