@@ -561,6 +561,38 @@ describe('resilience', () => {
     expect(states).toEqual(['open', 'half-open', 'closed']);
   });
 
+  it('getMany with known markers (one MGET): failures, an open circuit and unknown tag markers', async () => {
+    const mem = new MemoryStore();
+    const chaos = new ChaosStore(mem);
+    const writer = new TieredCache({ l2: mem });
+    const cache = new TieredCache({ l2: chaos, l1: { ttlMs: 10 }, graceMs: 60_000, circuitBreaker: { failureThreshold: 2, breakDurationMs: 60_000 } });
+    await cache.set('a', 'a0');
+    await cache.set('b', 'b0');
+    expect(await cache.getMany(['a', 'b', 'none'])).toEqual(['a0', 'b0', undefined]); // markers now known
+    await sleep(20); // past the L1 TTL: L2 is asked
+    chaos.alwaysThrow(['read']);
+    const before = chaos.count('mgetBuffer');
+    expect(await cache.getMany(['a', 'b', 'none'])).toEqual(['a0', 'b0', undefined]); // stale from L1
+    expect(chaos.count('mgetBuffer')).toBe(before + 1);
+    expect(cache.stats().l2.errors).toBe(1);
+    expect(await cache.getMany(['a'])).toEqual(['a0']);
+    expect(cache.stats().circuit).toBe('open');
+    expect(await cache.getMany(['a', 'none'])).toEqual(['a0', undefined]); // skipped, still served
+    expect(chaos.count('mgetBuffer')).toBe(before + 2);
+    expect(cache.stats().l2.skipped).toBe(1);
+
+    // A reader that has never seen these tags reads their markers before trusting the entries.
+    const reader = new TieredCache({ l2: mem, l1: false });
+    expect(await reader.getMany(['warm'])).toEqual([undefined]); // namespace markers known
+    await writer.set('p1', 'x', { tags: ['products'] });
+    await writer.set('u1', 'z', { tags: ['users'] });
+    await writer.deleteByTag('products');
+    expect(await reader.getMany(['p1', 'u1'])).toEqual([undefined, 'z']);
+    await writer.set('p1', 'new', { tags: ['products'] });
+    expect(await reader.getMany(['p1', 'u1'])).toEqual(['new', 'z']);
+    await Promise.all([writer.close(), cache.close(), reader.close()]);
+  });
+
   it('eager refresh reloads in the background once past the threshold', async () => {
     const { cache } = make({ ttlMs: 1000, eagerRefreshThreshold: 0.5 });
     let n = 0;
