@@ -93,6 +93,10 @@ export class CacheCore extends EventEmitter {
   readonly #getBuffer: (key: string) => Promise<Buffer | null>;
   readonly #mgetBuffer: (keys: string[]) => Promise<(Buffer | null)[]>;
   readonly #l2TimeoutMs: number;
+  /** options.batchGets: most keys per coalesced MGET, 0 = one GET per get(). */
+  readonly #batchMax: number;
+  /** get()s waiting for this turn's coalesced MGET (see {@link getOne}). */
+  #gets: GetBatch | undefined;
   /** Explicit writes reject (and roll back L1) when L2 fails: see TieredCacheOptions.l2WriteFailure. */
   readonly #throwOnWriteFailure: boolean;
   /** options.markerTtlMs, or undefined to derive it from {@link #longestLifetimeMs}. */
@@ -132,6 +136,7 @@ export class CacheCore extends EventEmitter {
     this.freeze = checkBool(o.freeze, 'options.freeze');
     this.#l2TimeoutMs = checkNum(o.l2TimeoutMs, 'options.l2TimeoutMs', 0);
     this.#deadlines = new DeadlineQueue(this.#l2TimeoutMs);
+    this.#batchMax = o.batchGets === false ? 0 : checkNum(o.batchGets, 'options.batchGets', 1);
     if (o.l2WriteFailure !== 'throw' && o.l2WriteFailure !== 'ignore') {
       throw new TypeError(`Expected 'throw' or 'ignore' for options.l2WriteFailure but received ${describe(o.l2WriteFailure)}`);
     }
@@ -784,59 +789,96 @@ export class CacheCore extends EventEmitter {
   }
 
   /**
-   * `get` after an L1 miss, one key. Hot path: when the namespace markers are known, one GET
-   * whose reply is decoded in its own callback (one promise besides ioredis's); otherwise, or
-   * for a tagged entry whose tag markers need reading, the general {@link readL2} path.
+   * `get` after an L1 miss, one key. Hot path: when the namespace markers are known, the key
+   * joins this turn's batch: the get()s that miss L1 while the current microtasks run are read
+   * with one MGET (up to `batchGets` keys each; a batch of one is a GET), its reply decoded in
+   * one callback, one JSON.parse for all values. Otherwise, or for a tagged entry whose tag
+   * markers need reading, the general {@link readL2} path.
    */
   getOne(view: View, lk: string, stale: L1Entry | undefined, o: Resolved): Promise<unknown> {
     if (this.#markers.stale(view.markers, coarseNow()) !== undefined) return this.#getOneSlow(view, lk, stale, o);
-    if (!this.#l2Allowed()) return Promise.resolve(this.#staleOrMiss(lk, stale, true));
-    let p: Promise<Buffer | null>;
-    try {
-      p = this.#getBuffer(this.prefix + lk);
-    } catch (err) {
-      p = Promise.reject(err);
-    }
     return new Promise<unknown>((resolve) => {
-      const r = new OneRead(view, lk, stale, o, this.#begin(), resolve, this);
-      if (this.#deadlines.enabled) this.#deadlines.add(r);
-      p.then(r.ok, r.fail);
+      let b = this.#gets;
+      if (b === undefined) {
+        b = this.#gets = new GetBatch();
+        // As DataLoader does: after every promise job queued so far has run (they may call
+        // get() too), then at once (process.nextTick, before any I/O).
+        Promise.resolve(b).then(this.#scheduleFlush);
+      }
+      b.add(view, lk, stale, o, resolve);
+      if (b.lks.length >= this.#batchMax) {
+        this.#gets = undefined;
+        this.#flushGets(b);
+      }
     });
   }
 
-  /** {@link getOne}'s reply (called by {@link OneRead}). */
-  oneOk(r: OneRead, b: Buffer | null): void {
-    this.#breaker?.success();
+  readonly #scheduleFlush = (b: GetBatch): void => {
+    process.nextTick(this.#flushScheduled, b);
+  };
+
+  readonly #flushScheduled = (b: GetBatch): void => {
+    if (this.#gets === b) this.#gets = undefined;
+    if (b.lks.length > 0 && !b.sent) this.#flushGets(b);
+  };
+
+  /** Sends one batch of get()s: a GET for one key, else one MGET. */
+  #flushGets(b: GetBatch): void {
+    b.sent = true;
+    const n = b.lks.length;
+    if (!this.#l2Allowed()) {
+      this.counters.l2Skipped += n - 1;
+      for (let i = 0; i < n; i++) b.resolves[i](this.#staleOrMiss(b.lks[i], b.stales[i], true));
+      return;
+    }
+    const r = new BatchRead(b, this.#begin(), this);
     try {
-      let d: DecodedEntry | undefined;
-      if (b !== null) {
+      if (n === 1) this.#getBuffer(this.prefix + b.lks[0]).then(r.one, r.fail);
+      else this.#mgetBuffer(this.prefix === '' ? b.lks : b.lks.map((lk) => this.prefix + lk)).then(r.ok, r.fail);
+    } catch (err) {
+      r.fail(err);
+      return;
+    }
+    if (this.#deadlines.enabled && !r.settled) this.#deadlines.add(r);
+  }
+
+  /** A batch's reply (called by {@link BatchRead}): each get() resolves with its own outcome. */
+  batchOk(r: BatchRead, raw: readonly (Buffer | null)[]): void {
+    this.#breaker?.success();
+    const { lks, views, stales, os, resolves } = r.batch;
+    try {
+      const decoded = decodeEntries(raw, lks.length, this.serializer, (i, err) => this.#emit('l2:error', { key: lks[i], error: err }));
+      const now = coarseNow();
+      for (let i = 0; i < lks.length; i++) {
+        const d = decoded[i];
+        if (d?.tags !== undefined && this.#markers.stale(d.tags.map((t) => `t:${t}`), now) !== undefined) {
+          // Tag markers to read first: the general path (rare: once per markerCacheMs per tag).
+          resolves[i](this.#getOneSlow(views[i], lks[i], stales[i], os[i]));
+          continue;
+        }
         try {
-          d = decodeEntry(b, this.serializer);
+          const valid = d !== undefined && this.#markers.passes(views[i].markers, d.createdAt, d.tags) ? d : null;
+          resolves[i](this.#hitOrMiss(views[i], lks[i], valid, stales[i], os[i], r.start));
         } catch (err) {
-          this.#emit('l2:error', { key: r.lk, error: err });
+          resolves[i](Promise.reject(err));
         }
       }
-      if (d?.tags !== undefined && this.#markers.stale(d.tags.map((t) => `t:${t}`), coarseNow()) !== undefined) {
-        // Tag markers to read first: the general path (rare: once per markerCacheMs per tag).
-        r.resolve(this.#getOneSlow(r.view, r.lk, r.stale, r.o));
-        return;
-      }
-      r.resolve(this.#hitOrMiss(r.view, r.lk, d !== undefined && this.#markers.passes(r.view.markers, d.createdAt, d.tags) ? d : null, r.stale, r.o, r.start));
     } catch (err) {
-      r.resolve(Promise.reject(err));
+      for (const resolve of resolves) resolve(Promise.reject(err));
     } finally {
       this.#end();
     }
   }
 
-  /** {@link getOne}'s failure or timeout (called by {@link OneRead}). */
-  oneFail(r: OneRead, err: unknown): void {
-    this.#l2Failed(err, r.lk);
+  /** A batch's failure or timeout (called by {@link BatchRead}): stale values or misses. */
+  batchFail(r: BatchRead, err: unknown): void {
+    const { lks, stales, resolves } = r.batch;
+    this.#l2Failed(err, lks[0]);
     this.#end();
-    r.resolve(this.#staleOrMiss(r.lk, r.stale, true));
+    for (let i = 0; i < lks.length; i++) resolves[i](this.#staleOrMiss(lks[i], stales[i], true));
   }
 
-  /** A timeout error for `key` (called by {@link OneRead}). */
+  /** A timeout error for `key` (called by {@link PendingRead}s). */
   l2TimeoutError(key: string): CacheTimeoutError {
     return this.#l2Timeout(key);
   }
@@ -1333,25 +1375,42 @@ class ManyRead extends PendingRead<(Buffer | null)[]> {
   }
 }
 
-/** One in-flight single-key L2 read of {@link CacheCore.getOne}. */
-class OneRead extends PendingRead<Buffer | null> {
+/** get()s waiting to be read together, in parallel arrays (see {@link CacheCore.getOne}). */
+class GetBatch {
+  readonly lks: string[] = [];
+  readonly views: View[] = [];
+  readonly stales: (L1Entry | undefined)[] = [];
+  readonly os: Resolved[] = [];
+  readonly resolves: ((v: unknown) => void)[] = [];
+  sent = false;
+
+  add(view: View, lk: string, stale: L1Entry | undefined, o: Resolved, resolve: (v: unknown) => void): void {
+    this.lks.push(lk);
+    this.views.push(view);
+    this.stales.push(stale);
+    this.os.push(o);
+    this.resolves.push(resolve);
+  }
+}
+
+/** One in-flight L2 read of a {@link GetBatch} (a GET when it holds one key, else an MGET). */
+class BatchRead extends PendingRead<(Buffer | null)[]> {
   constructor(
-    readonly view: View,
-    readonly lk: string,
-    readonly stale: L1Entry | undefined,
-    readonly o: Resolved,
+    readonly batch: GetBatch,
     readonly start: number,
-    readonly resolve: (v: unknown) => void,
     readonly core: CacheCore,
   ) {
     super();
   }
 
-  protected done(b: Buffer | null): void {
-    this.core.oneOk(this, b);
+  /** The GET reply of a one-key batch. */
+  readonly one = (b: Buffer | null): void => this.ok([b]);
+
+  protected done(raw: (Buffer | null)[]): void {
+    this.core.batchOk(this, raw);
   }
 
   protected failed(err: unknown): void {
-    this.core.oneFail(this, err === TIMED_OUT ? this.core.l2TimeoutError(this.lk) : err);
+    this.core.batchFail(this, err === TIMED_OUT ? this.core.l2TimeoutError(this.batch.lks[0]) : err);
   }
 }

@@ -199,6 +199,15 @@ export interface TieredCacheOptions extends Omit<CacheEntryOptions, 'tags' | 'lo
    */
   l2TimeoutMs?: number;
   /**
+   * `get()`s that miss L1 while the current microtasks run (concurrent requests, `Promise.all`,
+   * resolvers) are read from L2 together: one MGET of up to this many keys instead of one GET
+   * each (ioredis's per-command cost is most of an L2 hit), and their JSON values parsed in one
+   * `JSON.parse`. A lone get() is still a GET. One failed or timed-out MGET counts as one L2
+   * error and each of its get()s falls back as its own would. `false`: one GET per get().
+   * @default 256
+   */
+  batchGets?: number | false;
+  /**
    * What a write (`set`, `setMany`, `delete`, `deleteMany`, `clear`, `deleteByTag`) does when
    * its L2 call fails or times out (or the circuit is open). `'throw'`: it rejects with
    * `CacheWriteError` and the writer's L1 drops the keys, so this instance keeps agreeing with
@@ -260,6 +269,7 @@ export const DEFAULT_TIERED_CACHE_OPTIONS = Object.freeze({
   markerTtlMs: undefined,
   l2WriteFailure: 'throw',
   l2TimeoutMs: 1000,
+  batchGets: 256,
   l1: Object.freeze({ maxEntries: 10_000, maxBytes: undefined, ttlMs: 60_000 }),
   circuitBreaker: DEFAULT_CIRCUIT_BREAKER_OPTIONS,
   bus: false,

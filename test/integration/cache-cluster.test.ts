@@ -56,6 +56,12 @@ describe('TieredCache on a Redis Cluster', () => {
     expect(new Set(keys.map((k) => keySlot(k))).size).toBe(50);
     await a.setMany(keys.map((k, i) => [k, { i }]));
     expect(await b.getMany(keys)).toEqual(keys.map((_, i) => ({ i })));
+    // Concurrent get()s on the cluster, coalesced into one batch read across slots and masters.
+    const c = new TieredCache({ l2: client(), l1: false });
+    caches.push(c);
+    await c.getMany(['warm']);
+    expect(await Promise.all(keys.map((k) => c.get(k)))).toEqual(keys.map((_, i) => ({ i })));
+    expect(c.stats().l2).toMatchObject({ hits: 50, errors: 0 });
     expect(await b.getOrSetMany([...keys.slice(0, 3), 'new:1'], async (missing) => missing.map(() => 'loaded'))).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }, 'loaded']);
     await a.namespace('ns').set('x', 1);
     await a.set('t', 2, { tags: ['tg'] });

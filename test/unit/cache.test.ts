@@ -593,6 +593,80 @@ describe('resilience', () => {
     await Promise.all([writer.close(), cache.close(), reader.close()]);
   });
 
+  it('batchGets: get()s that miss L1 in one turn are read with one MGET, each with its own outcome', async () => {
+    const mem = new MemoryStore();
+    const chaos = new ChaosStore(mem);
+    const writer = new TieredCache({ l2: mem });
+    const cache = new TieredCache({ l2: chaos, l1: false, circuitBreaker: false });
+    await writer.set('a', { n: 1 });
+    await writer.set('b', 0);
+    await writer.namespace('ns').set('a', 'ns-a');
+    await writer.set('buf', Buffer.from([1, 2, 3]));
+    await writer.getOrSet('neg', async () => undefined);
+    // Namespace markers known (else each get() first reads them, on its own): the hot path.
+    expect(await cache.getMany(['warm'])).toEqual([undefined]);
+    expect(await cache.namespace('ns').getMany(['warm'])).toEqual([undefined]);
+    const gets0 = chaos.count('getBuffer');
+    const mgets0 = chaos.count('mgetBuffer');
+    const got = await Promise.all([
+      cache.get('a'),
+      cache.get('b'),
+      cache.namespace('ns').get('a'),
+      cache.get('buf'),
+      cache.get('neg'),
+      cache.get('none'),
+      cache.get('a'), // the same key twice: both answered
+      // Called from a continuation later in the same turn: joins the batch too.
+      Promise.resolve().then(() => cache.get('b')),
+    ]);
+    expect(got).toEqual([{ n: 1 }, 0, 'ns-a', Buffer.from([1, 2, 3]), undefined, undefined, { n: 1 }, 0]);
+    expect(chaos.count('mgetBuffer') - mgets0).toBe(1);
+    expect(chaos.count('getBuffer') - gets0).toBe(0);
+    expect(cache.stats().l2).toMatchObject({ hits: 7, misses: 3 }); // a negative entry is a hit; 2 warm-up misses
+    // A lone get() is a GET.
+    expect(await cache.get('a')).toEqual({ n: 1 });
+    expect(chaos.count('getBuffer') - gets0).toBe(1);
+
+    // At most batchGets keys per MGET; false sends one GET per get().
+    const small = new TieredCache({ l2: chaos, l1: false, batchGets: 2 });
+    await small.get('warm');
+    const m1 = chaos.count('mgetBuffer');
+    const g1 = chaos.count('getBuffer');
+    expect(await Promise.all(['a', 'b', 'a', 'b', 'none'].map((k) => small.get(k)))).toEqual([{ n: 1 }, 0, { n: 1 }, 0, undefined]);
+    expect([chaos.count('mgetBuffer') - m1, chaos.count('getBuffer') - g1]).toEqual([2, 1]);
+    const off = new TieredCache({ l2: chaos, l1: false, batchGets: false });
+    await off.get('warm');
+    const g2 = chaos.count('getBuffer');
+    const m2 = chaos.count('mgetBuffer');
+    expect(await Promise.all(['a', 'b', 'none'].map((k) => off.get(k)))).toEqual([{ n: 1 }, 0, undefined]);
+    expect([chaos.count('mgetBuffer') - m2, chaos.count('getBuffer') - g2]).toEqual([0, 3]);
+    expect(() => new TieredCache({ batchGets: 0 })).toThrow(/options.batchGets/);
+    expect(() => new TieredCache({ batchGets: 'x' as unknown as number })).toThrow(/options.batchGets/);
+    await Promise.all([writer.close(), cache.close(), small.close(), off.close()]);
+  });
+
+  it('batchGets: a failed or late MGET is one L2 error and every get() falls back on its own', async () => {
+    const mem = new MemoryStore();
+    const chaos = new ChaosStore(mem);
+    const cache = new TieredCache({ l2: chaos, l1: { ttlMs: 10 }, graceMs: 60_000, l2TimeoutMs: 40, circuitBreaker: false });
+    await cache.set('a', 'a0');
+    await cache.set('b', 'b0');
+    expect(await cache.get('warm')).toBeUndefined(); // namespace markers known
+    await sleep(20); // past the L1 TTL, within grace
+    chaos.alwaysThrow(['read']);
+    expect(await Promise.all([cache.get('a'), cache.get('b'), cache.get('none')])).toEqual(['a0', 'b0', undefined]);
+    expect(cache.stats().l2.errors).toBe(1);
+    chaos.neverThrow().delay(300);
+    const t0 = Date.now();
+    expect(await Promise.all([cache.get('a'), cache.get('none'), cache.get('b')])).toEqual(['a0', undefined, 'b0']);
+    expect(Date.now() - t0).toBeLessThan(250);
+    expect(cache.stats().l2).toMatchObject({ errors: 2, timeouts: 1 });
+    chaos.delay(0);
+    await sleep(300); // the late replies arrive and change nothing
+    expect(cache.stats().l2).toMatchObject({ errors: 2, timeouts: 1 });
+    await cache.close();
+  });
+
   it('eager refresh reloads in the background once past the threshold', async () => {
     const { cache } = make({ ttlMs: 1000, eagerRefreshThreshold: 0.5 });
     let n = 0;
