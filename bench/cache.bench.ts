@@ -7,7 +7,8 @@
  * - `L1 hit, sync`: raw lru-cache `get` (baseline) against `TieredCache.peek`. Target ≥ 0.5×.
  * - `L2 hit, 64 in flight`: 64 concurrent `get`s that all go to Redis (ringcache and
  *   bentocache with no L1, cacheable with @keyv/redis as its only store). Baseline raw ioredis
- *   with auto-pipelining. Target: ringcache ≥ 0.8×.
+ *   with auto-pipelining. Target: ringcache ≥ 0.8×. ringcache coalesces the get()s of one turn
+ *   into one MGET (`batchGets`); the `batchGets: false` row is one GET per get().
  * - `getMany, 64 keys`: one batch read of 64 keys from Redis. Baseline one raw `MGET`.
  *   Target: ringcache ≥ 0.7×.
  *
@@ -209,6 +210,7 @@ export async function runCacheBench(opts: CacheBenchOptions = {}): Promise<Bench
   const raw: Redis = new RedisClass(url, { enableAutoPipelining: true });
   const ourClient: Redis = new RedisClass(url, { enableAutoPipelining: true });
   const l2 = new TieredCache({ l2: ourClient, l1: false });
+  const l2Single = new TieredCache({ l2: ourClient, l1: false, batchGets: false });
   const bentoRedis = await bentocache(url);
   const cacheableRedis = await cacheable(url);
   try {
@@ -226,6 +228,7 @@ export async function runCacheBench(opts: CacheBenchOptions = {}): Promise<Bench
     const l2Tasks: BenchTask[] = [
       concurrent('ioredis get (auto-pipelining)', rawKeys, (k) => raw.get(k)),
       concurrent('ringcache TieredCache.get (L2)', ourKeys, (k) => l2.get(k)),
+      concurrent('ringcache TieredCache.get (L2, batchGets: false)', ourKeys, (k) => l2Single.get(k)),
       concurrent('ioredis get + JSON.parse (reference)', rawKeys, (k) => raw.get(k).then((v) => (v === null ? v : JSON.parse(v)))),
     ];
     if (bentoRedis) l2Tasks.push(concurrent('bentocache get (redis L2)', bentoKeys, (k) => bentoRedis.get({ key: k })));
@@ -261,6 +264,7 @@ export async function runCacheBench(opts: CacheBenchOptions = {}): Promise<Bench
     );
   } finally {
     await l2.close();
+    await l2Single.close();
     await bentoRedis?.disconnect().catch(() => {});
     await cacheableRedis?.disconnect().catch(() => {});
     raw.disconnect();
