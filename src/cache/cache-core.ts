@@ -18,6 +18,7 @@ import { Bus, type BusMessage } from './bus';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { decodeEntries, decodeEntry, encodeEntry, KIND_NEGATIVE, type DecodedEntry } from './envelope';
 import { isIoredis, rawClientOf, toStore } from './l2-source';
+import { RedisStore } from '../routing/redis-store';
 import { L1, L1Entry } from './l1';
 import { Markers } from './markers';
 import { LeaseLock } from './lease-lock';
@@ -73,6 +74,8 @@ export function stamp(): number {
 /** How long after writing a loaded value an invalidation of that key triggers a repair DEL. */
 const LOAD_REPAIR_WINDOW_MS = 2000;
 const LOAD_REPAIR_MAX_KEYS = 10_000;
+/** Keys per coalesced MGET of get()s when options.batchGets is not given (one Redis endpoint). */
+const DEFAULT_BATCH_GETS = 256;
 
 function jittered(ttlMs: number, jitter: number): number {
   if (jitter <= 0 || !Number.isFinite(ttlMs)) return ttlMs;
@@ -136,7 +139,6 @@ export class CacheCore extends EventEmitter {
     this.freeze = checkBool(o.freeze, 'options.freeze');
     this.#l2TimeoutMs = checkNum(o.l2TimeoutMs, 'options.l2TimeoutMs', 0);
     this.#deadlines = new DeadlineQueue(this.#l2TimeoutMs);
-    this.#batchMax = o.batchGets === false ? 0 : checkNum(o.batchGets, 'options.batchGets', 1);
     if (o.l2WriteFailure !== 'throw' && o.l2WriteFailure !== 'ignore') {
       throw new TypeError(`Expected 'throw' or 'ignore' for options.l2WriteFailure but received ${describe(o.l2WriteFailure)}`);
     }
@@ -179,6 +181,11 @@ export class CacheCore extends EventEmitter {
     const l2 = o.l2 === false || o.l2 === undefined ? undefined : o.l2;
     this.store = l2 === undefined ? undefined : toStore(l2);
     const store = this.store;
+    // Batched get()s by default on one Redis endpoint only: on a partitioned L2 one batch spans
+    // nodes, and one slow or failing node would delay or fail the reads of keys on healthy ones.
+    const singleEndpoint = (isIoredis(l2) && (l2 as Cluster).isCluster !== true) || store instanceof RedisStore;
+    this.#batchMax =
+      o.batchGets === false ? 0 : o.batchGets === undefined ? (singleEndpoint ? DEFAULT_BATCH_GETS : 0) : checkNum(o.batchGets, 'options.batchGets', 1);
     if (isIoredis(l2) && (l2 as Cluster).isCluster !== true) {
       // The RedisStore wrapper adds two async layers per call; reads skip them (their errors are
       // caught and counted here anyway). Writes go through the store.

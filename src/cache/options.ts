@@ -204,7 +204,11 @@ export interface TieredCacheOptions extends Omit<CacheEntryOptions, 'tags' | 'lo
    * each (ioredis's per-command cost is most of an L2 hit), and their JSON values parsed in one
    * `JSON.parse`. A lone get() is still a GET. One failed or timed-out MGET counts as one L2
    * error and each of its get()s falls back as its own would. `false`: one GET per get().
-   * @default 256
+   * Undefined: 256 on one Redis endpoint (an ioredis `Redis`, Sentinel-backed or not, or a
+   * `RedisStore`, twemproxy included); off on a partitioned L2 (`Cluster`, `ClusterStore`,
+   * `RingStore`), where a batch spans nodes and one slow or failing node would hold up or fail
+   * the reads of keys on healthy ones (set it there to trade that for throughput).
+   * @default undefined
    */
   batchGets?: number | false;
   /**
@@ -269,7 +273,7 @@ export const DEFAULT_TIERED_CACHE_OPTIONS = Object.freeze({
   markerTtlMs: undefined,
   l2WriteFailure: 'throw',
   l2TimeoutMs: 1000,
-  batchGets: 256,
+  batchGets: undefined,
   l1: Object.freeze({ maxEntries: 10_000, maxBytes: undefined, ttlMs: 60_000 }),
   circuitBreaker: DEFAULT_CIRCUIT_BREAKER_OPTIONS,
   bus: false,

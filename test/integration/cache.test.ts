@@ -73,6 +73,24 @@ describe('L2 on a real Redis', () => {
     await a.deleteMany(['x', 'y']);
     expect(await redisCall(server.port, 'EXISTS', 'x', 'y')).toBe(0);
   });
+
+  it('concurrent get()s on one Redis are read with one MGET by default', async () => {
+    const r = client();
+    const c = new TieredCache({ l2: r, l1: false });
+    caches.push(c);
+    await c.setMany(Array.from({ length: 100 }, (_, i) => [`k${i}`, { i }] as const));
+    expect(await c.get('warm')).toBeUndefined();
+    const calls = { mget: 0, get: 0 };
+    const mget = r.mgetBuffer.bind(r);
+    const get = r.getBuffer.bind(r);
+    r.mgetBuffer = ((...args: Parameters<typeof mget>) => (calls.mget++, mget(...args))) as typeof r.mgetBuffer;
+    r.getBuffer = ((...args: Parameters<typeof get>) => (calls.get++, get(...args))) as typeof r.getBuffer;
+    const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
+    expect(await Promise.all([...keys, 'none'].map((k) => c.get(k)))).toEqual([...keys.map((_, i) => ({ i })), undefined]);
+    expect(calls).toEqual({ mget: 1, get: 0 });
+    expect(await c.get('k7')).toEqual({ i: 7 });
+    expect(calls).toEqual({ mget: 1, get: 1 });
+  });
 });
 
 describe('bus', () => {
@@ -153,6 +171,24 @@ describe('bus', () => {
     await Promise.all([p1, p2]);
     expect(b.peek('k')).toBeUndefined();
     expect(await b.get('k')).toBe('v3');
+
+    // The same for get()s read together in one MGET (batchGets).
+    const c = new TieredCache({ l2: chaos, bus: { client: redisB }, batchGets: 16 });
+    caches.push(c);
+    await c.ready();
+    await settled(c, () => a.setMany([['k', 'w1'], ['j', 'j1']]));
+    expect(await c.getMany(['warm'])).toEqual([undefined]);
+    let onHeld3!: () => void;
+    const held3 = new Promise<void>((r) => (onHeld3 = r));
+    const release3 = chaos.hold(['read'], onHeld3);
+    const both = Promise.all([c.get('k'), c.get('j')]);
+    await held3;
+    await settled(c, () => a.set('k', 'w2'));
+    release3();
+    expect(await both).toEqual(['w1', 'j1']);
+    expect(c.peek('k')).toBeUndefined(); // invalidated while in flight: not promoted
+    expect(c.peek('j')).toBe('j1'); // untouched key of the same batch: promoted
+    expect(await c.get('k')).toBe('w2');
   });
 
   it('cross-process refill race: a load whose SET lands after another instance’s delete is deleted again', async () => {

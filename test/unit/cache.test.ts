@@ -597,7 +597,10 @@ describe('resilience', () => {
     const mem = new MemoryStore();
     const chaos = new ChaosStore(mem);
     const writer = new TieredCache({ l2: mem });
-    const cache = new TieredCache({ l2: chaos, l1: false, circuitBreaker: false });
+    // A generic store could be partitioned: batching is opt-in there (default on a plain Redis
+    // client or a RedisStore, see the integration tests).
+    const unbatched = new TieredCache({ l2: chaos, l1: false });
+    const cache = new TieredCache({ l2: chaos, l1: false, circuitBreaker: false, batchGets: 256 });
     await writer.set('a', { n: 1 });
     await writer.set('b', 0);
     await writer.namespace('ns').set('a', 'ns-a');
@@ -640,15 +643,19 @@ describe('resilience', () => {
     const m2 = chaos.count('mgetBuffer');
     expect(await Promise.all(['a', 'b', 'none'].map((k) => off.get(k)))).toEqual([{ n: 1 }, 0, undefined]);
     expect([chaos.count('mgetBuffer') - m2, chaos.count('getBuffer') - g2]).toEqual([0, 3]);
+    await unbatched.get('warm');
+    const g3 = chaos.count('getBuffer');
+    await Promise.all(['a', 'b'].map((k) => unbatched.get(k)));
+    expect(chaos.count('getBuffer') - g3).toBe(2);
     expect(() => new TieredCache({ batchGets: 0 })).toThrow(/options.batchGets/);
     expect(() => new TieredCache({ batchGets: 'x' as unknown as number })).toThrow(/options.batchGets/);
-    await Promise.all([writer.close(), cache.close(), small.close(), off.close()]);
+    await Promise.all([writer.close(), cache.close(), small.close(), off.close(), unbatched.close()]);
   });
 
   it('batchGets: a failed or late MGET is one L2 error and every get() falls back on its own', async () => {
     const mem = new MemoryStore();
     const chaos = new ChaosStore(mem);
-    const cache = new TieredCache({ l2: chaos, l1: { ttlMs: 10 }, graceMs: 60_000, l2TimeoutMs: 40, circuitBreaker: false });
+    const cache = new TieredCache({ l2: chaos, l1: { ttlMs: 10 }, graceMs: 60_000, l2TimeoutMs: 40, circuitBreaker: false, batchGets: 256 });
     await cache.set('a', 'a0');
     await cache.set('b', 'b0');
     expect(await cache.get('warm')).toBeUndefined(); // namespace markers known
