@@ -153,6 +153,11 @@ async function bestOf(group: string, tasks: BenchTask[], opts: BenchOptions, rou
   });
 }
 
+/** The getOrSet loader of keys that are all in L2: never called. */
+const unexpectedLoad = (): never => {
+  throw new Error('bench: a key expected in L2 was loaded');
+};
+
 const valueOf = (i: number) => ({ id: i, name: `item-${i}`, tags: ['a', 'b'], price: i * 1.5 });
 
 /** Rows of the cache suite (ns/op per key; ratios to each group's baseline). */
@@ -229,6 +234,7 @@ export async function runCacheBench(opts: CacheBenchOptions = {}): Promise<Bench
       concurrent('ioredis get (auto-pipelining)', rawKeys, (k) => raw.get(k)),
       concurrent('ringcache TieredCache.get (L2)', ourKeys, (k) => l2.get(k)),
       concurrent('ringcache TieredCache.get (L2, batchGets: false)', ourKeys, (k) => l2Single.get(k)),
+      concurrent('ringcache TieredCache.getOrSet (L2)', ourKeys, (k) => l2.getOrSet(k, unexpectedLoad)),
       concurrent('ioredis get + JSON.parse (reference)', rawKeys, (k) => raw.get(k).then((v) => (v === null ? v : JSON.parse(v)))),
     ];
     if (bentoRedis) l2Tasks.push(concurrent('bentocache get (redis L2)', bentoKeys, (k) => bentoRedis.get({ key: k })));

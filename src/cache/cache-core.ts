@@ -796,28 +796,60 @@ export class CacheCore extends EventEmitter {
   }
 
   /**
-   * `get` after an L1 miss, one key. Hot path: when the namespace markers are known, the key
-   * joins this turn's batch: the get()s that miss L1 while the current microtasks run are read
-   * with one MGET (up to `batchGets` keys each; a batch of one is a GET), its reply decoded in
-   * one callback, one JSON.parse for all values. Otherwise, or for a tagged entry whose tag
-   * markers need reading, the general {@link readL2} path.
+   * `get` after an L1 miss, one key: its entry read as {@link #readEntry} reads it, then a hit
+   * (promoted into L1), a miss, or on an L2 failure the stale L1 value.
    */
   getOne(view: View, lk: string, stale: L1Entry | undefined, o: Resolved): Promise<unknown> {
-    if (this.#markers.stale(view.markers, coarseNow()) !== undefined) return this.#getOneSlow(view, lk, stale, o);
     return new Promise<unknown>((resolve) => {
-      let b = this.#gets;
-      if (b === undefined) {
-        b = this.#gets = new GetBatch();
-        // As DataLoader does: after every promise job queued so far has run (they may call
-        // get() too), then at once (process.nextTick, before any I/O).
-        Promise.resolve(b).then(this.#scheduleFlush);
-      }
-      b.add(view, lk, stale, o, resolve);
-      if (b.lks.length >= this.#batchMax) {
-        this.#gets = undefined;
-        this.#flushGets(b);
-      }
+      this.#readEntry(view, lk, (d, start) => {
+        try {
+          resolve(d === undefined ? this.#staleOrMiss(lk, stale, true) : this.#hitOrMiss(view, lk, d, stale, o, start));
+        } catch (err) {
+          resolve(Promise.reject(err));
+        }
+      });
     });
+  }
+
+  /**
+   * Reads one key's entry from L2 and calls `done(entry, start)`: the entry, null (missing,
+   * foreign, or cleared by a marker), or undefined when L2 failed or was skipped; `start` is the
+   * epoch the read began in. Hot path: when the namespace markers are known, the key joins
+   * this turn's batch: the keys read while the current microtasks run go out as one MGET (up
+   * to `batchGets` keys each; a batch of one is a GET), its reply decoded in one callback with
+   * one JSON.parse for all values. Otherwise, or for a tagged entry whose tag markers need
+   * reading, the general {@link readL2} path.
+   */
+  #readEntry(view: View, lk: string, done: EntryCallback): void {
+    if (this.#markers.stale(view.markers, coarseNow()) !== undefined) {
+      this.#readSlow(view, lk, done);
+      return;
+    }
+    let b = this.#gets;
+    if (b === undefined) {
+      b = this.#gets = new GetBatch();
+      // As DataLoader does: after every promise job queued so far has run (they may read too),
+      // then at once (process.nextTick, before any I/O).
+      Promise.resolve(b).then(this.#scheduleFlush);
+    }
+    b.lks.push(lk);
+    b.views.push(view);
+    b.dones.push(done);
+    if (b.lks.length >= this.#batchMax) {
+      this.#gets = undefined;
+      this.#flushGets(b);
+    }
+  }
+
+  /** {@link #readEntry} through {@link readL2} (markers to fetch first). */
+  #readSlow(view: View, lk: string, done: EntryCallback): void {
+    const start = this.#begin();
+    this.readL2(view, [lk])
+      .then(
+        (got) => done(got === undefined ? undefined : got[0], start),
+        () => done(undefined, start),
+      )
+      .finally(() => this.#end());
   }
 
   readonly #scheduleFlush = (b: GetBatch): void => {
@@ -829,13 +861,13 @@ export class CacheCore extends EventEmitter {
     if (b.lks.length > 0 && !b.sent) this.#flushGets(b);
   };
 
-  /** Sends one batch of get()s: a GET for one key, else one MGET. */
+  /** Sends one batch of reads: a GET for one key, else one MGET. */
   #flushGets(b: GetBatch): void {
     b.sent = true;
     const n = b.lks.length;
     if (!this.#l2Allowed()) {
       this.counters.l2Skipped += n - 1;
-      for (let i = 0; i < n; i++) b.resolves[i](this.#staleOrMiss(b.lks[i], b.stales[i], true));
+      for (const done of b.dones) done(undefined, this.#seq);
       return;
     }
     const r = new BatchRead(b, this.#begin(), this);
@@ -849,56 +881,43 @@ export class CacheCore extends EventEmitter {
     if (this.#deadlines.enabled && !r.settled) this.#deadlines.add(r);
   }
 
-  /** A batch's reply (called by {@link BatchRead}): each get() resolves with its own outcome. */
+  /** A batch's reply (called by {@link BatchRead}): each read gets its own entry. */
   batchOk(r: BatchRead, raw: readonly (Buffer | null)[]): void {
     this.#breaker?.success();
-    const { lks, views, stales, os, resolves } = r.batch;
+    const { lks, views, dones } = r.batch;
+    let i = 0;
     try {
-      const decoded = decodeEntries(raw, lks.length, this.serializer, (i, err) => this.#emit('l2:error', { key: lks[i], error: err }));
+      const decoded = decodeEntries(raw, lks.length, this.serializer, (j, err) => this.#emit('l2:error', { key: lks[j], error: err }));
       const now = coarseNow();
-      for (let i = 0; i < lks.length; i++) {
+      for (; i < lks.length; i++) {
         const d = decoded[i];
         if (d?.tags !== undefined && this.#markers.stale(d.tags.map((t) => `t:${t}`), now) !== undefined) {
           // Tag markers to read first: the general path (rare: once per markerCacheMs per tag).
-          resolves[i](this.#getOneSlow(views[i], lks[i], stales[i], os[i]));
-          continue;
-        }
-        try {
-          const valid = d !== undefined && this.#markers.passes(views[i].markers, d.createdAt, d.tags) ? d : null;
-          resolves[i](this.#hitOrMiss(views[i], lks[i], valid, stales[i], os[i], r.start));
-        } catch (err) {
-          resolves[i](Promise.reject(err));
+          this.#readSlow(views[i], lks[i], dones[i]);
+        } else {
+          dones[i](d !== undefined && this.#markers.passes(views[i].markers, d.createdAt, d.tags) ? d : null, r.start);
         }
       }
     } catch (err) {
-      for (const resolve of resolves) resolve(Promise.reject(err));
+      // Not expected (decoding errors are per entry): the reads left, this one included (its
+      // callbacks settle promises, so a second call is harmless), are answered as failed.
+      this.#emit('l2:error', { key: lks[i], error: err });
+      for (; i < lks.length; i++) dones[i](undefined, r.start);
     } finally {
       this.#end();
     }
   }
 
-  /** A batch's failure or timeout (called by {@link BatchRead}): stale values or misses. */
+  /** A batch's failure or timeout (called by {@link BatchRead}): every read gets undefined. */
   batchFail(r: BatchRead, err: unknown): void {
-    const { lks, stales, resolves } = r.batch;
-    this.#l2Failed(err, lks[0]);
+    this.#l2Failed(err, r.batch.lks[0]);
     this.#end();
-    for (let i = 0; i < lks.length; i++) resolves[i](this.#staleOrMiss(lks[i], stales[i], true));
+    for (const done of r.batch.dones) done(undefined, r.start);
   }
 
   /** A timeout error for `key` (called by {@link PendingRead}s). */
   l2TimeoutError(key: string): CacheTimeoutError {
     return this.#l2Timeout(key);
-  }
-
-  async #getOneSlow(view: View, lk: string, stale: L1Entry | undefined, o: Resolved): Promise<unknown> {
-    const start = this.#begin();
-    try {
-      const got = await this.readL2(view, [lk]);
-      if (got === undefined) return this.#staleOrMiss(lk, stale, true);
-      return this.#hitOrMiss(view, lk, got[0], stale, o, start);
-    } finally {
-      this.#end();
-    }
   }
 
   /** A read's outcome for one key: a fresh L2 entry is promoted and returned; else a miss. */
@@ -960,9 +979,8 @@ export class CacheCore extends EventEmitter {
         l1e !== undefined && now < l1e.staleUntil
           ? CacheCore.fromL1(l1e)
           : undefined;
-      const got = await this.readL2(view, [lk]);
+      const d = await new Promise<DecodedEntry | null | undefined>((resolve) => this.#readEntry(view, lk, resolve));
       now = coarseNow();
-      const d = got?.[0];
       if (d !== undefined && d !== null) {
         const c = CacheCore.fromDecoded(d);
         if (now < d.expiresAt) {
@@ -973,7 +991,7 @@ export class CacheCore extends EventEmitter {
         }
         if (now < c.staleUntil && (stale === undefined || c.createdAt > stale.createdAt)) stale = c;
       }
-      if (got !== undefined) this.counters.l2Misses++;
+      if (d !== undefined) this.counters.l2Misses++;
       if (channels.miss.hasSubscribers) channels.miss.publish({ cache: this.name, key: lk });
 
       // Lock wait (if any) and load run as one piece of work, so the soft/hard timeouts and
@@ -1111,7 +1129,7 @@ export class CacheCore extends EventEmitter {
             slots.get(lks[i])!.resolve(out[i]);
             continue;
           }
-          if (got !== undefined) this.counters.l2Misses++;
+          if (d !== undefined) this.counters.l2Misses++;
           const s = stales[i];
           if (c !== undefined && now < c.staleUntil) staleOf.set(i, c);
           else if (s !== undefined && now < s.staleUntil) {
@@ -1382,22 +1400,15 @@ class ManyRead extends PendingRead<(Buffer | null)[]> {
   }
 }
 
-/** get()s waiting to be read together, in parallel arrays (see {@link CacheCore.getOne}). */
+/** What {@link CacheCore} calls back with one key's L2 entry (see its `#readEntry`). */
+type EntryCallback = (entry: DecodedEntry | null | undefined, start: number) => void;
+
+/** Reads waiting to go out together, in parallel arrays (see {@link CacheCore.getOne}). */
 class GetBatch {
   readonly lks: string[] = [];
   readonly views: View[] = [];
-  readonly stales: (L1Entry | undefined)[] = [];
-  readonly os: Resolved[] = [];
-  readonly resolves: ((v: unknown) => void)[] = [];
+  readonly dones: EntryCallback[] = [];
   sent = false;
-
-  add(view: View, lk: string, stale: L1Entry | undefined, o: Resolved, resolve: (v: unknown) => void): void {
-    this.lks.push(lk);
-    this.views.push(view);
-    this.stales.push(stale);
-    this.os.push(o);
-    this.resolves.push(resolve);
-  }
 }
 
 /** One in-flight L2 read of a {@link GetBatch} (a GET when it holds one key, else an MGET). */

@@ -652,6 +652,26 @@ describe('resilience', () => {
     await Promise.all([writer.close(), cache.close(), small.close(), off.close(), unbatched.close()]);
   });
 
+  it('batchGets: concurrent getOrSet()s read L2 in one MGET; only the real misses load', async () => {
+    const mem = new MemoryStore();
+    const chaos = new ChaosStore(mem);
+    const writer = new TieredCache({ l2: mem });
+    const cache = new TieredCache({ l2: chaos, batchGets: 256 });
+    await writer.setMany(Array.from({ length: 20 }, (_, i) => [`k${i}`, i] as const));
+    await cache.getMany(['warm']);
+    const m0 = chaos.count('mgetBuffer');
+    const g0 = chaos.count('getBuffer');
+    const loaded: string[] = [];
+    const keys = [...Array.from({ length: 20 }, (_, i) => `k${i}`), 'new1', 'new2'];
+    const got = await Promise.all(keys.map((k) => cache.getOrSet(k, async () => (loaded.push(k), `loaded ${k}`))));
+    expect(got).toEqual([...Array.from({ length: 20 }, (_, i) => i), 'loaded new1', 'loaded new2']);
+    expect(loaded).toEqual(['new1', 'new2']);
+    expect([chaos.count('mgetBuffer') - m0, chaos.count('getBuffer') - g0]).toEqual([1, 0]);
+    expect(cache.peek('k3')).toBe(3); // promoted
+    expect(await writer.get('new2')).toBe('loaded new2'); // stored
+    await Promise.all([writer.close(), cache.close()]);
+  });
+
   it('batchGets: a failed or late MGET is one L2 error and every get() falls back on its own', async () => {
     const mem = new MemoryStore();
     const chaos = new ChaosStore(mem);
