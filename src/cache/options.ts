@@ -199,11 +199,11 @@ export interface TieredCacheOptions extends Omit<CacheEntryOptions, 'tags' | 'lo
    */
   l2TimeoutMs?: number;
   /**
-   * `get()`s that miss L1 while the current microtasks run (concurrent requests, `Promise.all`,
-   * resolvers) are read from L2 together: one MGET of up to this many keys instead of one GET
-   * each (ioredis's per-command cost is most of an L2 hit), and their JSON values parsed in one
-   * `JSON.parse`. A lone get() is still a GET. One failed or timed-out MGET counts as one L2
-   * error and each of its get()s falls back as its own would. `false`: one GET per get().
+   * `get()`s and `getOrSet()`s that miss L1 while the current microtasks run (concurrent
+   * requests, `Promise.all`, resolvers) read L2 together: one MGET of up to this many keys
+   * instead of one GET each (ioredis's per-command cost is most of an L2 hit), their JSON values
+   * parsed in one `JSON.parse`. A lone read is still a GET. One failed or timed-out MGET counts as
+   * one L2 error and each of its reads falls back as its own would. `false`: one GET per read.
    * Undefined: 256 on one Redis endpoint (an ioredis `Redis`, Sentinel-backed or not, or a
    * `RedisStore`, twemproxy included); off on a partitioned L2 (`Cluster`, `ClusterStore`,
    * `RingStore`), where a batch spans nodes and one slow or failing node would hold up or fail
