@@ -11,6 +11,7 @@
  * nutcracker.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TieredCache } from '../../src/cache/tiered-cache';
 import { NodeUnavailableError } from '../../src/errors';
 import { RedisStore } from '../../src/routing/redis-store';
 import { RingStore, type RingNodeConfig } from '../../src/routing/ring-store';
@@ -203,6 +204,30 @@ describe('RedisStore behind nutcracker', () => {
     } finally {
       await ring.close();
       await s.close();
+      await proxy.stop();
+    }
+  });
+
+  it('TieredCache over nutcracker: concurrent get()s go out as one MGET that nutcracker splits', async () => {
+    const proxy = await Nutcracker.start({ servers: backends.map((b) => ({ port: b.port })) });
+    const store = new RedisStore(proxy.address, { endpoint: 'twemproxy' });
+    const cache = new TieredCache({ l2: store, l1: false });
+    try {
+      const keys = Array.from({ length: 200 }, (_, i) => `tc:${i}`);
+      await cache.setMany(keys.map((k, i) => [k, { i }]));
+      expect(new Set((await backendOf()).values()).size).toBe(4); // spread over every backend
+      expect(await cache.getMany(['warm'])).toEqual([undefined]);
+      const calls = { mget: 0, get: 0 };
+      const mget = store.mgetBuffer.bind(store);
+      const get = store.getBuffer.bind(store);
+      store.mgetBuffer = (ks) => (calls.mget++, mget(ks));
+      store.getBuffer = (k) => (calls.get++, get(k));
+      expect(await Promise.all([...keys, 'none'].map((k) => cache.get(k)))).toEqual([...keys.map((_, i) => ({ i })), undefined]);
+      expect(calls).toEqual({ mget: 1, get: 0 });
+      expect(cache.stats().l2).toMatchObject({ hits: 200, errors: 0 });
+    } finally {
+      await cache.close();
+      await store.close();
       await proxy.stop();
     }
   });
