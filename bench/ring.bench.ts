@@ -4,7 +4,8 @@
  * - `get`, uncached: 100k distinct keys walked in slices, so no cache (theirs holds 5000) hits;
  * - `get`, hot keys: 1000 keys over and over (both caches hit);
  * - `getMany` of 1000 keys (one engine call) against a `get` loop;
- * - `getManyPacked` on an `algorithm: 'murmur3'` ring (Buffer keys packed into one array);
+ * - `getManyPacked` on an `algorithm: 'murmur3'` ring (Buffer keys packed into one array),
+ *   returning a new array or filling a reused one;
  * - add + remove of one server on a 1000-server ring (incremental merge vs full rebuild);
  * - bytes per ring point ({@link ringMemory}).
  * 10 and 100 servers, 11-byte and 40-100-byte keys.
@@ -143,6 +144,16 @@ export async function runRingBench(opts: BenchOptions = {}): Promise<BenchRow[]>
         fn: () => {
           const p = next();
           sink += ring.getManyPacked(p.data, p.offsets).length;
+        },
+      });
+      // The same into one reused result array: no allocation per batch, so no GC in the loop.
+      const out: string[] = [];
+      tasks.push({
+        name: `${name} murmur3 getManyPacked, reused out`,
+        opsPerCall: batch,
+        fn: () => {
+          const p = next();
+          sink += ring.getManyPacked(p.data, p.offsets, out).length;
         },
       });
     }

@@ -85,3 +85,8 @@ export function checkInteger(value: unknown, name: string, min: number, max: num
     throw new RangeError(`Expected an integer in ${min}..${max} for ${name} but received ${value}`);
   }
 }
+
+/** Throws unless `out` is undefined or an Array (the optional output array of batch lookups). */
+export function checkOutArray(out: unknown): asserts out is unknown[] | undefined {
+  if (out !== undefined && !Array.isArray(out)) throw new TypeError(`Expected an array for out but received ${describe(out)}`);
+}

@@ -32,7 +32,7 @@
  *   and kept stale ones when the ring shrank without a `reset()`).
  */
 import { engine as defaultEngine, type Engine, type Key } from '../engine';
-import { checkKeys, checkTypedArray, describe } from '../validate';
+import { checkKeys, checkOutArray, checkTypedArray, describe } from '../validate';
 import { Continuum, sortPoints, type PointList } from './continuum';
 import { distribution, type DistributionReport, type KeySample } from './distribution';
 import {
@@ -324,36 +324,41 @@ export class HashRing {
 
   /**
    * Servers of many keys, with one engine call for the whole batch (md5 and murmur3 rings).
-   * Entries are `undefined` when the ring has no points.
+   * Entries are `undefined` when the ring has no points. With `out`, the servers are written
+   * into it (its length set to the key count) and it is returned: a hot loop that reuses one
+   * array allocates nothing per batch.
    */
-  getMany(keys: readonly Key[]): string[] {
+  getMany(keys: readonly Key[], out?: string[]): string[] {
     checkKeys(keys);
+    checkOutArray(out);
     const n = keys.length;
-    const out = this.#scratch(n);
+    const indexes = this.#scratch(n);
     const rh = this.#ringHash;
     if (rh >= 0) {
-      this.#engine.ringLookup(this.#continuum.table, keys, rh as 0 | 1, 0, out);
-      if (this.#ketama === 'twemproxy') for (let i = 0; i < n; i++) if (keys[i].length === 0) out[i] = this.#emptyKeyIndex();
+      this.#engine.ringLookup(this.#continuum.table, keys, rh as 0 | 1, 0, indexes);
+      if (this.#ketama === 'twemproxy') for (let i = 0; i < n; i++) if (keys[i].length === 0) indexes[i] = this.#emptyKeyIndex();
     } else {
-      for (let i = 0; i < n; i++) out[i] = this.#continuum.find(this.#hasher.keyHash(keys[i]));
+      for (let i = 0; i < n; i++) indexes[i] = this.#continuum.find(this.#hasher.keyHash(keys[i]));
     }
-    return this.#labelsOf(out, n);
+    return this.#labelsOf(indexes, n, out);
   }
 
   /**
    * Servers of packed byte keys: key `i` is `data[offsets[i] … offsets[i + 1])`
-   * (`packKeys` builds this shape). One engine call for md5 and murmur3 rings.
+   * (`packKeys` builds this shape). One engine call for md5 and murmur3 rings. `out` as in
+   * {@link getMany}.
    */
-  getManyPacked(data: Uint8Array, offsets: Uint32Array): string[] {
+  getManyPacked(data: Uint8Array, offsets: Uint32Array, out?: string[]): string[] {
     checkTypedArray(data, Uint8Array, 'data');
     checkTypedArray(offsets, Uint32Array, 'offsets');
+    checkOutArray(out);
     const n = offsets.length === 0 ? 0 : offsets.length - 1;
-    const out = this.#scratch(n);
+    const indexes = this.#scratch(n);
     const rh = this.#ringHash;
     if (rh >= 0) {
-      this.#engine.ringLookupPacked(this.#continuum.table, data, offsets, rh as 0 | 1, 0, out);
+      this.#engine.ringLookupPacked(this.#continuum.table, data, offsets, rh as 0 | 1, 0, indexes);
       if (this.#ketama === 'twemproxy') {
-        for (let i = 0; i < n; i++) if (offsets[i + 1] === offsets[i]) out[i] = this.#emptyKeyIndex();
+        for (let i = 0; i < n; i++) if (offsets[i + 1] === offsets[i]) indexes[i] = this.#emptyKeyIndex();
       }
     } else {
       for (let i = 0; i < n; i++) {
@@ -364,10 +369,10 @@ export class HashRing {
             `Expected non-decreasing offsets within data (length ${data.length}) for offsets but offsets[${i + 1}] is ${end}`,
           );
         }
-        out[i] = this.#continuum.find(this.#hasher.keyHash(data.subarray(start, end)));
+        indexes[i] = this.#continuum.find(this.#hasher.keyHash(data.subarray(start, end)));
       }
     }
-    return this.#labelsOf(out, n);
+    return this.#labelsOf(indexes, n, out);
   }
 
   /**
@@ -622,10 +627,16 @@ export class HashRing {
     return this.#batchOut;
   }
 
-  #labelsOf(indices: Int32Array, n: number): string[] {
+  #labelsOf(indices: Int32Array, n: number, out: string[] | undefined): string[] {
     const owners = this.#continuum.owners;
     const labels = this.#labels;
-    const result = new Array<string>(n);
+    let result: string[];
+    if (out === undefined) {
+      result = new Array<string>(n);
+    } else {
+      result = out;
+      if (result.length !== n) result.length = n;
+    }
     for (let i = 0; i < n; i++) {
       const at = indices[i];
       result[i] = at < 0 ? (undefined as unknown as string) : labels[owners[at]];

@@ -4,7 +4,7 @@
  * servers moves about 10/11 of the keys here, about 1/11 on a ring.
  */
 import { engine as defaultEngine, type Engine, type Key } from '../engine';
-import { checkKeys, checkTypedArray, describe } from '../validate';
+import { checkKeys, checkOutArray, checkTypedArray, describe } from '../validate';
 import { distribution, type DistributionReport, type KeySample } from './distribution';
 import { parseServers, type ServersSpec } from './parse-servers';
 
@@ -52,21 +52,24 @@ export class ModuloRing {
     return this.servers[this.#hash(k) % n];
   }
 
-  /** Servers of many keys. */
-  getMany(keys: readonly Key[]): string[] {
+  /** Servers of many keys (into `out` when given, as HashRing's). */
+  getMany(keys: readonly Key[], out?: string[]): string[] {
     checkKeys(keys);
+    checkOutArray(out);
     const n = this.servers.length;
-    const result = new Array<string>(keys.length);
+    const result = out ?? new Array<string>(keys.length);
+    if (result.length !== keys.length) result.length = keys.length;
     for (let i = 0; i < keys.length; i++) {
       result[i] = n === 0 ? (undefined as unknown as string) : this.servers[this.#hash(keys[i]) % n];
     }
     return result;
   }
 
-  /** Servers of packed byte keys (`data[offsets[i] … offsets[i + 1])`). */
-  getManyPacked(data: Uint8Array, offsets: Uint32Array): string[] {
+  /** Servers of packed byte keys (`data[offsets[i] … offsets[i + 1])`), into `out` when given. */
+  getManyPacked(data: Uint8Array, offsets: Uint32Array, out?: string[]): string[] {
     checkTypedArray(data, Uint8Array, 'data');
     checkTypedArray(offsets, Uint32Array, 'offsets');
+    checkOutArray(out);
     const keys: Uint8Array[] = [];
     for (let i = 0; i + 1 < offsets.length; i++) {
       if (offsets[i] > offsets[i + 1] || offsets[i + 1] > data.length) {
@@ -76,7 +79,7 @@ export class ModuloRing {
       }
       keys.push(data.subarray(offsets[i], offsets[i + 1]));
     }
-    return this.getMany(keys);
+    return this.getMany(keys, out);
   }
 
   /** Appends servers not already listed. */

@@ -11,6 +11,7 @@ import { engine } from '../../src/engine';
 import { md5Uint32, murmur3 } from '../../src/hash';
 import { packKeys } from '../../src/cluster/key-slot';
 import { HashRing } from '../../src/ring/hash-ring';
+import { ModuloRing } from '../../src/ring/modulo-ring';
 import { ketamaPoints } from '../../src/ring/ketama';
 import { rng } from '../helpers/random-keys';
 
@@ -135,6 +136,23 @@ describe('batch and byte keys', () => {
       const { data, offsets } = packKeys(keys);
       expect(ring.getManyPacked(data, offsets)).toEqual(want);
     }
+  });
+
+  it('getMany and getManyPacked write into a given out array (reused, resized) and return it', () => {
+    for (const ring of [new HashRing(TEN, 'murmur3'), new HashRing(TEN), new ModuloRing(TEN)]) {
+      const want = ring.getMany(keys);
+      const out: string[] = new Array(10).fill('stale'); // shorter than the batch
+      expect(ring.getMany(keys, out)).toBe(out);
+      expect(out).toEqual(want);
+      const { data, offsets } = packKeys(keys.slice(0, 7)); // now longer than the batch
+      expect(ring.getManyPacked(data, offsets, out)).toBe(out);
+      expect(out).toEqual(want.slice(0, 7));
+      expect(() => ring.getMany(keys, 'x' as never)).toThrow(/for out/);
+      expect(() => ring.getManyPacked(data, offsets, new Uint32Array(7) as never)).toThrow(/for out/);
+    }
+    const empty = new HashRing();
+    const out = ['x', 'y', 'z'];
+    expect(empty.getMany(['a'], out)).toEqual([undefined]);
   });
 
   it('byte keys are hashed as bytes (not as String(key))', () => {
