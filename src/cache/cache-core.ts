@@ -183,10 +183,11 @@ export class CacheCore extends EventEmitter {
     const store = this.store;
     // Batched get()s by default on one Redis endpoint only: on a partitioned L2 one batch spans
     // nodes, and one slow or failing node would delay or fail the reads of keys on healthy ones.
-    const singleEndpoint = (isIoredis(l2) && (l2 as Cluster).isCluster !== true) || store instanceof RedisStore;
+    const plainRedis = isIoredis(l2) && (l2 as Cluster).isCluster !== true;
+    const singleEndpoint = plainRedis || store instanceof RedisStore;
     this.#batchMax =
       o.batchGets === false ? 0 : o.batchGets === undefined ? (singleEndpoint ? DEFAULT_BATCH_GETS : 0) : checkNum(o.batchGets, 'options.batchGets', 1);
-    if (isIoredis(l2) && (l2 as Cluster).isCluster !== true) {
+    if (plainRedis) {
       // The RedisStore wrapper adds two async layers per call; reads skip them (their errors are
       // caught and counted here anyway). Writes go through the store.
       const redis = l2 as Redis;
@@ -716,72 +717,8 @@ export class CacheCore extends EventEmitter {
   // ------------------------------------------------------------------------------------------
   // Reads
 
-  /**
-   * getMany after L1 missed: one L2 batch, promotion, fail-safe from L1's stale entries. Hot
-   * path as in {@link getOne}: when the namespace markers are known, one MGET whose reply is
-   * decoded in its own callback; otherwise, or when a tagged entry's tag markers need reading,
-   * the general {@link readL2} path.
-   */
-  getFromL2(view: View, lks: readonly string[], stales: readonly (L1Entry | undefined)[], o: Resolved): Promise<unknown[]> {
-    if (lks.length === 0) return Promise.resolve([]);
-    if (this.#markers.stale(view.markers, coarseNow()) !== undefined) return this.#getManySlow(view, lks, stales, o);
-    if (!this.#l2Allowed()) return Promise.resolve(this.#staleOrMissAll(lks, stales));
-    let p: Promise<(Buffer | null)[]>;
-    try {
-      p = this.#mgetBuffer(this.prefix === '' ? (lks as string[]) : lks.map((lk) => this.prefix + lk));
-    } catch (err) {
-      p = Promise.reject(err);
-    }
-    return new Promise<unknown[]>((resolve) => {
-      const r = new ManyRead(view, lks, stales, o, this.#begin(), resolve, this);
-      if (this.#deadlines.enabled) this.#deadlines.add(r);
-      p.then(r.ok, r.fail);
-    });
-  }
-
-  /** {@link getFromL2}'s reply (called by {@link ManyRead}). */
-  manyOk(r: ManyRead, raw: readonly (Buffer | null)[]): void {
-    this.#breaker?.success();
-    try {
-      const { lks, view } = r;
-      const decoded = decodeEntries(raw, lks.length, this.serializer, (i, err) => this.#emit('l2:error', { key: lks[i], error: err }));
-      const now = coarseNow();
-      for (let i = 0; i < decoded.length; i++) {
-        const tags = decoded[i]?.tags;
-        if (tags !== undefined && this.#markers.stale(tags.map((t) => `t:${t}`), now) !== undefined) {
-          // Tag markers to read first: the general path (rare: once per markerCacheMs per tag).
-          r.resolve(this.#getManySlow(view, lks, r.stales, r.o));
-          return;
-        }
-      }
-      const out: unknown[] = new Array(lks.length);
-      for (let i = 0; i < lks.length; i++) {
-        const d = decoded[i];
-        const valid = d !== undefined && this.#markers.passes(view.markers, d.createdAt, d.tags) ? d : null;
-        out[i] = this.#hitOrMiss(view, lks[i], valid, r.stales[i], r.o, r.start);
-      }
-      r.resolve(out);
-    } catch (err) {
-      r.resolve(Promise.reject(err));
-    } finally {
-      this.#end();
-    }
-  }
-
-  /** {@link getFromL2}'s failure or timeout (called by {@link ManyRead}). */
-  manyFail(r: ManyRead, err: unknown): void {
-    this.#l2Failed(err, r.lks[0]);
-    this.#end();
-    r.resolve(this.#staleOrMissAll(r.lks, r.stales));
-  }
-
-  #staleOrMissAll(lks: readonly string[], stales: readonly (L1Entry | undefined)[]): unknown[] {
-    const out: unknown[] = new Array(lks.length);
-    for (let i = 0; i < lks.length; i++) out[i] = this.#staleOrMiss(lks[i], stales[i], true);
-    return out;
-  }
-
-  async #getManySlow(view: View, lks: readonly string[], stales: readonly (L1Entry | undefined)[], o: Resolved): Promise<unknown[]> {
+  /** getMany after L1 missed: one L2 batch, promotion, fail-safe from L1's stale entries. */
+  async getFromL2(view: View, lks: readonly string[], stales: readonly (L1Entry | undefined)[], o: Resolved): Promise<unknown[]> {
     const start = this.#begin();
     try {
       const got = await this.readL2(view, lks);
@@ -915,7 +852,7 @@ export class CacheCore extends EventEmitter {
     for (const done of r.batch.dones) done(undefined, r.start);
   }
 
-  /** A timeout error for `key` (called by {@link PendingRead}s). */
+  /** A timeout error for `key` (called by {@link BatchRead}). */
   l2TimeoutError(key: string): CacheTimeoutError {
     return this.#l2Timeout(key);
   }
@@ -1344,62 +1281,6 @@ function estimateSize(value: unknown, serializer: Serializer): number {
   }
 }
 
-/**
- * An in-flight L2 read and its deadline entry: `ok`/`fail` (bound, for `promise.then`) and
- * `expire` (the deadline queue) settle it once; whichever comes later is ignored.
- */
-abstract class PendingRead<R> implements QueuedDeadline {
-  settled = false;
-  deadline = 0;
-
-  readonly ok = (reply: R): void => {
-    if (this.settled) return;
-    this.settled = true;
-    this.done(reply);
-  };
-
-  readonly fail = (err: unknown): void => {
-    if (this.settled) return;
-    this.settled = true;
-    this.failed(err);
-  };
-
-  expire(): void {
-    this.failed(TIMED_OUT);
-  }
-
-  /** The reply arrived. */
-  protected abstract done(reply: R): void;
-  /** The call failed with `err`, or timed out ({@link TIMED_OUT}). */
-  protected abstract failed(err: unknown): void;
-}
-
-/** What {@link PendingRead.failed} receives when the deadline passed first. */
-const TIMED_OUT = Symbol('timed out');
-
-/** One in-flight batch L2 read of {@link CacheCore.getFromL2}. */
-class ManyRead extends PendingRead<(Buffer | null)[]> {
-  constructor(
-    readonly view: View,
-    readonly lks: readonly string[],
-    readonly stales: readonly (L1Entry | undefined)[],
-    readonly o: Resolved,
-    readonly start: number,
-    readonly resolve: (v: unknown[] | Promise<unknown[]>) => void,
-    readonly core: CacheCore,
-  ) {
-    super();
-  }
-
-  protected done(raw: (Buffer | null)[]): void {
-    this.core.manyOk(this, raw);
-  }
-
-  protected failed(err: unknown): void {
-    this.core.manyFail(this, err === TIMED_OUT ? this.core.l2TimeoutError(this.lks[0]) : err);
-  }
-}
-
 /** What {@link CacheCore} calls back with one key's L2 entry (see its `#readEntry`). */
 type EntryCallback = (entry: DecodedEntry | null | undefined, start: number) => void;
 
@@ -1411,24 +1292,37 @@ class GetBatch {
   sent = false;
 }
 
-/** One in-flight L2 read of a {@link GetBatch} (a GET when it holds one key, else an MGET). */
-class BatchRead extends PendingRead<(Buffer | null)[]> {
+/**
+ * One in-flight L2 read of a {@link GetBatch} (a GET when it holds one key, else an MGET) and its
+ * deadline entry: `ok`/`one`/`fail` (bound, for `promise.then`) and `expire` (the deadline
+ * queue) settle it once; whichever comes later is ignored.
+ */
+class BatchRead implements QueuedDeadline {
+  settled = false;
+  deadline = 0;
+
   constructor(
     readonly batch: GetBatch,
     readonly start: number,
     readonly core: CacheCore,
-  ) {
-    super();
-  }
+  ) {}
+
+  readonly ok = (raw: (Buffer | null)[]): void => {
+    if (this.settled) return;
+    this.settled = true;
+    this.core.batchOk(this, raw);
+  };
 
   /** The GET reply of a one-key batch. */
   readonly one = (b: Buffer | null): void => this.ok([b]);
 
-  protected done(raw: (Buffer | null)[]): void {
-    this.core.batchOk(this, raw);
-  }
+  readonly fail = (err: unknown): void => {
+    if (this.settled) return;
+    this.settled = true;
+    this.core.batchFail(this, err);
+  };
 
-  protected failed(err: unknown): void {
-    this.core.batchFail(this, err === TIMED_OUT ? this.core.l2TimeoutError(this.batch.lks[0]) : err);
+  expire(): void {
+    this.core.batchFail(this, this.core.l2TimeoutError(this.batch.lks[0]));
   }
 }

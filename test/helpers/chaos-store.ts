@@ -197,3 +197,16 @@ export async function afterBusMessage(cache: BusObservable, write: () => Promise
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/**
+ * Counts the calls of `target`'s `mgetBuffer` and `getBuffer` (an ioredis client or a store)
+ * from now on, passing every call through unchanged: how a cache's L2 reads went out.
+ */
+export function countReads(target: { mgetBuffer: (...args: never[]) => unknown; getBuffer: (...args: never[]) => unknown }): { mget: number; get: number } {
+  const calls = { mget: 0, get: 0 };
+  const mget = target.mgetBuffer;
+  const get = target.getBuffer;
+  target.mgetBuffer = (...args: never[]) => (calls.mget++, mget.apply(target, args));
+  target.getBuffer = (...args: never[]) => (calls.get++, get.apply(target, args));
+  return calls;
+}

@@ -11,7 +11,7 @@ import { TieredCache } from '../../src/cache/tiered-cache';
 import type { TieredCacheOptions } from '../../src/cache/options';
 import { RedisStore } from '../../src/routing/redis-store';
 import { RingStore } from '../../src/routing/ring-store';
-import { afterBusMessage, ChaosStore, killSubscriptions } from '../helpers/chaos-store';
+import { afterBusMessage, ChaosStore, countReads, killSubscriptions } from '../helpers/chaos-store';
 import { RedisSentinel } from '../helpers/redis-sentinel';
 import { RedisServer, redisCall, sleep } from '../helpers/redis-server';
 
@@ -80,11 +80,7 @@ describe('L2 on a real Redis', () => {
     caches.push(c);
     await c.setMany(Array.from({ length: 100 }, (_, i) => [`k${i}`, { i }] as const));
     expect(await c.get('warm')).toBeUndefined();
-    const calls = { mget: 0, get: 0 };
-    const mget = r.mgetBuffer.bind(r);
-    const get = r.getBuffer.bind(r);
-    r.mgetBuffer = ((...args: Parameters<typeof mget>) => (calls.mget++, mget(...args))) as typeof r.mgetBuffer;
-    r.getBuffer = ((...args: Parameters<typeof get>) => (calls.get++, get(...args))) as typeof r.getBuffer;
+    const calls = countReads(r);
     const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
     expect(await Promise.all([...keys, 'none'].map((k) => c.get(k)))).toEqual([...keys.map((_, i) => ({ i })), undefined]);
     expect(calls).toEqual({ mget: 1, get: 0 });

@@ -15,6 +15,7 @@ import { TieredCache } from '../../src/cache/tiered-cache';
 import { NodeUnavailableError } from '../../src/errors';
 import { RedisStore } from '../../src/routing/redis-store';
 import { RingStore, type RingNodeConfig } from '../../src/routing/ring-store';
+import { countReads } from '../helpers/chaos-store';
 import { Nutcracker, type NutcrackerServer } from '../helpers/nutcracker';
 import { RedisServer, redisCall } from '../helpers/redis-server';
 
@@ -217,11 +218,7 @@ describe('RedisStore behind nutcracker', () => {
       await cache.setMany(keys.map((k, i) => [k, { i }]));
       expect(new Set((await backendOf()).values()).size).toBe(4); // spread over every backend
       expect(await cache.getMany(['warm'])).toEqual([undefined]);
-      const calls = { mget: 0, get: 0 };
-      const mget = store.mgetBuffer.bind(store);
-      const get = store.getBuffer.bind(store);
-      store.mgetBuffer = (ks) => (calls.mget++, mget(ks));
-      store.getBuffer = (k) => (calls.get++, get(k));
+      const calls = countReads(store);
       expect(await Promise.all([...keys, 'none'].map((k) => cache.get(k)))).toEqual([...keys.map((_, i) => ({ i })), undefined]);
       expect(calls).toEqual({ mget: 1, get: 0 });
       expect(cache.stats().l2).toMatchObject({ hits: 200, errors: 0 });
