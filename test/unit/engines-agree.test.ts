@@ -4,81 +4,17 @@
  * Runs once, in the `native` project (with RINGCACHE_BACKEND=js the binding is not loaded).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { engines, type Engine, type Key, type RingHash, type RingTable } from '../../src/engine';
+import { engines, type Engine, type Key } from '../../src/engine';
 import { loadNativeBinding, nativeEngine } from '../../src/engine/native';
-import { keyBytes, randomKey, rng, show, tableFor, type Rng } from '../helpers/random-keys';
+import { randomTable } from '../helpers/engine-inputs';
+import { ringBatches, ringFind, singleKeyMethods, slotBatches } from '../helpers/engines-differential';
+import { randomKey, rng } from '../helpers/random-keys';
 
 const N = 100_000;
 const js: Engine = engines.js;
 let native: Engine;
 /** Keys of every shape: lengths 0..300, ASCII, brace-heavy, UTF-16 with lone surrogates, views. */
 let keys: Key[] = [];
-
-/** First index where two array-likes differ, or -1 (lengths compared too). */
-function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Math.min(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
-
-/** `points` sorted with duplicates and runs, and a bucket index per the RingTable contract. */
-function randomTable(g: Rng, count: number, bits: number): RingTable {
-  const raw: number[] = [];
-  while (raw.length < count) {
-    const x = g();
-    if (x < 0.1 && raw.length > 0) raw.push(g.pick(raw)); // duplicate
-    else if (x < 0.15) raw.push(g.pick([0, 1, 0xffffffff, 0xfffffffe, 0x80000000]));
-    else if (x < 0.3) raw.push((0x12340000 + g.int(0x10000)) >>> 0); // a dense cluster
-    else raw.push(g.u32());
-  }
-  raw.sort((a, b) => a - b);
-  // Sometimes a subarray view into a bigger array (the contract allows it).
-  let points = Uint32Array.from(raw);
-  if (g() < 0.3) {
-    const pad = 1 + g.int(5);
-    const backing = new Uint32Array(raw.length + 2 * pad).fill(0xdeadbeef);
-    backing.set(raw, pad);
-    points = backing.subarray(pad, pad + raw.length);
-  }
-  return tableFor(points, bits);
-}
-
-/** The contract's lookup, written plainly: first point >= h, else 0; -1 on an empty ring. */
-function referenceFind(points: Uint32Array, h: number): number {
-  if (points.length === 0) return -1;
-  for (let i = 0; i < points.length; i++) if (points[i] >= h) return i;
-  return 0;
-}
-
-function randomTables(seed: number, howMany: number): RingTable[] {
-  const g = rng(seed);
-  const tables: RingTable[] = [randomTable(g, 0, 0), randomTable(g, 0, 8), randomTable(g, 1, 0), randomTable(g, 3, 24)];
-  while (tables.length < howMany) {
-    const count = g() < 0.2 ? g.int(8) : g.int(3000);
-    const bits = g() < 0.15 ? 0 : g() < 0.1 ? 20 : g.int(17);
-    tables.push(randomTable(g, count, bits));
-  }
-  return tables;
-}
-
-/** Packs keys (strings as UTF-8) the way the packed methods read them. */
-function pack(batch: readonly Key[]): { data: Uint8Array; offsets: Uint32Array } {
-  const parts = batch.map(keyBytes);
-  const offsets = new Uint32Array(parts.length + 1);
-  for (let i = 0; i < parts.length; i++) offsets[i + 1] = offsets[i] + parts[i].length;
-  return { data: new Uint8Array(Buffer.concat(parts)), offsets };
-}
-
-/** Splits `keys` into random batches of 0..2000 keys. */
-function batches(g: Rng): Key[][] {
-  const out: Key[][] = [[]];
-  for (let i = 0; i < keys.length; ) {
-    const n = g.int(2001);
-    out.push(keys.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
 
 describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('native engine ≡ TypeScript engine', () => {
   beforeAll(() => {
@@ -90,27 +26,7 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('native engine ≡ TypeS
   });
 
   it(`single-key methods agree on ${N} keys: md5, md5Uint32, murmur3, crc16, keySlot`, () => {
-    const bad: string[] = [];
-    const a = new Uint8Array(20);
-    const b = new Uint8Array(20);
-    const g = rng(1);
-    let compared = 0;
-    for (let i = 0; i < keys.length && bad.length < 10; i++) {
-      const k = keys[i];
-      a.fill(0xaa);
-      b.fill(0xaa);
-      native.md5(k, a);
-      js.md5(k, b);
-      if (firstDiff(a, b) >= 0) bad.push(`md5 ${show(k)}`);
-      if (native.md5Uint32(k) !== js.md5Uint32(k)) bad.push(`md5Uint32 ${show(k)}`);
-      const seed = i % 97 === 0 ? g.pick([0, 0xffffffff, 0x80000000]) : g.u32();
-      if (native.murmur3(k, seed) !== js.murmur3(k, seed)) bad.push(`murmur3 ${show(k)} seed ${seed}`);
-      if (native.crc16(k) !== js.crc16(k)) bad.push(`crc16 ${show(k)}`);
-      if (native.keySlot(k) !== js.keySlot(k)) bad.push(`keySlot ${show(k)}`);
-      compared++;
-    }
-    expect(bad).toEqual([]);
-    expect(compared).toBe(N);
+    expect(singleKeyMethods({ native, js }, keys)).toBe(`${N} keys × 5 methods`);
   });
 
   it('md5 writes exactly out[0..16) and leaves the rest (and a subarray’s neighbours) alone', () => {
@@ -124,95 +40,15 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('native engine ≡ TypeS
   });
 
   it('keySlots and keySlotsPacked agree over all keys in random batches (tails untouched)', () => {
-    let compared = 0;
-    for (const batch of batches(rng(2))) {
-      const extra = 3;
-      const a = new Uint16Array(batch.length + extra).fill(0xfeed);
-      const b = new Uint16Array(batch.length + extra).fill(0xfeed);
-      native.keySlots(batch, a);
-      js.keySlots(batch, b);
-      const d = firstDiff(a, b);
-      expect(d, d >= 0 ? `keySlots ${show(batch[d] ?? '')}` : '').toBe(-1);
-      const { data, offsets } = pack(batch);
-      const pa = new Uint16Array(batch.length + extra).fill(0xfeed);
-      const pb = new Uint16Array(batch.length + extra).fill(0xfeed);
-      native.keySlotsPacked(data, offsets, pa);
-      js.keySlotsPacked(data, offsets, pb);
-      const pd = firstDiff(pa, pb);
-      expect(pd, pd >= 0 ? `keySlotsPacked ${show(batch[pd] ?? '')}` : '').toBe(-1);
-      // …and the packed form equals the unpacked one.
-      expect(firstDiff(pa, a)).toBe(-1);
-      compared += batch.length;
-    }
-    expect(compared).toBe(N);
+    expect(slotBatches({ native, js }, keys)).toMatch(new RegExp(`^${N} keys in \\d+ batches$`));
   });
 
   it('ringFind agrees (and matches the contract) on random tables and hashes', () => {
-    const tables = randomTables(3, 120);
-    const g = rng(4);
-    let compared = 0;
-    const bad: string[] = [];
-    for (const t of tables) {
-      const hashes: number[] = [0, 1, 0xffffffff, 0x80000000];
-      for (let j = 0; j < Math.min(t.points.length, 200); j++) {
-        const p = t.points[g.int(t.points.length)];
-        hashes.push(p, (p + 1) >>> 0, (p - 1) >>> 0);
-      }
-      while (hashes.length < 900) hashes.push(g.u32());
-      for (const h of hashes) {
-        const a = native.ringFind(t, h);
-        const b = js.ringFind(t, h);
-        compared++;
-        if (a !== b || (compared % 7 === 0 && a !== referenceFind(t.points, h))) {
-          if (bad.length < 10) {
-            bad.push(`n=${t.points.length} shift=${t.shift} h=${h}: native ${a}, js ${b}, reference ${referenceFind(t.points, h)}`);
-          }
-        }
-      }
-    }
-    expect(bad).toEqual([]);
-    expect(compared).toBeGreaterThanOrEqual(N);
+    expect(ringFind({ native, js }, 120, 900)).toBe('108000 lookups on 120 tables');
   });
 
   it('ringLookup and ringLookupPacked agree for md5 and murmur3 with random seeds', () => {
-    const tables = randomTables(5, 60);
-    const g = rng(6);
-    let compared = 0;
-    let nonTrivial = 0;
-    const bs = batches(rng(7));
-    bs.forEach((batch, bi) => {
-      const t = tables[bi % tables.length];
-      const hash: RingHash = g() < 0.5 ? 0 : 1;
-      const seed = g() < 0.1 ? 0 : g.u32();
-      const run = (e: Engine, packed: boolean): Int32Array => {
-        const out = new Int32Array(batch.length + 2).fill(0x7eadbeef);
-        if (packed) {
-          const { data, offsets } = pack(batch);
-          e.ringLookupPacked(t, data, offsets, hash, seed, out);
-        } else {
-          e.ringLookup(t, batch, hash, seed, out);
-        }
-        return out;
-      };
-      const a = run(native, false);
-      const b = run(js, false);
-      const pa = run(native, true);
-      const pb = run(js, true);
-      const ctx = `batch ${bi} n=${t.points.length} shift=${t.shift} hash=${hash} seed=${seed}`;
-      const d = firstDiff(a, b);
-      expect(d, `${ctx} ringLookup ${d >= 0 ? show(batch[d] ?? '') : ''}`).toBe(-1);
-      expect(firstDiff(pa, pb), `${ctx} ringLookupPacked`).toBe(-1);
-      expect(firstDiff(a, pa), `${ctx} packed ≠ unpacked`).toBe(-1);
-      // Spot-check against the contract: hash the key with the single-key method, then find.
-      for (let i = 0; i < batch.length; i += 97) {
-        const h = hash === 0 ? js.md5Uint32(batch[i]) : js.murmur3(batch[i], seed);
-        expect(a[i], `${ctx} key ${show(batch[i])}`).toBe(referenceFind(t.points, h));
-      }
-      compared += batch.length;
-      if (t.points.length > 1) nonTrivial += batch.length;
-    });
-    expect(compared).toBe(N);
-    expect(nonTrivial).toBeGreaterThan(N / 2);
+    expect(ringBatches({ native, js }, keys, 60)).toMatch(new RegExp(`^${N} keys \\(md5 \\d+, murmur3 \\d+\\) on 60 tables$`));
   });
 
   it('agree on corrupt (non-monotonic) bucket indexes: same answer, no crash', () => {
