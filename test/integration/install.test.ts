@@ -1,8 +1,9 @@
 /**
  * Packaging, end to end: build a tarball the way `npm publish` would (scripts/prebuild.mjs into
  * prebuilds/linux-x64 — test/arm64/run.mjs covers linux-arm64 — compiled JS, types, native
- * sources), install it into a fresh project with --ignore-scripts and check the prebuild is used; then remove prebuilds and build output and
- * rebuild with a failing compiler: the install must still succeed and fall back to the TS engine.
+ * sources), install it into a fresh project with --ignore-scripts and check the prebuild is
+ * used; then remove prebuilds and build output and rebuild with a failing compiler: the install
+ * must still succeed and fall back to the TS engine.
  *
  * Everything happens in a temp copy of the package so the working tree's build/ is untouched
  * (other test files load it concurrently). Runs once, in the `native` project.
