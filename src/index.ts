@@ -74,6 +74,7 @@ export {
 } from './cache/options';
 export { DEFAULT_CIRCUIT_BREAKER_OPTIONS, type CircuitBreakerOptions, type CircuitState } from './cache/circuit-breaker';
 export { jsonSerializer, type Serializer } from './cache/serializer';
+export { msgpackSerializer } from './cache/msgpack-serializer';
 export type { TieredCacheStats } from './cache/stats';
 export type { Loader, BulkLoader } from './cache/cache-core';
 export type { BusMessage } from './cache/bus';

@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { debuglog } from 'node:util';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { keySlot } from '../cluster/key-slot';
-import { MissingDependencyError } from '../errors';
+import { CommandError, MissingDependencyError } from '../errors';
 import { withTimeout } from './timeouts';
 
 const debug = debuglog('ringcache:bus');
@@ -56,6 +56,8 @@ export interface BusHandler {
   onRestored(first: boolean): void;
   /** A sequence gap from `publisher`: messages were lost. */
   onGap(publisher: string, expected: number, got: number): void;
+  /** Redis refused the subscription (an ACL without the channel); retried with backoff. */
+  onDenied(error: Error): void;
 }
 
 export interface BusStats {
@@ -109,6 +111,7 @@ export class Bus {
   readonly #lastSeq = new Map<string, number>();
   #firstSubscribed: Promise<void>;
   #resolveFirst!: () => void;
+  #rejectFirst!: (err: Error) => void;
   readonly stats: BusStats = { published: 0, publishErrors: 0, received: 0, gaps: 0, lost: 0, restored: 0 };
 
   constructor(client: Redis | Cluster, channel: string, sharded: boolean, handler: BusHandler) {
@@ -116,7 +119,13 @@ export class Bus {
     this.channel = channel;
     this.#sharded = sharded && isCluster(client);
     this.#handler = handler;
-    this.#firstSubscribed = new Promise((r) => (this.#resolveFirst = r));
+    this.#firstSubscribed = new Promise((resolve, reject) => {
+      this.#resolveFirst = resolve;
+      this.#rejectFirst = reject;
+    });
+    // Rejects only when Redis refuses the channel; nobody has to call ready() to avoid an
+    // unhandled rejection (callers of ready() still see it).
+    this.#firstSubscribed.catch(() => {});
     this.#connect();
   }
 
@@ -125,7 +134,10 @@ export class Bus {
     return this.#subscribed;
   }
 
-  /** Resolves once subscribed for the first time. */
+  /**
+   * Resolves once subscribed for the first time; rejects with a `CommandError` if Redis refuses
+   * the channel (`NOPERM`) before that (the bus keeps retrying: the ACL may be fixed).
+   */
   ready(): Promise<void> {
     return this.#firstSubscribed;
   }
@@ -292,8 +304,24 @@ export class Bus {
           this.#handler.onRestored(first);
           if (first) this.#resolveFirst();
         },
-        (err: unknown) => onDown(`subscribe failed: ${(err as Error)?.message ?? String(err)}`),
+        (err: unknown) => {
+          const msg = (err as Error)?.message ?? String(err);
+          if (/^NOPERM\b/.test(msg) && this.#sub === sub && !this.#closed) this.#denied(err, msg);
+          onDown(`subscribe failed: ${msg}`);
+        },
       );
+  }
+
+  #denied(cause: unknown, msg: string): void {
+    const error = new CommandError(
+      `The cache bus cannot subscribe to channel "${this.channel}": ${msg}. The Redis user needs the ACL rule ` +
+        `"&${this.channel}" (or a pattern covering it); by default the channel is under the cache's prefix ` +
+        '(`${prefix}__rc:bus`), so "&${prefix}*" covers it.',
+      { cause },
+    );
+    debug('%s', error.message);
+    if (!this.#everSubscribed) this.#rejectFirst(error);
+    this.#handler.onDenied(error);
   }
 
   #markLost(reason: string): void {

@@ -222,7 +222,8 @@ export class CacheCore extends EventEmitter {
       degraded = checkNum(bo.degradedL1TtlMs ?? DEFAULT_BUS_OPTIONS.degradedL1TtlMs, 'options.bus.degradedL1TtlMs', 0);
       const client = bo.client ?? rawClientOf(l2);
       if (!isIoredis(client)) throw new TypeError('Expected options.bus.client, or an L2 that is (or wraps) an ioredis client, for options.bus');
-      const channel = bo.channel ?? `ringcache:bus:${this.prefix}`;
+      // Under the prefix, so an ACL user limited to `~prefix* &prefix*` needs no other rule.
+      const channel = bo.channel ?? `${this.prefix}__rc:bus`;
       this.#trusted = false;
       this.#bus = new Bus(client, checkString(channel, 'options.bus.channel'), checkBool(bo.sharded ?? DEFAULT_BUS_OPTIONS.sharded, 'options.bus.sharded'), {
         onMessage: (m) => this.#onBusMessage(m),
@@ -238,6 +239,7 @@ export class CacheCore extends EventEmitter {
           this.#emit('bus:restored', { first });
           if (channels.bus.hasSubscribers) channels.bus.publish({ cache: this.name, reason: 'restored' });
         },
+        onDenied: (error) => this.#emit('bus:error', { error }),
         onGap: (publisher, expected, got) => {
           this.#flushL1();
           this.#emit('bus:gap', { publisher, expected, got });

@@ -43,8 +43,9 @@ export interface BusOptions {
    */
   client?: Redis | Cluster;
   /**
-   * The pub/sub channel. Every cache instance sharing the L2 data must use the same one.
-   * @default `ringcache:bus:${prefix}`
+   * The pub/sub channel. Every cache instance sharing the L2 data must use the same one. The
+   * default sits under `prefix`, so a Redis ACL user limited to `~prefix* &prefix*` can use it.
+   * @default `${prefix}__rc:bus`
    */
   channel?: string;
   /**
@@ -283,5 +284,5 @@ export const DEFAULT_TIERED_CACHE_OPTIONS = Object.freeze({
 /** The defaults of {@link LockOptions} (used for `lock: true`). */
 export const DEFAULT_LOCK_OPTIONS = Object.freeze({ leaseMs: 10_000, waitMs: 10_000, pollMs: 25 } as const);
 
-/** The defaults of {@link BusOptions} (used for `bus: true`; `channel` defaults to `ringcache:bus:${prefix}`). */
+/** The defaults of {@link BusOptions} (used for `bus: true`; `channel` defaults to `${prefix}__rc:bus`). */
 export const DEFAULT_BUS_OPTIONS = Object.freeze({ sharded: true, degradedL1TtlMs: 0 } as const);

@@ -43,7 +43,8 @@ export type TieredCacheEvent =
   | 'circuit:change'
   | 'bus:lost'
   | 'bus:restored'
-  | 'bus:gap';
+  | 'bus:gap'
+  | 'bus:error';
 
 function viewOf(ns: string): View {
   const markers = ['n:'];

@@ -34,7 +34,7 @@
  */
 import { createHash } from 'node:crypto';
 import { debuglog } from 'node:util';
-import type { Cluster, ClusterNode, ClusterOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type { Key } from '../engine';
 import { ClusterUnavailableError, CommandError, MissingDependencyError, RingcacheError, StoreClosedError } from '../errors';
 import { checkEntries, checkTtl, checkValue, toArg } from '../routing/arguments';
@@ -209,7 +209,7 @@ const SCRIPT_DEL = script(
 interface ClusterLike {
   isCluster: boolean;
   status: string;
-  options: { keyPrefix?: string };
+  options: { keyPrefix?: string; redisOptions?: RedisOptions };
   /** `slots[slot]` = `['host:port' of the master, ...replicas]`, refreshed by ioredis. */
   slots: (string[] | undefined)[];
   sendCommand(command: unknown): Promise<unknown>;
@@ -234,6 +234,7 @@ type CommandCtor = new (name: string, args: unknown[], options?: { replyEncoding
 
 interface Ioredis {
   Cluster: new (nodes: ClusterNode[], options?: ClusterOptions) => Cluster;
+  Redis: new (options: RedisOptions) => Redis;
   Command: CommandCtor;
 }
 
@@ -304,6 +305,9 @@ export class ClusterStore implements KeyValueStore {
   readonly #stats: ClusterStoreStats = { retries: 0, splits: 0, scriptFallbacks: 0, scriptCalls: 0 };
   /** `sha@host:port` of the scripts known to be cached on each node. */
   readonly #scriptLoaded = new Set<string>();
+  #lastConnectionError: Error | undefined;
+  #Redis: Ioredis['Redis'] | undefined;
+  #lastProbeAt = -Infinity;
 
   /**
    * @param cluster an ioredis `Cluster` (the caller keeps owning it: `close()` leaves it open),
@@ -343,12 +347,21 @@ export class ClusterStore implements KeyValueStore {
         retryDelayOnTryAgain: o.retryDelayOnTryAgain,
       }) as unknown as ClusterLike;
       // ioredis prints unhandled 'error' events; the store reports failures per operation.
-      created.on('error', (err) => debug('cluster error: %s', (err as Error)?.message));
+      created.on('error', (err) => this.#noteConnectionError(err));
       this.#cluster = created;
       this.#owned = true;
     } else {
       throw new TypeError(`Expected an ioredis Cluster or an array of startup nodes for cluster but received ${describe(cluster)}`);
     }
+    // Why nodes can't be reached (a refused TLS certificate, an ACL refusal, …), kept so that an
+    // operation that times out says so ('node error' is observed without silencing the caller's
+    // own 'error' handling of a Cluster they pass in).
+    this.#cluster.on('node error', (err, node) => {
+      this.#noteConnectionError(err);
+      if (typeof node === 'string') this.#diagnose(node);
+    });
+    this.#cluster.on('ready', () => (this.#lastConnectionError = undefined));
+    this.#Redis = io.Redis;
     const prefix = this.#cluster.options?.keyPrefix;
     this.#prefix = typeof prefix === 'string' ? prefix : '';
   }
@@ -707,6 +720,43 @@ export class ClusterStore implements KeyValueStore {
     return Promise.all(tasks);
   }
 
+  #noteConnectionError(err: unknown): void {
+    // ioredis wraps a failed slot refresh; the node's own error says what went wrong.
+    const inner = (err as { lastNodeError?: unknown })?.lastNodeError;
+    const e = inner instanceof Error ? inner : err;
+    // A generic "Connection is closed" does not replace a reason already known.
+    const generic = e instanceof Error && /^Connection is closed\.?$/.test(e.message);
+    if (e instanceof Error && !(generic && this.#lastConnectionError !== undefined)) this.#lastConnectionError = e;
+    debug('cluster error: %s', (err as Error)?.message);
+  }
+
+  /**
+   * ioredis reports a node it cannot reach during a slot refresh only as "Connection is closed"
+   * (the refresh connection's own error, e.g. a TLS certificate refusal, is swallowed). While the
+   * cluster is not connected, one short-lived probe connection per 2 s finds the real reason.
+   */
+  #diagnose(node: string): void {
+    const now = Date.now();
+    if (this.#closed || this.#cluster.status === 'ready' || this.#Redis === undefined || now - this.#lastProbeAt < 2000) return;
+    this.#lastProbeAt = now;
+    const colon = node.lastIndexOf(':');
+    const probe = new this.#Redis({
+      ...this.#cluster.options.redisOptions,
+      host: node.slice(0, colon),
+      port: Number(node.slice(colon + 1)),
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      connectTimeout: 2000,
+    });
+    probe.on('error', (err: Error) => this.#noteConnectionError(err));
+    probe
+      .connect()
+      .catch(() => {})
+      .finally(() => probe.disconnect());
+  }
+
   /** A new operation: its deadline (`retryTimeoutMs` from now) and attempt counter. */
   #begin(encoding: 'utf8' | null = 'utf8'): OpContext {
     const start = Date.now();
@@ -724,8 +774,11 @@ export class ClusterStore implements KeyValueStore {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const elapsedMs = Date.now() - op.start;
+        const conn = this.#cluster.status === 'ready' ? undefined : this.#lastConnectionError;
+        const why = conn === undefined ? '' : ` (the cluster is not connected; last connection error: ${conn.message})`;
         reject(
-          new ClusterUnavailableError(`${name} did not complete within retryTimeoutMs (${this.#retryTimeoutMs} ms)`, {
+          new ClusterUnavailableError(`${name} did not complete within retryTimeoutMs (${this.#retryTimeoutMs} ms)${why}`, {
+            cause: conn,
             key,
             attempts: op.attempts,
             elapsedMs,

@@ -54,14 +54,17 @@ export function classify(
   command: string,
   node: string,
   key: Key,
+  connectionError?: Error,
 ): { error: RingcacheError; failure: boolean } {
   if (err instanceof RingcacheError) return { error: err, failure: false };
   const msg = (err as Error)?.message ?? String(err);
   if (isCommandError(err, ReplyError)) {
     return { error: new CommandError(`${command} failed on node ${node}: ${msg}`, { cause: err, key, node }), failure: false };
   }
+  // A command that failed for want of a connection says why the connection failed.
+  const why = connectionError === undefined || connectionError === err ? msg : `${msg}; last connection error: ${connectionError.message}`;
   return {
-    error: new NodeUnavailableError(`${command} failed: node ${node} is unavailable (${msg})`, { cause: err, key, node }),
+    error: new NodeUnavailableError(`${command} failed: node ${node} is unavailable (${why})`, { cause: err, key, node }),
     failure: true,
   };
 }

@@ -224,9 +224,18 @@ export function createClient(node: ParsedNode, o: ReturnType<typeof connectionOp
     const a = parseAddress(node.spec as string)!;
     client = new io.Redis({ ...base, host: a.host, port: a.port });
   } else client = new io.Redis({ ...base, ...(node.spec as RedisOptions) });
-  // ioredis prints unhandled 'error' events; the stores report failures per operation.
-  client.on('error', () => {});
+  // ioredis prints unhandled 'error' events; the stores report failures per operation, naming
+  // the last connection error (a refused TLS certificate, an ACL refusal, …) so it isn't lost.
+  client.on('error', (err: Error) => lastConnectionErrors.set(client, err));
+  client.on('ready', () => lastConnectionErrors.delete(client));
   return { client, owned: true };
+}
+
+const lastConnectionErrors = new WeakMap<Redis, Error>();
+
+/** The error that last broke or refused `client`'s connection, while it is not ready again. */
+export function lastConnectionError(client: Redis): Error | undefined {
+  return lastConnectionErrors.get(client);
 }
 
 export function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -19,7 +19,7 @@ import type { Key } from '../engine';
 import { StoreClosedError } from '../errors';
 import { checkKey, checkKeys, describe } from '../validate';
 import { checkEntries, checkTtl, checkValue, classify, toArg } from './arguments';
-import { connectionOptions, createClient, loadIoredis, parseNode, type ConnectionOptions, type NodeSpec } from './connection';
+import { connectionOptions, createClient, lastConnectionError, loadIoredis, parseNode, type ConnectionOptions, type NodeSpec } from './connection';
 import type { KeyValueStore, StoreValue } from './store';
 
 /** Options of {@link RedisStore}. */
@@ -213,6 +213,6 @@ export class RedisStore implements KeyValueStore {
   /** The typed error for a failed command (StoreClosedError once the store is closed). */
   #error(err: unknown, command: string, key: Key): Error {
     if (this.#closed) return new StoreClosedError(`The store was closed while ${command} was pending`, { cause: err, key, node: this.#node });
-    return classify(err, this.#ReplyError, command, this.#node, key).error;
+    return classify(err, this.#ReplyError, command, this.#node, key, lastConnectionError(this.#client)).error;
   }
 }

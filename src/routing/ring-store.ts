@@ -52,6 +52,7 @@ import { checkEntries, checkTtl, checkValue, classify, toArg } from './arguments
 import {
   connectionOptions,
   createClient,
+  lastConnectionError,
   loadIoredis,
   parseNode,
   stripUndefined,
@@ -573,7 +574,7 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
   /** The typed error for a failed command; counts node failures (and ejects). */
   #failed(m: Member, err: unknown, command: string, key: Key): Error {
     if (this.#closed) return new StoreClosedError(`The store was closed while ${command} was pending`, { cause: err, key, node: m.id });
-    const { error, failure } = classify(err, this.#ReplyError, command, m.id, key);
+    const { error, failure } = classify(err, this.#ReplyError, command, m.id, key, lastConnectionError(m.client));
     if (!failure || this.#members.get(m.id) !== m || m.state === 'ejected') return error;
     m.failures++;
     if (m.state === 'up') {

@@ -189,11 +189,11 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('cache chaos (native pro
       await afterBusMessage(b, () => a.set('k', 'v1'));
       expect(await b.get('k')).toBe('v1');
       const lost = new Promise((r) => b.once('bus:lost', r));
-      const { killed } = await rc.kill9Master(keySlot('ringcache:bus:'));
+      const { killed } = await rc.kill9Master(keySlot('__rc:bus'));
       await lost;
       // Until the failover completes and B resubscribes on the promoted replica, no stale reads.
       await vi.waitFor(() => expect(b.busConnected && a.busConnected).toBe(true), { timeout: 15_000 });
-      const owner = await rc.masterOf(keySlot('ringcache:bus:'));
+      const owner = await rc.masterOf(keySlot('__rc:bus'));
       expect(owner.port).not.toBe(killed.port);
       await vi.waitFor(async () => expect(await a.get('k')).toBe('v1'), { timeout: 10_000 }); // L2 healed
       await afterBusMessage(b, () => a.set('k', 'v2'), 1, 10_000);

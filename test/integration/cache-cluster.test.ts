@@ -79,8 +79,8 @@ describe('TieredCache on a Redis Cluster', () => {
     const b = cache({ bus: true });
     await Promise.all([a.ready(), b.ready()]);
     // Both subscribers are sharded subscribers on the shard owning the channel's slot.
-    const owner = await cluster.masterOf(keySlot('ringcache:bus:'));
-    expect(await redisCall(owner.port, 'PUBSUB', 'SHARDNUMSUB', 'ringcache:bus:')).toEqual(['ringcache:bus:', 2]);
+    const owner = await cluster.masterOf(keySlot('__rc:bus'));
+    expect(await redisCall(owner.port, 'PUBSUB', 'SHARDNUMSUB', '__rc:bus')).toEqual(['__rc:bus', 2]);
     await settled(b, () => a.set('k', 'v1'));
     expect(await b.get('k')).toBe('v1');
     expect(b.peek('k')).toBe('v1');

@@ -251,7 +251,7 @@ describe('bus', () => {
     expect(await b.get('k')).toBe('v1');
     const r0 = b.stats().bus.received;
     const pub = client();
-    const channel = 'ringcache:bus:';
+    const channel = '__rc:bus';
     await pub.publish(channel, JSON.stringify({ p: 'ghost', s: 1, t: 'k', n: '', k: ['unrelated'] }));
     await vi.waitFor(() => expect(b.stats().bus.received).toBe(r0 + 1));
     expect(b.peek('k')).toBe('v1');
