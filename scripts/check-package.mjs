@@ -6,7 +6,8 @@
 //   3. `publint`: any message, suggestions included, fails;
 //   4. TypeScript consumer projects installed from the tarball, each `tsc --noEmit`:
 //      CommonJS + node10, CommonJS + node16, ESM + nodenext, bundler (sources in test/types/);
-//   5. the installed `ringcache` command: `slot` works, `bench` explains where the suites are.
+//   5. `import` and `require` of each entry give the same objects (one module instance);
+//   6. the installed `ringcache` command: `slot` works, `bench` explains where the suites are.
 // Offline apart from the npm cache: the tarball's dependencies come from it (npm ci filled it); the
 // consumers' typescript, @types/node and ioredis (the optional peer the store types use) are the
 // repo's own devDependencies, linked in.
@@ -39,6 +40,20 @@ const ALLOWED = [
 ];
 /** ...and these must be there. */
 const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'binding.gyp', 'native/core/key-slot.cc', 'dist/src/cli/main.js'];
+
+/** Prints 'shared' when every ESM entry's exports are the very objects `require` returns. */
+const SHARED_INSTANCE = `
+import { createRequire } from 'node:module';
+import ringcache, { HashRing, keySlot } from 'ringcache';
+import hashring, { version } from 'ringcache/hashring';
+import clusterKeySlot, { generate } from 'ringcache/cluster-key-slot';
+const require = createRequire(import.meta.url);
+const same = ringcache === require('ringcache') && HashRing === require('ringcache').HashRing &&
+  keySlot === require('ringcache').keySlot && hashring === require('ringcache/hashring') &&
+  version === hashring.version && clusterKeySlot === require('ringcache/cluster-key-slot') &&
+  generate === clusterKeySlot.generate;
+console.log(same ? 'shared' : 'distinct');
+`;
 
 let failures = 0;
 function fail(message) {
@@ -124,7 +139,11 @@ try {
     else fail(`consumer ${name} (${source}, ${compilerOptions.moduleResolution}) does not compile:\n${tsc.out}`);
   }
 
-  // 5. The installed command.
+  // 5. At run time `import` and `require` share one module instance (the ESM entries wrap the CJS build).
+  const shared = run(process.execPath, ['--input-type=module', '-e', SHARED_INSTANCE], app);
+  if (!shared.ok || shared.stdout.trim() !== 'shared') fail(`ESM and CommonJS entries do not share one instance:\n${shared.out}`);
+
+  // 6. The installed command.
   const cli = join(app, 'node_modules', '.bin', 'ringcache');
   const slot = run(cli, ['slot', '--json', 'foo{}{bar}'], app);
   if (!slot.ok || !slot.stdout.includes('8363')) fail(`installed 'ringcache slot' failed:\n${slot.out}`);
