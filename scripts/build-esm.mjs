@@ -10,6 +10,10 @@
 // and keeps package.json's "exports" (import → .d.mts/.mjs, require → .d.ts/.js) and "typesVersions"
 // (the subpaths for moduleResolution node10, which ignores "exports") in step with ENTRIES.
 //
+// By hand rather than with tshy or tsup: both compile or bundle a second, ESM copy of the code, which
+// would give ESM and CommonJS users two engines and two sets of classes; what the one-build design
+// needs is these few generated lines per entry.
+//
 // To add a subpath: add one line to ENTRIES, run `npm run build:ts` (it rewrites those two fields of
 // package.json), commit package.json too, and use the subpath in the consumer projects under test/types/.
 import { createRequire } from 'node:module';
