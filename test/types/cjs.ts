@@ -6,6 +6,7 @@
 import ringcache = require('ringcache');
 import { HashRing as RingClass, RingcacheError, keySlot, keySlots, type TieredCacheOptions } from 'ringcache';
 import HashRing = require('ringcache/hashring');
+import { type HashRingOptions } from 'ringcache/hashring';
 import clusterKeySlot = require('ringcache/cluster-key-slot');
 import { generate, generateMulti } from 'ringcache/cluster-key-slot';
 
@@ -17,7 +18,8 @@ const options: TieredCacheOptions = { prefix: 'app:', l2: false };
 const failed: boolean = new Error('x') instanceof RingcacheError;
 
 const servers: HashRing.Servers = { '10.0.0.1:11211': 1, '10.0.0.2:11211': { vnodes: 40, weight: 2 } };
-const ring: HashRing = new HashRing(servers, 'md5', { 'max cache size': 1000 });
+const ringOptions: HashRingOptions = { 'max cache size': 1000 };
+const ring: HashRing = new HashRing(servers, 'md5', ringOptions);
 const owner: string = ring.get('user:42');
 const version: string = HashRing.version;
 
