@@ -8,7 +8,7 @@
  * `ringcache:cache:load` (durationMs, error?), `ringcache:cache:l2-error`,
  * `ringcache:cache:bus` (reason: 'message' | 'lost' | 'restored' | 'gap').
  */
-import diagnostics_channel from 'node:diagnostics_channel';
+import * as diagnostics_channel from 'node:diagnostics_channel';
 
 export const channels = Object.freeze({
   hit: diagnostics_channel.channel('ringcache:cache:hit'),

@@ -32,9 +32,9 @@ Options:
   --cluster H:P  a Redis Cluster node to run the cluster store suite against
   -h, --help     this help
 
-The bench modules are dev tooling: the peer libraries are devDependencies of ringcache and
-groups whose peer is not installed are left out. In a source checkout (after npm run build:ts),
-a Redis suite asked for with --suite but given no server starts its own on free loopback ports.`;
+The bench modules are dev tooling, run from a source checkout (npm ci && npx ringcache bench):
+the peer libraries are devDependencies of ringcache, so the published package leaves the suites
+out. A Redis suite asked for with --suite but given no server starts its own on free loopback ports.`;
 
 export const SUITES = ['hash', 'slot', 'ring', 'store', 'cluster', 'cache'] as const;
 export type Suite = (typeof SUITES)[number];
@@ -82,6 +82,16 @@ async function runnerFor(suite: Suite): Promise<Runner | string> {
   }
 }
 
+/** Whether the suites are here: they are in a source checkout, not in the published package. */
+function suitesPresent(): boolean {
+  try {
+    require.resolve('../../bench/lib');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function benchCommand(flags: BenchFlags, io: Io): Promise<number> {
   const keys = positiveInt(flags.keys, 'keys', 1000);
   const time = positiveInt(flags.time, 'time', 300);
@@ -89,6 +99,13 @@ export async function benchCommand(flags: BenchFlags, io: Io): Promise<number> {
     if (!(SUITES as readonly string[]).includes(s)) {
       throw new UsageError(`bench: unknown suite '${s}' (expected one of ${SUITES.join(', ')})`);
     }
+  }
+  if (!suitesPresent()) {
+    io.err(
+      'bench: the benchmark suites are not in the installed package (they run the peer libraries, which are ' +
+        'devDependencies); run them from a source checkout of ringcache: npm ci && npx ringcache bench',
+    );
+    return 1;
   }
   // Which server each Redis suite needs; by default a Redis suite runs only when given one.
   const server: Partial<Record<Suite, 'redis' | 'cluster'>> = { store: 'redis', cluster: 'cluster', cache: 'redis' };
