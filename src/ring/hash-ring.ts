@@ -33,24 +33,21 @@
  */
 import { engine as defaultEngine, type Engine, type Key } from '../engine';
 import { checkKeys, checkOutArray, checkTypedArray, describe } from '../validate';
-import { Continuum, sortPoints, type PointList } from './continuum';
+import { Continuum } from './continuum';
 import { distribution, type DistributionReport, type KeySample } from './distribution';
 import {
   DEFAULT_MAX_CACHE_SIZE,
   DEFAULT_VNODE_COUNT,
-  MAX_RING_POINTS,
-  digestCounts,
   digestOf,
   digestWord,
   genericHasher,
   isCryptoHash,
-  loopCount,
   namedHasher,
-  pointBase,
   replicasFromOptions,
   type PointHasher,
 } from './hashring-points';
-import { ketamaPoints, type KetamaMode, type KetamaServer } from './ketama';
+import { checkKetamaServers, type KetamaMode } from './ketama';
+import { applyPlan, ketamaServer, labelByString, planHashring, planKetama, type Built, type RingPlan } from './ring-plan';
 import {
   getOwn,
   mergeServers,
@@ -118,42 +115,6 @@ const CACHE_WINDOW = 1024;
 const CACHE_SAMPLE = 16;
 
 const KETAMA_MODES: readonly string[] = ['libmemcached', 'twemproxy', 'libketama'];
-const EMPTY_LIST: PointList = { values: new Uint32Array(0), owners: new Uint32Array(0) };
-
-/** The placement a ring was last built with, to change it by difference. */
-interface Built {
-  /** Name each owner's digests were made from. */
-  bases: string[];
-  /** Digests each owner has. */
-  counts: number[];
-  /** Points per digest. */
-  replicas: number;
-}
-
-/** Points for digests `from … to-1` of `count` owners, in generation order then sorted. */
-function generate(
-  hasher: PointHasher,
-  bases: readonly string[],
-  from: readonly number[],
-  to: readonly number[],
-  replicas: number,
-): PointList {
-  let total = 0;
-  for (let p = 0; p < bases.length; p++) if (to[p] > from[p]) total += (to[p] - from[p]) * replicas;
-  if (total === 0) return EMPTY_LIST;
-  const values = new Uint32Array(total);
-  const owners = new Uint32Array(total);
-  let at = 0;
-  for (let p = 0; p < bases.length; p++) {
-    for (let i = from[p]; i < to[p]; i++) {
-      hasher.points(`${bases[p]}-${i}`, replicas, values, at);
-      owners.fill(p, at, at + replicas);
-      at += replicas;
-    }
-  }
-  return sortPoints(values, owners);
-}
-
 const warned = new Set<string>();
 function deprecated(name: string, to: string | undefined): void {
   if (warned.has(name)) return;
@@ -296,7 +257,7 @@ export class HashRing {
    * `defaultport`. With no servers it leaves the ring as it is (as hashring does).
    */
   continuum(): this {
-    if (this.servers.length > 0) this.#rebuild();
+    if (this.servers.length > 0) this.#apply(this.#plan(this.servers, this.vnodes), this.servers);
     return this;
   }
 
@@ -408,9 +369,8 @@ export class HashRing {
    * Only the points that change are computed and merged in.
    */
   add(servers: ServersSpec): this {
-    this.servers = mergeServers(this.servers, parseServers(servers));
-    this.vnodes = vnodesMap(this.servers);
-    return this.#changed();
+    const next = mergeServers(this.servers, parseServers(servers));
+    return this.#change(next, vnodesMap(next));
   }
 
   /**
@@ -420,9 +380,13 @@ export class HashRing {
     const last = parseServers(server, 'server').pop();
     if (!last) throw new TypeError(`Expected a server for server but received ${describe(server)}`);
     const name = last.string;
+    // The plan reads vnodes of the remaining servers only: the entry goes once the change is made.
+    this.#change(
+      this.servers.filter((s) => s.string !== name),
+      this.vnodes,
+    );
     delete this.vnodes[name];
-    this.servers = this.servers.filter((s) => s.string !== name);
-    return this.#changed();
+    return this;
   }
 
   /**
@@ -432,6 +396,12 @@ export class HashRing {
   swap(from: string, to: string): this {
     const target = typeof to === 'string' ? parseServers(to, 'to')[0] : undefined;
     if (!target) throw new TypeError(`Expected a 'host:port' string for to but received ${describe(to)}`);
+    if (this.#ketama) {
+      // The next rebuild must accept the swapped list: refuse now what it would refuse then.
+      const next = this.servers.map((s) => (s.string === from ? { ...s, string: to, host: target.host, port: target.port } : s));
+      const byString = labelByString(next);
+      checkKetamaServers(this.#ketama, next.map(ketamaServer), (i) => (next[i].string === to ? 'to' : byString(i)));
+    }
     this.#labels = this.#labels.map((l) => (l === from ? to : l));
     this.#cache.clear();
     this.#version++;
@@ -644,66 +614,42 @@ export class HashRing {
     return result;
   }
 
-  /** After `add`/`remove`: hashring resets the ring and rebuilds it (none with no servers). */
-  #changed(): this {
-    if (this.servers.length === 0) return this.reset();
-    this.#rebuild();
-    return this;
+  /**
+   * Validates and computes the ring of `servers` without touching this one: everything that
+   * can throw (bad ports or weights in the ketama modes, the points limit, a custom hash
+   * function) throws here.
+   */
+  #plan(servers: readonly ServerEntry[], vnodes: Record<string, number | undefined>): RingPlan {
+    if (this.#ketama) return planKetama(this.#ketama, servers, this.#engine);
+    return planHashring(servers, {
+      hasher: this.#hasher,
+      vnodes,
+      vnode: this.vnode,
+      replicas: this.replicas,
+      defaultport: this.defaultport,
+      built: this.#built,
+    });
   }
 
-  #rebuild(): void {
+  /** Makes `plan` (of `servers`) the ring. Nothing here throws on input. */
+  #apply(plan: RingPlan, servers: readonly ServerEntry[]): void {
     this.#cache.clear();
     this.#version++;
-    const servers = this.servers;
-    const n = servers.length;
     this.#labels = servers.map((s) => s.string);
-    if (this.#ketama) {
-      const ks: KetamaServer[] = servers.map((s) => ({
-        host: s.host,
-        port: Number.isNaN(s.port) ? 11211 : s.port,
-        weight: s.weight,
-        name: s.name,
-      }));
-      const { hashes, owners } = ketamaPoints(this.#ketama, ks);
-      this.#continuum.setFromGeneration(hashes, owners, n);
-      return;
-    }
+    this.#built = applyPlan(this.#continuum, plan, this.#built);
+  }
 
-    const counts = digestCounts(servers, this.vnodes, this.vnode);
-    const bases = servers.map((s) => pointBase(s, this.defaultport));
-    const replicas = loopCount(this.replicas);
-    let total = 0;
-    for (const c of counts) total += c * replicas;
-    if (total > MAX_RING_POINTS) {
-      throw new RangeError(`Expected at most ${MAX_RING_POINTS} ring points but these servers, weights, vnodes and replicas make ${total}`);
-    }
-
-    let built = this.#built;
-    if (!built || built.replicas !== replicas) {
-      this.#continuum.clear();
-      built = { bases: [], counts: [], replicas };
-    }
-    // Match each server to a previous owner hashed from the same name (duplicates in order):
-    // its points are the same up to its old digest count.
-    const previous = new Map<string, number[]>();
-    built.bases.forEach((b, q) => {
-      const list = previous.get(b);
-      if (list) list.push(q);
-      else previous.set(b, [q]);
-    });
-    const remap = new Int32Array(built.bases.length).fill(-1);
-    const had = new Array<number>(n);
-    for (let p = 0; p < n; p++) {
-      const q = previous.get(bases[p])?.shift();
-      if (q === undefined) had[p] = 0;
-      else {
-        remap[q] = p;
-        had[p] = built.counts[q];
-      }
-    }
-    const additions = generate(this.#hasher, bases, had, counts, replicas);
-    const removals = generate(this.#hasher, bases, counts, had, replicas);
-    this.#continuum.update(built.bases.length > 0 ? remap : undefined, removals, additions, n);
-    this.#built = { bases, counts, replicas };
+  /**
+   * After `add`/`remove`: hashring resets the ring and rebuilds it (none with no servers).
+   * Plan first, then commit `servers`, `vnodes` and the points together: a change that throws
+   * leaves the ring exactly as it was.
+   */
+  #change(servers: ServerEntry[], vnodes: Record<string, number | undefined>): this {
+    const plan = servers.length > 0 ? this.#plan(servers, vnodes) : undefined;
+    this.servers = servers;
+    this.vnodes = vnodes;
+    if (!plan) return this.reset();
+    this.#apply(plan, servers);
+    return this;
   }
 }
