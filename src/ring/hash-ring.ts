@@ -32,7 +32,7 @@
  *   and kept stale ones when the ring shrank without a `reset()`).
  */
 import { engine as defaultEngine, type Engine, type Key } from '../engine';
-import { checkKeys, checkOutArray, checkTypedArray, describe } from '../validate';
+import { checkOutArray, checkPackedKeys, describe, isBytes, keyList } from '../validate';
 import { Continuum } from './continuum';
 import { distribution, type DistributionReport, type KeySample } from './distribution';
 import {
@@ -279,7 +279,7 @@ export class HashRing {
       }
       return this.#miss(key) as string;
     }
-    if (key instanceof Uint8Array) return this.#labelOf(key) as string;
+    if (isBytes(key)) return this.#labelOf(key) as string;
     return this.get((key as unknown as string) + '');
   }
 
@@ -290,16 +290,16 @@ export class HashRing {
    * array allocates nothing per batch.
    */
   getMany(keys: readonly Key[], out?: string[]): string[] {
-    checkKeys(keys);
+    const list = keyList(keys);
     checkOutArray(out);
-    const n = keys.length;
+    const n = list.length;
     const indexes = this.#scratch(n);
     const rh = this.#ringHash;
     if (rh >= 0) {
-      this.#engine.ringLookup(this.#continuum.table, keys, rh as 0 | 1, 0, indexes);
-      if (this.#ketama === 'twemproxy') for (let i = 0; i < n; i++) if (keys[i].length === 0) indexes[i] = this.#emptyKeyIndex();
+      this.#engine.ringLookup(this.#continuum.table, list, rh as 0 | 1, 0, indexes);
+      if (this.#ketama === 'twemproxy') for (let i = 0; i < n; i++) if (list[i].length === 0) indexes[i] = this.#emptyKeyIndex();
     } else {
-      for (let i = 0; i < n; i++) indexes[i] = this.#continuum.find(this.#hasher.keyHash(keys[i]));
+      for (let i = 0; i < n; i++) indexes[i] = this.#continuum.find(this.#hasher.keyHash(list[i]));
     }
     return this.#labelsOf(indexes, n, out);
   }
@@ -310,10 +310,8 @@ export class HashRing {
    * {@link getMany}.
    */
   getManyPacked(data: Uint8Array, offsets: Uint32Array, out?: string[]): string[] {
-    checkTypedArray(data, Uint8Array, 'data');
-    checkTypedArray(offsets, Uint32Array, 'offsets');
+    const n = checkPackedKeys(data, offsets);
     checkOutArray(out);
-    const n = offsets.length === 0 ? 0 : offsets.length - 1;
     const indexes = this.#scratch(n);
     const rh = this.#ringHash;
     if (rh >= 0) {
@@ -348,7 +346,7 @@ export class HashRing {
     const want = size || this.servers.length;
     const distinct = unique || typeof unique === 'undefined';
     const labels = this.#labels;
-    const start = this.#indexOf(typeof key === 'string' || key instanceof Uint8Array ? key : key + '');
+    const start = this.#indexOf(typeof key === 'string' || isBytes(key) ? key : key + '');
     const result: string[] = [];
     const seen = new Set<string>();
     for (let k = 0; k < n; k++) {
@@ -480,13 +478,13 @@ export class HashRing {
   /** The uint32 a key is looked up by: little-endian word 0 of its digest. */
   hashValue(key: string | Uint8Array | number | object): number {
     if (this.#generic) return digestWord(this.digest(key), 0);
-    return this.#base.keyHash(typeof key === 'string' || key instanceof Uint8Array ? key : key + '');
+    return this.#base.keyHash(typeof key === 'string' || isBytes(key) ? key : key + '');
   }
 
   /** The digest of a key as an array of numbers (a Buffer for built-in algorithms). */
   digest(key: string | Uint8Array | number | object): ArrayLike<number> {
     const k =
-      typeof key === 'string' || (key instanceof Uint8Array && typeof this.algorithm !== 'function') ? key : key + '';
+      typeof key === 'string' || (isBytes(key) && typeof this.algorithm !== 'function') ? key : key + '';
     return digestOf(this.hash(k as string));
   }
 
