@@ -21,7 +21,11 @@
  * - `continuum()` kept the cache, so after a `swap()` it went on answering from the old ring;
  * - `new HashRing(null)` and a `null` weight threw; both mean "none" / weight 1 here;
  * - `[{ host, port, weight }]` threw; the weight is honoured here;
- * - a server named `'__proto__'` got no points (its vnodes were read from `Object.prototype`).
+ * - a server named `'__proto__'` got no points (its vnodes were read from `Object.prototype`);
+ * - an `add`/`remove` whose rebuild threw (the points limit, a throwing hash function) had
+ *   already changed `servers`, leaving a ring that answered for neither list; here every
+ *   change is validated and built before anything is committed, and one that throws changes
+ *   nothing (the ketama modes too: a bad port or weight, two twemproxy servers of one name).
  *
  * Differences by design:
  * - `Uint8Array`/`Buffer` keys are hashed as their bytes (hashring hashes `String(key)`, the
@@ -389,7 +393,11 @@ export class HashRing {
 
   /**
    * Relabels the points of `from` as `to` without moving any (hot-swap a failed server for an
-   * identical one). `servers` entries named `from` take `to`'s name, host and port.
+   * identical one). `servers` entries named `from` take `to`'s name, host and port; in
+   * twemproxy mode they keep their twemproxy `name`, so `to` goes on owning `from`'s points
+   * after the next rebuild (as nutcracker does when a named server's address is edited); an
+   * unnamed server is placed by its new address then. Throws, changing nothing, when the ketama
+   * modes could not rebuild the swapped list (a bad port, two twemproxy servers of one name).
    */
   swap(from: string, to: string): this {
     const target = typeof to === 'string' ? parseServers(to, 'to')[0] : undefined;
@@ -475,10 +483,16 @@ export class HashRing {
     return i < 0 ? 0 : i;
   }
 
-  /** The uint32 a key is looked up by: little-endian word 0 of its digest. */
+  /**
+   * The uint32 a key is looked up by: little-endian word 0 of its digest — except an empty key
+   * in twemproxy mode, which twemproxy looks up with hash 0 (so `find(hashValue(k))` is always
+   * the point `get(k)` answers from; `digest('')` stays the MD5 of nothing).
+   */
   hashValue(key: string | Uint8Array | number | object): number {
+    const k = typeof key === 'string' || isBytes(key) ? key : key + '';
+    if (this.#ketama === 'twemproxy' && k.length === 0) return 0;
     if (this.#generic) return digestWord(this.digest(key), 0);
-    return this.#base.keyHash(typeof key === 'string' || isBytes(key) ? key : key + '');
+    return this.#base.keyHash(k);
   }
 
   /** The digest of a key as an array of numbers (a Buffer for built-in algorithms). */
