@@ -100,7 +100,7 @@ export function checkWritableFile(file: string, option: string): void {
     }
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot write ${option} ${file}: ${(err as Error).message}`);
+    throw new UsageError(`${option} ${file} cannot be written (${(err as Error).message})`);
   }
 }
 
