@@ -383,10 +383,7 @@ export class HashRing {
     if (!last) throw new TypeError(`Expected a server for server but received ${describe(server)}`);
     const name = last.string;
     // The plan reads vnodes of the remaining servers only: the entry goes once the change is made.
-    this.#change(
-      this.servers.filter((s) => s.string !== name),
-      this.vnodes,
-    );
+    this.#change(this.servers.filter((s) => s.string !== name), this.vnodes);
     delete this.vnodes[name];
     return this;
   }
