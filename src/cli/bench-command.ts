@@ -2,8 +2,8 @@
  * `ringcache bench`: runs the tinybench suites (native vs TS engine vs the peers users would
  * pick) and prints ops/s and ratios. Suites that need Redis run only when given a server.
  */
-import { backend } from '../engine';
-import { emitJson, type Io } from './io';
+import { checkWritableFile, emitJson, type Io } from './io';
+import { library } from './library';
 import { UsageError } from './usage-error';
 
 export const BENCH_HELP = `Usage: ringcache bench [--suite NAME]... [--keys N] [--time MS] [--json FILE]
@@ -25,7 +25,7 @@ Suites:
 Options:
   --suite NAME   run only this suite (repeatable); default: every suite that needs no Redis,
                  plus those whose server is given
-  --keys N       keys per key set (default 1000)
+  --keys N       keys per key set (default 1000, at most 1000000)
   --time MS      time per task in ms (default 300)
   --json FILE    also write all rows as JSON to FILE ('-' for stdout instead of the table)
   --redis URL    a Redis to run the store/cache suites against, e.g. redis://127.0.0.1:6379
@@ -48,10 +48,14 @@ export interface BenchFlags {
   cluster?: string;
 }
 
-function positiveInt(value: string | undefined, name: string, def: number): number {
+/** Keys per key set at most: each suite holds a few key sets in memory (about 100 MB at this bound). */
+export const MAX_BENCH_KEYS = 1_000_000;
+
+function positiveInt(value: string | undefined, name: string, def: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return def;
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`bench: --${name} must be a positive integer, got '${value}'`);
+  if (n > max) throw new UsageError(`bench: --${name} must be an integer in 1..${max}, got '${value}'`);
   return n;
 }
 
@@ -93,8 +97,10 @@ function suitesPresent(): boolean {
 }
 
 export async function benchCommand(flags: BenchFlags, io: Io): Promise<number> {
-  const keys = positiveInt(flags.keys, 'keys', 1000);
+  const keys = positiveInt(flags.keys, 'keys', 1000, MAX_BENCH_KEYS);
   const time = positiveInt(flags.time, 'time', 300);
+  // The rows are written after the whole run: refuse a file that cannot be written before it.
+  if (flags.json && flags.json !== '-') checkWritableFile(flags.json, 'bench: --json');
   for (const s of flags.suite) {
     if (!(SUITES as readonly string[]).includes(s)) {
       throw new UsageError(`bench: unknown suite '${s}' (expected one of ${SUITES.join(', ')})`);
@@ -115,7 +121,7 @@ export async function benchCommand(flags: BenchFlags, io: Io): Promise<number> {
   if (!flags.suite.length && skipped.length) {
     io.err(`bench: skipped ${skipped.join(', ')}: pass --redis redis://HOST:PORT and/or --cluster HOST:PORT to run them`);
   }
-  io.err(`bench: engine in use: ${backend}; suites: ${chosen.join(', ')}; ${keys} keys, ${time} ms per task`);
+  io.err(`bench: engine in use: ${library().backend}; suites: ${chosen.join(', ')}; ${keys} keys, ${time} ms per task`);
 
   const all: import('../../bench/lib').BenchRow[] = [];
   let failed = false;

@@ -4,7 +4,7 @@
  * non-empty. `{}` (an empty tag) means the whole key is hashed: `keySlot('foo{}{bar}')` is 8363.
  */
 import { engine, type Key } from '../engine';
-import { checkKey, checkKeys, checkTypedArray, describe } from '../validate';
+import { checkKey, checkPackedKeys, checkTypedArray, describe, keyList } from '../validate';
 
 /** Number of Redis Cluster hash slots. */
 export const SLOT_COUNT = 16384;
@@ -29,9 +29,9 @@ function outFor(n: number, out: Uint16Array | undefined, name: string): Uint16Ar
  * length must be at least `keys.length`) and returns it; else returns a new `Uint16Array`.
  */
 export function keySlots(keys: readonly Key[], out?: Uint16Array): Uint16Array {
-  checkKeys(keys);
-  const res = outFor(keys.length, out, 'out');
-  engine.keySlots(keys, res);
+  const list = keyList(keys);
+  const res = outFor(list.length, out, 'out');
+  engine.keySlots(list, res);
   return res;
 }
 
@@ -42,12 +42,7 @@ export function keySlots(keys: readonly Key[], out?: Uint16Array): Uint16Array {
  * writing anything, and throws a RangeError naming `offsets`).
  */
 export function keySlotsPacked(data: Uint8Array, offsets: Uint32Array, out?: Uint16Array): Uint16Array {
-  checkTypedArray(data, Uint8Array, 'data');
-  checkTypedArray(offsets, Uint32Array, 'offsets');
-  if (offsets.length === 0) {
-    throw new RangeError('Expected at least one entry (keys + 1 offsets) for offsets but received an empty Uint32Array');
-  }
-  const res = outFor(offsets.length - 1, out, 'out');
+  const res = outFor(checkPackedKeys(data, offsets), out, 'out');
   engine.keySlotsPacked(data, offsets, res);
   return res;
 }
@@ -56,12 +51,12 @@ export function keySlotsPacked(data: Uint8Array, offsets: Uint32Array, out?: Uin
  * Packs keys for {@link keySlotsPacked} (and packed ring lookups): strings as UTF-8.
  */
 export function packKeys(keys: readonly Key[]): { data: Uint8Array; offsets: Uint32Array } {
-  checkKeys(keys);
-  const offsets = new Uint32Array(keys.length + 1);
-  const parts: Uint8Array[] = new Array(keys.length);
+  const list = keyList(keys);
+  const offsets = new Uint32Array(list.length + 1);
+  const parts: Uint8Array[] = new Array(list.length);
   let total = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
+  for (let i = 0; i < list.length; i++) {
+    const k = list[i];
     const b = typeof k === 'string' ? Buffer.from(k) : k;
     parts[i] = b;
     total += b.length;

@@ -21,7 +21,11 @@
  * - `continuum()` kept the cache, so after a `swap()` it went on answering from the old ring;
  * - `new HashRing(null)` and a `null` weight threw; both mean "none" / weight 1 here;
  * - `[{ host, port, weight }]` threw; the weight is honoured here;
- * - a server named `'__proto__'` got no points (its vnodes were read from `Object.prototype`).
+ * - a server named `'__proto__'` got no points (its vnodes were read from `Object.prototype`);
+ * - an `add`/`remove` whose rebuild threw (the points limit, a throwing hash function) had
+ *   already changed `servers`, leaving a ring that answered for neither list; here every
+ *   change is validated and built before anything is committed, and one that throws changes
+ *   nothing (the ketama modes too: a bad port or weight, two twemproxy servers of one name).
  *
  * Differences by design:
  * - `Uint8Array`/`Buffer` keys are hashed as their bytes (hashring hashes `String(key)`, the
@@ -32,25 +36,22 @@
  *   and kept stale ones when the ring shrank without a `reset()`).
  */
 import { engine as defaultEngine, type Engine, type Key } from '../engine';
-import { checkKeys, checkOutArray, checkTypedArray, describe } from '../validate';
-import { Continuum, sortPoints, type PointList } from './continuum';
+import { checkOutArray, checkPackedKeys, describe, isBytes, keyList } from '../validate';
+import { Continuum } from './continuum';
 import { distribution, type DistributionReport, type KeySample } from './distribution';
 import {
   DEFAULT_MAX_CACHE_SIZE,
   DEFAULT_VNODE_COUNT,
-  MAX_RING_POINTS,
-  digestCounts,
   digestOf,
   digestWord,
   genericHasher,
   isCryptoHash,
-  loopCount,
   namedHasher,
-  pointBase,
   replicasFromOptions,
   type PointHasher,
 } from './hashring-points';
-import { ketamaPoints, type KetamaMode, type KetamaServer } from './ketama';
+import { checkKetamaServers, type KetamaMode } from './ketama';
+import { applyPlan, ketamaServer, labelByString, planHashring, planKetama, type Built, type RingPlan } from './ring-plan';
 import {
   getOwn,
   mergeServers,
@@ -118,42 +119,6 @@ const CACHE_WINDOW = 1024;
 const CACHE_SAMPLE = 16;
 
 const KETAMA_MODES: readonly string[] = ['libmemcached', 'twemproxy', 'libketama'];
-const EMPTY_LIST: PointList = { values: new Uint32Array(0), owners: new Uint32Array(0) };
-
-/** The placement a ring was last built with, to change it by difference. */
-interface Built {
-  /** Name each owner's digests were made from. */
-  bases: string[];
-  /** Digests each owner has. */
-  counts: number[];
-  /** Points per digest. */
-  replicas: number;
-}
-
-/** Points for digests `from … to-1` of `count` owners, in generation order then sorted. */
-function generate(
-  hasher: PointHasher,
-  bases: readonly string[],
-  from: readonly number[],
-  to: readonly number[],
-  replicas: number,
-): PointList {
-  let total = 0;
-  for (let p = 0; p < bases.length; p++) if (to[p] > from[p]) total += (to[p] - from[p]) * replicas;
-  if (total === 0) return EMPTY_LIST;
-  const values = new Uint32Array(total);
-  const owners = new Uint32Array(total);
-  let at = 0;
-  for (let p = 0; p < bases.length; p++) {
-    for (let i = from[p]; i < to[p]; i++) {
-      hasher.points(`${bases[p]}-${i}`, replicas, values, at);
-      owners.fill(p, at, at + replicas);
-      at += replicas;
-    }
-  }
-  return sortPoints(values, owners);
-}
-
 const warned = new Set<string>();
 function deprecated(name: string, to: string | undefined): void {
   if (warned.has(name)) return;
@@ -296,7 +261,7 @@ export class HashRing {
    * `defaultport`. With no servers it leaves the ring as it is (as hashring does).
    */
   continuum(): this {
-    if (this.servers.length > 0) this.#rebuild();
+    if (this.servers.length > 0) this.#apply(this.#plan(this.servers, this.vnodes), this.servers);
     return this;
   }
 
@@ -318,7 +283,7 @@ export class HashRing {
       }
       return this.#miss(key) as string;
     }
-    if (key instanceof Uint8Array) return this.#labelOf(key) as string;
+    if (isBytes(key)) return this.#labelOf(key) as string;
     return this.get((key as unknown as string) + '');
   }
 
@@ -329,16 +294,16 @@ export class HashRing {
    * array allocates nothing per batch.
    */
   getMany(keys: readonly Key[], out?: string[]): string[] {
-    checkKeys(keys);
+    const list = keyList(keys);
     checkOutArray(out);
-    const n = keys.length;
+    const n = list.length;
     const indexes = this.#scratch(n);
     const rh = this.#ringHash;
     if (rh >= 0) {
-      this.#engine.ringLookup(this.#continuum.table, keys, rh as 0 | 1, 0, indexes);
-      if (this.#ketama === 'twemproxy') for (let i = 0; i < n; i++) if (keys[i].length === 0) indexes[i] = this.#emptyKeyIndex();
+      this.#engine.ringLookup(this.#continuum.table, list, rh as 0 | 1, 0, indexes);
+      if (this.#ketama === 'twemproxy') for (let i = 0; i < n; i++) if (list[i].length === 0) indexes[i] = this.#emptyKeyIndex();
     } else {
-      for (let i = 0; i < n; i++) indexes[i] = this.#continuum.find(this.#hasher.keyHash(keys[i]));
+      for (let i = 0; i < n; i++) indexes[i] = this.#continuum.find(this.#hasher.keyHash(list[i]));
     }
     return this.#labelsOf(indexes, n, out);
   }
@@ -349,10 +314,8 @@ export class HashRing {
    * {@link getMany}.
    */
   getManyPacked(data: Uint8Array, offsets: Uint32Array, out?: string[]): string[] {
-    checkTypedArray(data, Uint8Array, 'data');
-    checkTypedArray(offsets, Uint32Array, 'offsets');
+    const n = checkPackedKeys(data, offsets);
     checkOutArray(out);
-    const n = offsets.length === 0 ? 0 : offsets.length - 1;
     const indexes = this.#scratch(n);
     const rh = this.#ringHash;
     if (rh >= 0) {
@@ -387,7 +350,7 @@ export class HashRing {
     const want = size || this.servers.length;
     const distinct = unique || typeof unique === 'undefined';
     const labels = this.#labels;
-    const start = this.#indexOf(typeof key === 'string' || key instanceof Uint8Array ? key : key + '');
+    const start = this.#indexOf(typeof key === 'string' || isBytes(key) ? key : key + '');
     const result: string[] = [];
     const seen = new Set<string>();
     for (let k = 0; k < n; k++) {
@@ -408,9 +371,8 @@ export class HashRing {
    * Only the points that change are computed and merged in.
    */
   add(servers: ServersSpec): this {
-    this.servers = mergeServers(this.servers, parseServers(servers));
-    this.vnodes = vnodesMap(this.servers);
-    return this.#changed();
+    const next = mergeServers(this.servers, parseServers(servers));
+    return this.#change(next, vnodesMap(next));
   }
 
   /**
@@ -420,18 +382,29 @@ export class HashRing {
     const last = parseServers(server, 'server').pop();
     if (!last) throw new TypeError(`Expected a server for server but received ${describe(server)}`);
     const name = last.string;
+    // The plan reads vnodes of the remaining servers only: the entry goes once the change is made.
+    this.#change(this.servers.filter((s) => s.string !== name), this.vnodes);
     delete this.vnodes[name];
-    this.servers = this.servers.filter((s) => s.string !== name);
-    return this.#changed();
+    return this;
   }
 
   /**
    * Relabels the points of `from` as `to` without moving any (hot-swap a failed server for an
-   * identical one). `servers` entries named `from` take `to`'s name, host and port.
+   * identical one). `servers` entries named `from` take `to`'s name, host and port; in
+   * twemproxy mode they keep their twemproxy `name`, so `to` goes on owning `from`'s points
+   * after the next rebuild (as nutcracker does when a named server's address is edited); an
+   * unnamed server is placed by its new address then. Throws, changing nothing, when the ketama
+   * modes could not rebuild the swapped list (a bad port, two twemproxy servers of one name).
    */
   swap(from: string, to: string): this {
     const target = typeof to === 'string' ? parseServers(to, 'to')[0] : undefined;
     if (!target) throw new TypeError(`Expected a 'host:port' string for to but received ${describe(to)}`);
+    if (this.#ketama) {
+      // The next rebuild must accept the swapped list: refuse now what it would refuse then.
+      const next = this.servers.map((s) => (s.string === from ? { ...s, string: to, host: target.host, port: target.port } : s));
+      const byString = labelByString(next);
+      checkKetamaServers(this.#ketama, next.map(ketamaServer), (i) => (next[i].string === to ? 'to' : byString(i)));
+    }
     this.#labels = this.#labels.map((l) => (l === from ? to : l));
     this.#cache.clear();
     this.#version++;
@@ -507,16 +480,22 @@ export class HashRing {
     return i < 0 ? 0 : i;
   }
 
-  /** The uint32 a key is looked up by: little-endian word 0 of its digest. */
+  /**
+   * The uint32 a key is looked up by: little-endian word 0 of its digest — except an empty key
+   * in twemproxy mode, which twemproxy looks up with hash 0 (so `find(hashValue(k))` is always
+   * the point `get(k)` answers from; `digest('')` stays the MD5 of nothing).
+   */
   hashValue(key: string | Uint8Array | number | object): number {
+    const k = typeof key === 'string' || isBytes(key) ? key : key + '';
+    if (this.#ketama === 'twemproxy' && k.length === 0) return 0;
     if (this.#generic) return digestWord(this.digest(key), 0);
-    return this.#base.keyHash(typeof key === 'string' || key instanceof Uint8Array ? key : key + '');
+    return this.#base.keyHash(k);
   }
 
   /** The digest of a key as an array of numbers (a Buffer for built-in algorithms). */
   digest(key: string | Uint8Array | number | object): ArrayLike<number> {
     const k =
-      typeof key === 'string' || (key instanceof Uint8Array && typeof this.algorithm !== 'function') ? key : key + '';
+      typeof key === 'string' || (isBytes(key) && typeof this.algorithm !== 'function') ? key : key + '';
     return digestOf(this.hash(k as string));
   }
 
@@ -644,66 +623,42 @@ export class HashRing {
     return result;
   }
 
-  /** After `add`/`remove`: hashring resets the ring and rebuilds it (none with no servers). */
-  #changed(): this {
-    if (this.servers.length === 0) return this.reset();
-    this.#rebuild();
-    return this;
+  /**
+   * Validates and computes the ring of `servers` without touching this one: everything that
+   * can throw (bad ports or weights in the ketama modes, the points limit, a custom hash
+   * function) throws here.
+   */
+  #plan(servers: readonly ServerEntry[], vnodes: Record<string, number | undefined>): RingPlan {
+    if (this.#ketama) return planKetama(this.#ketama, servers, this.#engine);
+    return planHashring(servers, {
+      hasher: this.#hasher,
+      vnodes,
+      vnode: this.vnode,
+      replicas: this.replicas,
+      defaultport: this.defaultport,
+      built: this.#built,
+    });
   }
 
-  #rebuild(): void {
+  /** Makes `plan` (of `servers`) the ring. Nothing here throws on input. */
+  #apply(plan: RingPlan, servers: readonly ServerEntry[]): void {
     this.#cache.clear();
     this.#version++;
-    const servers = this.servers;
-    const n = servers.length;
     this.#labels = servers.map((s) => s.string);
-    if (this.#ketama) {
-      const ks: KetamaServer[] = servers.map((s) => ({
-        host: s.host,
-        port: Number.isNaN(s.port) ? 11211 : s.port,
-        weight: s.weight,
-        name: s.name,
-      }));
-      const { hashes, owners } = ketamaPoints(this.#ketama, ks);
-      this.#continuum.setFromGeneration(hashes, owners, n);
-      return;
-    }
+    this.#built = applyPlan(this.#continuum, plan, this.#built);
+  }
 
-    const counts = digestCounts(servers, this.vnodes, this.vnode);
-    const bases = servers.map((s) => pointBase(s, this.defaultport));
-    const replicas = loopCount(this.replicas);
-    let total = 0;
-    for (const c of counts) total += c * replicas;
-    if (total > MAX_RING_POINTS) {
-      throw new RangeError(`Expected at most ${MAX_RING_POINTS} ring points but these servers, weights, vnodes and replicas make ${total}`);
-    }
-
-    let built = this.#built;
-    if (!built || built.replicas !== replicas) {
-      this.#continuum.clear();
-      built = { bases: [], counts: [], replicas };
-    }
-    // Match each server to a previous owner hashed from the same name (duplicates in order):
-    // its points are the same up to its old digest count.
-    const previous = new Map<string, number[]>();
-    built.bases.forEach((b, q) => {
-      const list = previous.get(b);
-      if (list) list.push(q);
-      else previous.set(b, [q]);
-    });
-    const remap = new Int32Array(built.bases.length).fill(-1);
-    const had = new Array<number>(n);
-    for (let p = 0; p < n; p++) {
-      const q = previous.get(bases[p])?.shift();
-      if (q === undefined) had[p] = 0;
-      else {
-        remap[q] = p;
-        had[p] = built.counts[q];
-      }
-    }
-    const additions = generate(this.#hasher, bases, had, counts, replicas);
-    const removals = generate(this.#hasher, bases, counts, had, replicas);
-    this.#continuum.update(built.bases.length > 0 ? remap : undefined, removals, additions, n);
-    this.#built = { bases, counts, replicas };
+  /**
+   * After `add`/`remove`: hashring resets the ring and rebuilds it (none with no servers).
+   * Plan first, then commit `servers`, `vnodes` and the points together: a change that throws
+   * leaves the ring exactly as it was.
+   */
+  #change(servers: ServerEntry[], vnodes: Record<string, number | undefined>): this {
+    const plan = servers.length > 0 ? this.#plan(servers, vnodes) : undefined;
+    this.servers = servers;
+    this.vnodes = vnodes;
+    if (!plan) return this.reset();
+    this.#apply(plan, servers);
+    return this;
   }
 }
