@@ -27,7 +27,7 @@ import { checkBool, checkNum, checkString, resolveEntry, stripUndefined, type Re
 import { jsonSerializer, type Serializer } from './serializer';
 import { SingleFlight, type FlightSlot } from './single-flight';
 import { channels, newCounters, type Counters, type TieredCacheStats } from './stats';
-import { now as coarseNow } from './clock';
+import { now as coarseNow, preciseNow } from './clock';
 import { DeadlineQueue, withTimeout, type QueuedDeadline } from './timeouts';
 
 
@@ -66,7 +66,7 @@ let lastStamp = 0;
  * than the clear. Across processes the comparison is as good as the clocks' sync.
  */
 export function stamp(): number {
-  const t = performance.timeOrigin + performance.now();
+  const t = preciseNow();
   lastStamp = t > lastStamp ? t : lastStamp + 0.001;
   return lastStamp;
 }
