@@ -27,7 +27,7 @@ import { checkBool, checkNum, checkString, resolveEntry, stripUndefined, type Re
 import { jsonSerializer, type Serializer } from './serializer';
 import { SingleFlight, type FlightSlot } from './single-flight';
 import { channels, newCounters, type Counters, type TieredCacheStats } from './stats';
-import { now as coarseNow, preciseNow } from './clock';
+import { now as coarseNow, stamp } from './clock';
 import { DeadlineQueue, withTimeout, type QueuedDeadline } from './timeouts';
 
 
@@ -59,21 +59,13 @@ export type BulkLoader<V> = (keys: string[]) => Promise<readonly (V | undefined)
 
 
 
-let lastStamp = 0;
-/**
- * Creation and clear times: wall-clock milliseconds with sub-millisecond precision, strictly
- * increasing within the process, so a `set` right after a `clear` (same millisecond) is newer
- * than the clear. Across processes the comparison is as good as the clocks' sync.
- */
-export function stamp(): number {
-  const t = preciseNow();
-  lastStamp = t > lastStamp ? t : lastStamp + 0.001;
-  return lastStamp;
-}
+export { stamp };
 
 /** How long after writing a loaded value an invalidation of that key triggers a repair DEL. */
 const LOAD_REPAIR_WINDOW_MS = 2000;
 const LOAD_REPAIR_MAX_KEYS = 10_000;
+/** Most per-key invalidation epochs kept while reads are in flight (then one broad invalidation). */
+const MAX_KEY_EPOCHS = 10_000;
 /** Keys per coalesced MGET of get()s when options.batchGets is not given (one Redis endpoint). */
 const DEFAULT_BATCH_GETS = 256;
 
@@ -119,8 +111,12 @@ export class CacheCore extends EventEmitter {
 
   // Epochs (see the file comment).
   #seq = 0;
-  #inflight = 0;
   #broadSeq = 0;
+  /** The newest epoch a read or load began in. */
+  #lastBegin = -1;
+  /** Epoch → reads/loads that began in it and are still in flight (ascending: epochs only grow). */
+  readonly #open = new Map<number, number>();
+  /** Key → epoch of its last invalidation, kept in ascending epoch order (see {@link #end}). */
   readonly #keySeq = new Map<string, number>();
   /** L1 key → when this instance last wrote a loaded value for it to L2 (bus only; see #repairLoadWrites). */
   readonly #loadWrites = new Map<string, number>();
@@ -282,6 +278,7 @@ export class CacheCore extends EventEmitter {
         flushes: c.flushes,
       },
       circuit: this.circuitState,
+      tracked: { keyEpochs: this.#keySeq.size, markers: this.#markers.size, flights: this.flights.size, loadWrites: this.#loadWrites.size },
     };
   }
 
@@ -298,13 +295,39 @@ export class CacheCore extends EventEmitter {
   // ------------------------------------------------------------------------------------------
   // Epochs
 
+  /** A read or load begins: returns its epoch (its `start`); pair with {@link #end}. */
   #begin(): number {
-    this.#inflight++;
-    return this.#seq;
+    const s = this.#seq;
+    this.#open.set(s, (this.#open.get(s) ?? 0) + 1);
+    this.#lastBegin = s;
+    return s;
   }
 
-  #end(): void {
-    if (--this.#inflight === 0) this.#keySeq.clear();
+  /** One more holder of an open epoch (a load running past its caller); pair with {@link #end}. */
+  #retain(start: number): void {
+    this.#open.set(start, this.#open.get(start)! + 1);
+  }
+
+  /**
+   * A read or load of epoch `start` is done. A key's entry only blocks what began before it,
+   * so the entries at or below the oldest epoch still open go (the table is in epoch order).
+   */
+  #end(start: number): void {
+    const n = this.#open.get(start)!;
+    if (n > 1) {
+      this.#open.set(start, n - 1);
+      return;
+    }
+    this.#open.delete(start);
+    const oldest = this.#open.keys().next();
+    if (oldest.done === true) {
+      this.#keySeq.clear();
+      return;
+    }
+    for (const [lk, s] of this.#keySeq) {
+      if (s > oldest.value) break;
+      this.#keySeq.delete(lk);
+    }
   }
 
   #valid(lk: string, start: number): boolean {
@@ -316,13 +339,23 @@ export class CacheCore extends EventEmitter {
   /** A key changed (here or elsewhere): drop it from L1 and block older in-flight results. */
   invalidateKey(lk: string): void {
     this.#seq++;
-    if (this.#inflight > 0) this.#keySeq.set(lk, this.#seq);
+    // Only while something that began after the last broad invalidation is in flight (what
+    // began before it is blocked anyway).
+    if (this.#open.size > 0 && this.#lastBegin >= this.#broadSeq) {
+      this.#keySeq.delete(lk); // re-inserted at the end: the table stays in epoch order
+      this.#keySeq.set(lk, this.#seq);
+      // A load that never ends (a hung loader) keeps its epoch open: past the bound, block
+      // every older read instead (they store nothing; callers still get their values).
+      if (this.#keySeq.size > MAX_KEY_EPOCHS) this.#invalidateBroad();
+    }
     this.l1?.delete(lk);
   }
 
   #invalidateBroad(): void {
     this.#seq++;
     this.#broadSeq = this.#seq;
+    // Every key entry blocks only reads older than this: they are all blocked now.
+    this.#keySeq.clear();
   }
 
   #flushL1(): void {
@@ -728,7 +761,7 @@ export class CacheCore extends EventEmitter {
       }
       return out;
     } finally {
-      this.#end();
+      this.#end(start);
     }
   }
 
@@ -786,7 +819,7 @@ export class CacheCore extends EventEmitter {
         (got) => done(got === undefined ? undefined : got[0], start),
         () => done(undefined, start),
       )
-      .finally(() => this.#end());
+      .finally(() => this.#end(start));
   }
 
   readonly #scheduleFlush = (b: GetBatch): void => {
@@ -841,14 +874,14 @@ export class CacheCore extends EventEmitter {
       this.#emit('l2:error', { key: lks[i], error: err });
       for (; i < lks.length; i++) dones[i](undefined, r.start);
     } finally {
-      this.#end();
+      this.#end(r.start);
     }
   }
 
   /** A batch's failure or timeout (called by {@link BatchRead}): every read gets undefined. */
   batchFail(r: BatchRead, err: unknown): void {
     this.#l2Failed(err, r.batch.lks[0]);
-    this.#end();
+    this.#end(r.start);
     for (const done of r.batch.dones) done(undefined, r.start);
   }
 
@@ -903,13 +936,12 @@ export class CacheCore extends EventEmitter {
     const start = this.#begin();
     this.#loadAndStore(view, key, lk, loader, o, start)
       .then((c) => slot.resolve(c.negative ? undefined : c.value), slot.reject)
-      .finally(() => this.#end());
+      .finally(() => this.#end(start));
     slot.promise.catch(() => {});
   }
 
   async #load<V>(view: View, key: string, lk: string, loader: Loader<V>, o: Resolved, l1e: L1Entry | undefined): Promise<unknown> {
     const start = this.#begin();
-    let handedOff = false;
     try {
       let now = coarseNow();
       let stale: Candidate | undefined =
@@ -946,15 +978,16 @@ export class CacheCore extends EventEmitter {
           release?.();
         }
       })();
-      handedOff = true;
-      // The epoch window lasts until the load is stored, even past a timeout.
+      // The epoch window lasts until the load is stored, even past a timeout, and until this
+      // caller is answered (a stale answer is checked against it).
+      this.#retain(start);
       void work.then(
         () => {},
         () => {},
-      ).finally(() => this.#end());
-      return await this.#awaitLoad(work, lk, o, stale);
+      ).finally(() => this.#end(start));
+      return await this.#awaitLoad(work, lk, o, stale, start);
     } finally {
-      if (!handedOff) this.#end();
+      this.#end(start);
     }
   }
 
@@ -986,8 +1019,8 @@ export class CacheCore extends EventEmitter {
     if (error !== undefined) this.#emit('loader:error', { key: lk, error });
   }
 
-  /** Waits for a load with the soft/hard timeouts and fail-safe. */
-  async #awaitLoad(work: Promise<Candidate>, lk: string, o: Resolved, stale: Candidate | undefined): Promise<unknown> {
+  /** Waits for a load with the soft/hard timeouts and fail-safe (`start`: the load's epoch). */
+  async #awaitLoad(work: Promise<Candidate>, lk: string, o: Resolved, stale: Candidate | undefined, start: number): Promise<unknown> {
     let p = work;
     let timedOut: 'soft' | 'hard' | undefined;
     const soft = stale !== undefined && o.softTimeoutMs > 0;
@@ -1003,26 +1036,40 @@ export class CacheCore extends EventEmitter {
       return c.negative ? undefined : c.value;
     } catch (err) {
       if (timedOut === 'hard') this.counters.loaderTimeouts++;
-      if (stale !== undefined && coarseNow() < stale.staleUntil) return this.#serveStale(lk, stale, o);
-      if (timedOut === 'soft' && o.hardTimeoutMs > o.softTimeoutMs) {
-        // The soft limit passed but the stale value expired meanwhile: keep waiting up to hard.
-        return this.#awaitLoad(work, lk, { ...o, softTimeoutMs: 0, hardTimeoutMs: o.hardTimeoutMs - o.softTimeoutMs }, undefined);
+      if (stale !== undefined && this.#servable(lk, stale, coarseNow(), start)) return this.#serveStale(lk, stale, o);
+      if (timedOut === 'soft') {
+        // The soft limit passed but the stale value expired (or was invalidated) meanwhile:
+        // keep waiting, up to the hard limit if there is one.
+        if (o.hardTimeoutMs === 0) return this.#awaitLoad(work, lk, { ...o, softTimeoutMs: 0 }, undefined, start);
+        if (o.hardTimeoutMs > o.softTimeoutMs) return this.#awaitLoad(work, lk, { ...o, softTimeoutMs: 0, hardTimeoutMs: o.hardTimeoutMs - o.softTimeoutMs }, undefined, start);
+        this.counters.loaderTimeouts++;
       }
       if (err instanceof CacheTimeoutError) throw err;
       throw new LoaderError(`Loader for key '${lk}' failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, key: lk });
     }
   }
 
-  /** Fail-safe: returns the stale value and keeps it in L1 for the throttle period. */
+  /**
+   * Whether a stale candidate may answer for `lk` now: within its grace period, and the key was
+   * not invalidated since the read or load of epoch `start` began (a value from before a
+   * delete, clear, tag deletion or newer write must not come back; clears and tag deletions
+   * are broad invalidations).
+   */
+  #servable(lk: string, stale: Candidate, now: number, start: number): boolean {
+    return now < stale.staleUntil && this.#valid(lk, start);
+  }
+
+  /** Fail-safe: returns the stale value (frozen with `freeze`) and keeps it in L1 for the throttle period. */
   #serveStale(lk: string, stale: Candidate, o: Resolved): unknown {
     this.#countStale(lk);
     const now = coarseNow();
     const l1 = this.l1;
+    const value = stale.negative ? undefined : this.#freezeValue(stale.value);
     if (l1 !== undefined && (this.#trusted || this.#degradedL1Ms > 0) && o.failSafeThrottleMs > 0) {
       const until = Math.min(stale.staleUntil, now + (this.#trusted ? o.failSafeThrottleMs : Math.min(o.failSafeThrottleMs, this.#degradedL1Ms)));
-      l1.set(lk, new L1Entry(stale.negative ? undefined : stale.value, stale.negative, until, stale.expiresAt, stale.staleUntil, stale.createdAt, stale.tags, stale.size || 1));
+      l1.set(lk, new L1Entry(value, stale.negative, until, stale.expiresAt, stale.staleUntil, stale.createdAt, stale.tags, stale.size || 1));
     }
-    return stale.negative ? undefined : stale.value;
+    return value;
   }
 
   /**
@@ -1042,7 +1089,10 @@ export class CacheCore extends EventEmitter {
       }
       const p = this.flights.peek(lk);
       if (p !== undefined) {
-        joins.push(p.then((v) => (out[i] = v)));
+        // Handled at once: the join is awaited only after our own load, and may fail first.
+        const j = p.then((v) => (out[i] = v));
+        j.catch(() => {});
+        joins.push(j);
         continue;
       }
       slots.set(lk, this.flights.claim(lk));
@@ -1078,12 +1128,12 @@ export class CacheCore extends EventEmitter {
           // The load (lease waits included) runs as one piece of work that stores its results
           // itself, so it finishes in the background past a soft or hard timeout; the epoch
           // window stays open until then.
-          this.#inflight++;
+          this.#retain(start);
           const work = this.#bulkWork(view, keys, lks, toLoad, loader, o, start);
           void work.then(
             () => {},
             () => {},
-          ).finally(() => this.#end());
+          ).finally(() => this.#end(start));
           const hard = o.hardTimeoutMs;
           // Soft timeout: only when some key has a stale value to answer, and before the hard one.
           const softMs = o.softTimeoutMs > 0 && staleOf.size > 0 && (hard === 0 || o.softTimeoutMs < hard) ? o.softTimeoutMs : 0;
@@ -1112,7 +1162,7 @@ export class CacheCore extends EventEmitter {
                 pending = [];
                 for (const i of toLoad) {
                   const s = staleOf.get(i);
-                  if (s !== undefined && now < s.staleUntil) {
+                  if (s !== undefined && this.#servable(lks[i], s, now, start)) {
                     out[i] = this.#serveStale(lks[i], s, o);
                     slots.get(lks[i])!.resolve(out[i]);
                   } else pending.push(i);
@@ -1126,7 +1176,7 @@ export class CacheCore extends EventEmitter {
             let unserved = 0;
             for (const i of pending) {
               const s = staleOf.get(i);
-              if (s !== undefined && now < s.staleUntil) {
+              if (s !== undefined && this.#servable(lks[i], s, now, start)) {
                 out[i] = this.#serveStale(lks[i], s, o);
                 slots.get(lks[i])!.resolve(out[i]);
               } else unserved++;
@@ -1150,7 +1200,7 @@ export class CacheCore extends EventEmitter {
         for (const slot of slots.values()) slot.reject(err);
         throw err;
       } finally {
-        this.#end();
+        this.#end(start);
       }
     }
     await Promise.all(joins);

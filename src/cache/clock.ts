@@ -54,11 +54,6 @@ export function now(): number {
   return clock === wallClock ? wallClock.now() : clock.now();
 }
 
-/** Time with sub-millisecond precision (see `stamp` in cache-core). */
-export function preciseNow(): number {
-  return clock.precise();
-}
-
 export function setTimer(fn: () => void, ms: number): TimerHandle {
   return clock.setTimer(fn, ms);
 }
@@ -67,12 +62,26 @@ export function clearTimer(handle: TimerHandle): void {
   clock.clearTimer(handle);
 }
 
+let lastStamp = 0;
+
+/**
+ * Creation and clear times: milliseconds since the epoch with sub-millisecond precision,
+ * strictly increasing within the process, so a `set` right after a `clear` (same millisecond)
+ * is newer than the clear. Across processes the comparison is as good as the clocks' sync.
+ */
+export function stamp(): number {
+  const t = clock.precise();
+  lastStamp = t > lastStamp ? t : lastStamp + 0.001;
+  return lastStamp;
+}
+
 /**
  * Makes `c` the clock of every cache in this process (tests); `undefined` restores the wall
  * clock. Swap it only while no cache has timers pending.
  */
 export function useClock(c: Clock | undefined): void {
   clock = c ?? wallClock;
+  lastStamp = 0; // stamps follow the new clock, even one that starts earlier
 }
 
 /**

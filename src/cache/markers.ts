@@ -25,6 +25,11 @@ export class Markers {
     this.#onNewer = onNewer;
   }
 
+  /** Marker names whose time is known. */
+  get size(): number {
+    return this.#known.size;
+  }
+
   /** The L2 key of marker `name` (`n:…` or `t:…`). */
   key(name: string): string {
     return `${this.#prefix}__rc:${name}`;

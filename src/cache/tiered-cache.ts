@@ -221,7 +221,8 @@ export class TieredCache<V = unknown> {
           c.counters.l1Hits++;
           if (channels.hit.hasSubscribers) channels.hit.publish({ cache: c.name, key: lk, level: 'l1' });
           const t = o.eagerRefreshThreshold;
-          if (t > 0 && !e.negative && e.expiresAt !== Infinity && now >= e.createdAt + (e.expiresAt - e.createdAt) * t) {
+          // Not for a stale value fail-safe keeps (past expiresAt): failSafeThrottleMs paces those.
+          if (t > 0 && !e.negative && now < e.expiresAt && e.expiresAt !== Infinity && now >= e.createdAt + (e.expiresAt - e.createdAt) * t) {
             c.refreshInBackground(this.#view, key, lk, loader, o);
           }
           return Promise.resolve(e.value as V | undefined);
