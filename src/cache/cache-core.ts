@@ -22,8 +22,8 @@ import { RedisStore } from '../routing/redis-store';
 import { L1, L1Entry } from './l1';
 import { Markers } from './markers';
 import { LeaseLock } from './lease-lock';
-import { DEFAULT_BUS_OPTIONS, DEFAULT_LOCK_OPTIONS, DEFAULT_TIERED_CACHE_OPTIONS, type CacheEntryOptions, type LockOptions, type TieredCacheOptions } from './options';
-import { checkBool, checkNum, checkString, resolveEntry, stripUndefined, type Resolved } from './resolve-options';
+import { DEFAULT_BUS_OPTIONS, DEFAULT_LOCK_OPTIONS, DEFAULT_TIERED_CACHE_OPTIONS, type BusOptions, type CacheEntryOptions, type LockOptions, type TieredCacheOptions } from './options';
+import { checkBool, checkDelay, checkFlagOrObject, checkInt, checkNum, checkString, resolveEntry, stripUndefined, type Resolved } from './resolve-options';
 import { jsonSerializer, type Serializer } from './serializer';
 import { SingleFlight, type FlightSlot } from './single-flight';
 import { channels, newCounters, type Counters, type TieredCacheStats } from './stats';
@@ -146,8 +146,8 @@ export class CacheCore extends EventEmitter {
     if (o.l1 !== false) {
       if (typeof o.l1 !== 'object' || o.l1 === null) throw new TypeError(`Expected an object or false for options.l1 but received ${describe(o.l1)}`);
       const l1o = { ...d.l1, ...stripUndefined(o.l1) };
-      const maxEntries = l1o.maxEntries === undefined ? undefined : checkNum(l1o.maxEntries, 'options.l1.maxEntries', 1);
-      const maxBytes = l1o.maxBytes === undefined ? undefined : checkNum(l1o.maxBytes, 'options.l1.maxBytes', 1);
+      const maxEntries = l1o.maxEntries === undefined ? undefined : checkInt(l1o.maxEntries, 'options.l1.maxEntries', 1);
+      const maxBytes = l1o.maxBytes === undefined ? undefined : checkInt(l1o.maxBytes, 'options.l1.maxBytes', 1);
       if (maxEntries === undefined && maxBytes === undefined) throw new TypeError('Expected options.l1.maxEntries or options.l1.maxBytes to bound L1 but received neither');
       l1TtlMs = checkNum(l1o.ttlMs, 'options.l1.ttlMs', 1);
       this.l1 = new L1({ maxEntries, maxBytes });
@@ -182,7 +182,7 @@ export class CacheCore extends EventEmitter {
     const plainRedis = isIoredis(l2) && (l2 as Cluster).isCluster !== true;
     const singleEndpoint = plainRedis || store instanceof RedisStore;
     this.#batchMax =
-      o.batchGets === false ? 0 : o.batchGets === undefined ? (singleEndpoint ? DEFAULT_BATCH_GETS : 0) : checkNum(o.batchGets, 'options.batchGets', 1);
+      o.batchGets === false ? 0 : o.batchGets === undefined ? (singleEndpoint ? DEFAULT_BATCH_GETS : 0) : checkInt(o.batchGets, 'options.batchGets', 1, undefined, true);
     if (plainRedis) {
       // The RedisStore wrapper adds two async layers per call; reads skip them (their errors are
       // caught and counted here anyway). Writes go through the store.
@@ -193,28 +193,33 @@ export class CacheCore extends EventEmitter {
       this.#getBuffer = (k) => store!.getBuffer(k);
       this.#mgetBuffer = (ks) => store!.mgetBuffer(ks);
     }
+    if (o.circuitBreaker !== false && (typeof o.circuitBreaker !== 'object' || o.circuitBreaker === null)) {
+      throw new TypeError(`Expected an object or false for options.circuitBreaker but received ${describe(o.circuitBreaker)}`);
+    }
     if (o.circuitBreaker !== false && this.store !== undefined) {
-      const cb = { ...d.circuitBreaker, ...stripUndefined(o.circuitBreaker ?? {}) };
-      checkNum(cb.failureThreshold, 'options.circuitBreaker.failureThreshold', 1);
+      const cb = { ...d.circuitBreaker, ...stripUndefined(o.circuitBreaker) };
+      checkInt(cb.failureThreshold, 'options.circuitBreaker.failureThreshold', 1);
       checkNum(cb.breakDurationMs, 'options.circuitBreaker.breakDurationMs', 0);
       this.#breaker = new CircuitBreaker(cb, (state) => this.#emit('circuit:change', { state }));
     }
 
-    if (o.lock !== false) {
-      const lo: LockOptions = { ...DEFAULT_LOCK_OPTIONS, ...(o.lock === true ? {} : stripUndefined(o.lock)) };
+    const lock = checkFlagOrObject<LockOptions>(o.lock, 'options.lock');
+    if (lock !== false) {
+      const lo: LockOptions = { ...DEFAULT_LOCK_OPTIONS, ...(lock === true ? {} : stripUndefined(lock)) };
       const client = lo.client ?? rawClientOf(l2);
       if (!isIoredis(client)) throw new TypeError('Expected options.lock.client, or an L2 that is (or wraps) an ioredis client, for options.lock');
       this.#lock = new LeaseLock(client, {
-        leaseMs: checkNum(lo.leaseMs, 'options.lock.leaseMs', 1),
+        leaseMs: checkInt(lo.leaseMs, 'options.lock.leaseMs', 1),
         waitMs: checkNum(lo.waitMs, 'options.lock.waitMs', 0),
-        pollMs: checkNum(lo.pollMs, 'options.lock.pollMs', 1),
+        pollMs: checkDelay(lo.pollMs, 'options.lock.pollMs', 1),
       });
     }
 
     this.#trusted = true;
     let degraded = 0;
-    if (o.bus !== false && o.bus !== undefined) {
-      const bo = o.bus === true ? {} : o.bus;
+    const bus = checkFlagOrObject<BusOptions>(o.bus, 'options.bus');
+    if (bus !== false) {
+      const bo = bus === true ? {} : bus;
       degraded = checkNum(bo.degradedL1TtlMs ?? DEFAULT_BUS_OPTIONS.degradedL1TtlMs, 'options.bus.degradedL1TtlMs', 0);
       const client = bo.client ?? rawClientOf(l2);
       if (!isIoredis(client)) throw new TypeError('Expected options.bus.client, or an L2 that is (or wraps) an ioredis client, for options.bus');

@@ -29,7 +29,7 @@
  */
 import { checkKeys, describe } from '../validate';
 import { CacheCore, stamp, type BulkLoader, type Loader, type View } from './cache-core';
-import { checkTags } from './resolve-options';
+import { checkTag, checkTags } from './resolve-options';
 import type { L1Entry } from './l1';
 import type { CacheEntryOptions, TieredCacheOptions } from './options';
 import { now as coarseNow } from './clock';
@@ -320,7 +320,7 @@ export class TieredCache<V = unknown> {
 
   /** Invalidates every value stored with any of `tags`, on every instance (L2 failure: see {@link set}). */
   async deleteByTag(tags: string | readonly string[]): Promise<void> {
-    const list = typeof tags === 'string' ? [tags] : checkTags(tags, 'tags');
+    const list = typeof tags === 'string' ? [checkTag(tags, 'tags')] : checkTags(tags, 'tags');
     if (list === undefined || list.length === 0) return;
     await this.#core.deleteByTags(list);
   }
