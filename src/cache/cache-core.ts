@@ -501,7 +501,10 @@ export class CacheCore extends EventEmitter {
     const name = `n:${ns}`;
     this.#markers.apply(name, at, coarseNow());
     const failed = await this.#setMarker(name, at);
-    await this.publish({ t: 'n', n: ns, at });
+    // Failed: L2 keeps the old marker, so everyone (this instance too) re-reads it rather than
+    // trust this time; L1 entries it covers are dropped anyway (the SET may have landed).
+    if (failed !== undefined) this.#markers.forget(name);
+    await this.publish(failed === undefined ? { t: 'n', n: ns, at } : { t: 'n', n: ns, at, r: 1 });
     if (failed !== undefined) throw this.#writeError('clear', [`__rc:${name}`], failed.err);
   }
 
@@ -510,7 +513,10 @@ export class CacheCore extends EventEmitter {
     const now = coarseNow();
     for (const t of tags) this.#markers.apply(`t:${t}`, at, now);
     const results = await Promise.all(tags.map((t) => this.#setMarker(`t:${t}`, at)));
-    await this.publish({ t: 'g', k: [...tags], at });
+    const failedTags = tags.filter((_t, i) => results[i] !== undefined);
+    for (const t of failedTags) this.#markers.forget(`t:${t}`); // as in clearNamespace
+    if (failedTags.length < tags.length) await this.publish({ t: 'g', k: tags.filter((_t, i) => results[i] === undefined), at });
+    if (failedTags.length > 0) await this.publish({ t: 'g', k: failedTags, at, r: 1 });
     const failed = results.findIndex((r) => r !== undefined);
     if (failed >= 0) throw this.#writeError('deleteByTag', tags.filter((_t, i) => results[i] !== undefined).map((t) => `__rc:t:${t}`), results[failed]!.err);
   }
@@ -553,6 +559,16 @@ export class CacheCore extends EventEmitter {
       const tag = name.slice(2);
       l1.deleteWhere((_k, e) => e.tags !== undefined && e.tags.includes(tag) && e.createdAt <= at);
     }
+  }
+
+  /** A marker from the bus: its new time, or (`r`: its L2 write failed) drop what it covers and re-read it. */
+  #applyMarker(name: string, m: BusMessage, now: number): void {
+    if (m.r !== 1) {
+      this.#markers.apply(name, m.at ?? now, now);
+      return;
+    }
+    this.#onNewerMarker(name, m.at ?? now);
+    this.#markers.forget(name);
   }
 
   #noteLoadWrites(items: readonly { lk: string }[], now: number): void {
@@ -605,10 +621,10 @@ export class CacheCore extends EventEmitter {
         }
         break;
       case 'n':
-        this.#markers.apply(`n:${m.n ?? ''}`, m.at ?? now, now);
+        this.#applyMarker(`n:${m.n ?? ''}`, m, now);
         break;
       case 'g':
-        if (Array.isArray(m.k)) for (const t of m.k) this.#markers.apply(`t:${t}`, m.at ?? now, now);
+        if (Array.isArray(m.k)) for (const t of m.k) this.#applyMarker(`t:${t}`, m, now);
         break;
       case 'a':
         this.#flushL1();
