@@ -33,9 +33,11 @@ import { DeadlineQueue, withTimeout, type QueuedDeadline } from './timeouts';
 
 /** A namespace view: its path, its L1/L2 key prefix and the markers its entries are checked against. */
 export interface View {
-  /** '' for the root, else `a` or `a:b`. */
+  /** '' for the root, else `a` or `a:b`: the namespace names, escaped (see tiered-cache.ts), joined. */
   readonly ns: string;
-  /** '' for the root, else `a:` or `a:b:`. */
+  /** The namespace names, unescaped. */
+  readonly segments: readonly string[];
+  /** '' for the root, else `@a@` or `@a:b@`. */
   readonly keyPrefix: string;
   /** Marker names of the root and of every level of `ns` (`n:`, `n:a`, `n:a:b`). */
   readonly markers: readonly string[];
@@ -552,8 +554,10 @@ export class CacheCore extends EventEmitter {
       const ns = name.slice(2);
       if (ns === '') l1.clear();
       else {
-        const p = `${ns}:`;
-        l1.deleteWhere((k, e) => k.startsWith(p) && e.createdAt <= at);
+        // Its own keys (`@ns@…`) and its nested views' (`@ns:…`).
+        const own = `@${ns}@`;
+        const nested = `@${ns}:`;
+        l1.deleteWhere((k, e) => (k.startsWith(own) || k.startsWith(nested)) && e.createdAt <= at);
       }
     } else {
       const tag = name.slice(2);
