@@ -120,6 +120,13 @@ export class CacheCore extends EventEmitter {
   readonly #open = new Map<number, number>();
   /** Key → epoch of its last invalidation, kept in ascending epoch order (see {@link #end}). */
   readonly #keySeq = new Map<string, number>();
+  /**
+   * L1 key → its load (lock wait, loader, store) while it runs, also past the timeouts of the
+   * callers that started it: a caller that comes after a timeout joins it rather than run the
+   * loader again. Dropped when the key is invalidated (a later caller must not get a value
+   * loaded before the change).
+   */
+  readonly #loads = new Map<string, Promise<Candidate>>();
   /** L1 key → when this instance last wrote a loaded value for it to L2 (bus only; see #repairLoadWrites). */
   readonly #loadWrites = new Map<string, number>();
   readonly #markers: Markers;
@@ -285,7 +292,7 @@ export class CacheCore extends EventEmitter {
         flushes: c.flushes,
       },
       circuit: this.circuitState,
-      tracked: { keyEpochs: this.#keySeq.size, markers: this.#markers.size, flights: this.flights.size, loadWrites: this.#loadWrites.size },
+      tracked: { keyEpochs: this.#keySeq.size, markers: this.#markers.size, flights: this.flights.size, loads: this.#loads.size, loadWrites: this.#loadWrites.size },
     };
   }
 
@@ -349,6 +356,8 @@ export class CacheCore extends EventEmitter {
     // Only while something that began after the last broad invalidation is in flight (what
     // began before it is blocked anyway).
     if (this.#open.size > 0 && this.#lastBegin >= this.#broadSeq) {
+      this.flights.forget(lk);
+      this.#loads.delete(lk);
       this.#keySeq.delete(lk); // re-inserted at the end: the table stays in epoch order
       this.#keySeq.set(lk, this.#seq);
       // A load that never ends (a hung loader) keeps its epoch open: past the bound, block
@@ -363,6 +372,8 @@ export class CacheCore extends EventEmitter {
     this.#broadSeq = this.#seq;
     // Every key entry blocks only reads older than this: they are all blocked now.
     this.#keySeq.clear();
+    this.flights.forgetAll();
+    this.#loads.clear();
   }
 
   #flushL1(): void {
@@ -988,6 +999,9 @@ export class CacheCore extends EventEmitter {
       if (d !== undefined) this.counters.l2Misses++;
       if (channels.miss.hasSubscribers) channels.miss.publish({ cache: this.name, key: lk });
 
+      // A load of this key still running past its callers' timeouts: join it.
+      const running = this.#loads.get(lk);
+      if (running !== undefined) return await this.#awaitLoad(running, lk, o, stale, start);
       // Lock wait (if any) and load run as one piece of work, so the soft/hard timeouts and
       // fail-safe cover waiting for another process's load too.
       const work = (async (): Promise<Candidate> => {
@@ -1006,10 +1020,14 @@ export class CacheCore extends EventEmitter {
       // The epoch window lasts until the load is stored, even past a timeout, and until this
       // caller is answered (a stale answer is checked against it).
       this.#retain(start);
+      this.#loads.set(lk, work);
       void work.then(
         () => {},
         () => {},
-      ).finally(() => this.#end(start));
+      ).finally(() => {
+        if (this.#loads.get(lk) === work) this.#loads.delete(lk);
+        this.#end(start);
+      });
       return await this.#awaitLoad(work, lk, o, stale, start);
     } finally {
       this.#end(start);

@@ -53,9 +53,9 @@ export interface TieredCacheStats {
   /**
    * Sizes of the internal tables (all bounded; exposed so the bounds can be watched): per-key
    * epochs of invalidations during in-flight reads, known namespace/tag markers, loads in
-   * flight in this process, recent load writes kept for repair.
+   * flight in this process (callers' and loads'), recent load writes kept for repair.
    */
-  tracked: { keyEpochs: number; markers: number; flights: number; loadWrites: number };
+  tracked: { keyEpochs: number; markers: number; flights: number; loads: number; loadWrites: number };
 }
 
 export function newCounters() {

@@ -379,3 +379,61 @@ describe('defect 12: freeze covers values served by fail-safe', () => {
     expect(await cache.get('k')).toEqual({ n: 1 });
   });
 });
+
+describe('issue 19 item 7: a timeout followed by more callers while the first load still runs', () => {
+  it('hard timeout: later callers join the running load, one loader call', async () => {
+    const { cache } = make({ hardTimeoutMs: 50 });
+    const d = deferred<string>();
+    const first = cache.getOrSet('k', d.loader).catch((e: unknown) => e);
+    await pass(60);
+    expect(await first).toBeInstanceOf(CacheTimeoutError);
+    const later = [cache.getOrSet('k', d.loader), cache.getOrSet('k', d.loader), cache.getOrSetMany(['k'], async () => ['bulk'])];
+    await settle();
+    d.resolve('v');
+    expect(await later[0]).toBe('v');
+    expect(await later[1]).toBe('v');
+    expect(d.calls()).toBe(1);
+    expect(cache.stats().loader.calls).toBe(1);
+    expect(await cache.get('k')).toBe('v');
+    // getOrSetMany joined the in-process flight of the later callers.
+    expect(await later[2]).toEqual(['v']);
+    expect(cache.stats().tracked).toMatchObject({ flights: 0, loads: 0, keyEpochs: 0 });
+  });
+
+  it('soft timeout: later callers are answered stale and the load runs once', async () => {
+    const { cache } = make({ softTimeoutMs: 50, graceMs: 60_000, failSafeThrottleMs: 0 });
+    await cache.set('k', 'old', { ttlMs: 100 });
+    await pass(150);
+    const d = deferred<string>();
+    const first = cache.getOrSet('k', d.loader);
+    await pass(60);
+    expect(await first).toBe('old');
+    const second = cache.getOrSet('k', d.loader);
+    await pass(60);
+    expect(await second).toBe('old');
+    d.resolve('new');
+    await settle();
+    expect(d.calls()).toBe(1);
+    expect(await cache.get('k')).toBe('new');
+  });
+
+  it('a caller after an invalidation does not join a load begun before it', async () => {
+    const { cache } = make();
+    const d1 = deferred<string>();
+    const first = cache.getOrSet('k', d1.loader);
+    await settle();
+    await cache.set('k', 'written');
+    // L1 has the written value now; a caller that misses L1 (another view of the same key
+    // cannot exist, so drop L1 by a clear of nothing else) must not get the old load's value.
+    await cache.delete('k');
+    const d2 = deferred<string>();
+    const second = cache.getOrSet('k', d2.loader);
+    await settle();
+    expect(d2.calls()).toBe(1);
+    d1.resolve('loaded-before');
+    d2.resolve('loaded-after');
+    expect(await first).toBe('loaded-before');
+    expect(await second).toBe('loaded-after');
+    expect(await cache.get('k')).toBe('loaded-after');
+  });
+});
