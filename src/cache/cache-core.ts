@@ -965,15 +965,28 @@ export class CacheCore extends EventEmitter {
     return slot.promise;
   }
 
-  /** Starts a background reload unless one is in flight (eager refresh). */
+  /**
+   * Starts a background reload unless one is in flight (eager refresh). It is a load of
+   * {@link #loads}, not a caller: callers that miss L1 while it runs join it with their own
+   * timeouts (a hung loader never holds them, nor a single-flight slot, forever).
+   */
   refreshInBackground<V>(view: View, key: string, lk: string, loader: Loader<V>, o: Resolved): void {
-    if (this.flights.peek(lk) !== undefined) return;
-    const slot = this.flights.claim(lk);
+    if (this.flights.peek(lk) !== undefined || this.#loads.has(lk)) return;
     const start = this.#begin();
-    this.#loadAndStore(view, key, lk, loader, o, start)
-      .then((c) => slot.resolve(c.negative ? undefined : c.value), slot.reject)
-      .finally(() => this.#end(start));
-    slot.promise.catch(() => {});
+    const work = this.#loadAndStore(view, key, lk, loader, o, start);
+    this.#trackLoad(lk, work, start);
+  }
+
+  /** Registers a running load of `lk` (epoch `start`, already begun) until it settles. */
+  #trackLoad(lk: string, work: Promise<Candidate>, start: number): void {
+    this.#loads.set(lk, work);
+    void work.then(
+      () => {},
+      () => {},
+    ).finally(() => {
+      if (this.#loads.get(lk) === work) this.#loads.delete(lk);
+      this.#end(start);
+    });
   }
 
   async #load<V>(view: View, key: string, lk: string, loader: Loader<V>, o: Resolved, l1e: L1Entry | undefined): Promise<unknown> {
@@ -1020,14 +1033,7 @@ export class CacheCore extends EventEmitter {
       // The epoch window lasts until the load is stored, even past a timeout, and until this
       // caller is answered (a stale answer is checked against it).
       this.#retain(start);
-      this.#loads.set(lk, work);
-      void work.then(
-        () => {},
-        () => {},
-      ).finally(() => {
-        if (this.#loads.get(lk) === work) this.#loads.delete(lk);
-        this.#end(start);
-      });
+      this.#trackLoad(lk, work, start);
       return await this.#awaitLoad(work, lk, o, stale, start);
     } finally {
       this.#end(start);

@@ -437,3 +437,27 @@ describe('issue 19 item 7: a timeout followed by more callers while the first lo
     expect(await cache.get('k')).toBe('loaded-after');
   });
 });
+
+describe('found by the model test', () => {
+  it('an eager refresh whose loader hangs does not hold later callers past their timeout', async () => {
+    const { cache } = make({ eagerRefreshThreshold: 0.5, hardTimeoutMs: 100, l1: { maxEntries: 10, ttlMs: 60_000 } });
+    await cache.set('k', 'v', { ttlMs: 1000 });
+    await pass(600); // past the refresh threshold, still fresh
+    let calls = 0;
+    const hang = (): Promise<string> => {
+      calls++;
+      return new Promise<string>(() => {});
+    };
+    expect(await cache.getOrSet('k', hang)).toBe('v'); // starts the background refresh
+    await pass(500); // expired now
+    const p = cache.getOrSet('k', hang).then(
+      (v) => v,
+      (e: unknown) => e,
+    );
+    await pass(150);
+    const r = await Promise.race([p, Promise.resolve('still pending')]);
+    expect(r).toBeInstanceOf(CacheTimeoutError);
+    expect(calls).toBe(1); // the caller joined the running refresh
+    expect(cache.stats().tracked).toMatchObject({ flights: 0, loads: 1 });
+  });
+});
