@@ -13,7 +13,7 @@ import { MemoryStore } from '../helpers/chaos-store';
 
 const seeds = JSON.parse(readFileSync(join(__dirname, '../model/seeds.json'), 'utf8')) as Record<'memory' | 'redis', { seed: number; path: string; found: string }[]>;
 
-const RUNS = Number(process.env.RINGCACHE_MODEL_RUNS ?? 40);
+const RUNS = Number(process.env.RINGCACHE_MODEL_RUNS ?? 300);
 const SEED = process.env.RINGCACHE_MODEL_SEED === undefined ? undefined : Number(process.env.RINGCACHE_MODEL_SEED);
 const PATH = process.env.RINGCACHE_MODEL_PATH;
 
