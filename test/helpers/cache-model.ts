@@ -120,6 +120,16 @@ export interface ModelL2 {
   settle(): Promise<void>;
 }
 
+/** An operation that wrote (or may have written) a key: an explicit write, or a loader call. */
+interface Touch {
+  instance: number;
+  startStep: number;
+  endStep: number;
+  value: string | null;
+  failed: boolean;
+  explicit: boolean;
+}
+
 export class Model {
   step = 0;
   nextValue = 0;
@@ -128,7 +138,7 @@ export class Model {
   readonly ops: Op[] = [];
   readonly violations: string[] = [];
   /** Model key → its explicit writes and every op that touched it, in start order. */
-  readonly touches = new Map<string, { startStep: number; endStep: number; value: string | null; failed: boolean; explicit: boolean }[]>();
+  readonly touches = new Map<string, Touch[]>();
   hung = 0;
   faults = 0;
 }
@@ -162,6 +172,11 @@ export class Real {
     this.caches.push(new TieredCache({ ...base, l1: { maxEntries: 4, ttlMs: L1_TTL_MS }, circuitBreaker: false }));
     this.caches.push(new TieredCache({ ...base, l1: { maxEntries: 4, ttlMs: L1_TTL_MS }, eagerRefreshThreshold: 0.5, softTimeoutMs: 30 }));
     this.caches.push(new TieredCache({ ...base, l1: false, circuitBreaker: false }));
+  }
+
+  /** Resolves once every instance's bus (if any) is subscribed. */
+  async ready(): Promise<void> {
+    await Promise.all(this.caches.map((c) => c.ready()));
   }
 
   hasL1(i: number): boolean {
@@ -250,7 +265,7 @@ function checkRead(m: Model, r: Real, what: string, instance: number, mk: string
   }
 }
 
-function touch(m: Model, mk: string, t: { startStep: number; endStep: number; value: string | null; failed: boolean; explicit: boolean }): void {
+function touch(m: Model, mk: string, t: Touch): void {
   let list = m.touches.get(mk);
   if (list === undefined) m.touches.set(mk, (list = []));
   list.push(t);
@@ -266,7 +281,7 @@ function makeLoader(m: Model, r: Real, instance: number, view: number, kind: Loa
   return (key: string) => {
     const mk = modelKey(view, key);
     const v = newValue(m, { key: mk, kind: 'load', instance, startStep: ++m.step, tags });
-    touch(m, mk, { startStep: m.step, endStep: Number.MAX_SAFE_INTEGER, value: v, failed: false, explicit: false });
+    touch(m, mk, { instance, startStep: m.step, endStep: Number.MAX_SAFE_INTEGER, value: v, failed: false, explicit: false });
     switch (kind) {
       case 'sync':
         return v;
@@ -333,7 +348,9 @@ function readCmd(label: string, args: fc.Arbitrary<[number, number, string[], Lo
 }
 
 function writeCmd(label: 'set' | 'setMany' | 'delete', args: fc.Arbitrary<[number, number, string[], string[], number]>): fc.Arbitrary<Cmd> {
-  return args.map(([i, v, ks, tg, ttlMs]) => ({
+  return args.map(([i, v, ks0, tg, ttlMs]) => {
+    const ks = label === 'set' ? ks0.slice(0, 1) : ks0;
+    return {
     check: () => true,
     toString: () => `${label}(#${i}, [${VIEWS[v].join('/')}], ${ks.join(',')}, tags ${tg.join(',')})`,
     run: async (m: Model, r: Real) => {
@@ -341,7 +358,7 @@ function writeCmd(label: 'set' | 'setMany' | 'delete', args: fc.Arbitrary<[numbe
       start(m, `${label} #${i} ${ks}`, async (startStep) => {
         const mks = ks.map((k) => modelKey(v, k));
         const vals = label === 'delete' ? ks.map(() => null) : mks.map((mk) => newValue(m, { key: mk, kind: 'set', instance: i, startStep, tags: tg }));
-        const entries = mks.map((mk, j) => ({ startStep, endStep: Number.MAX_SAFE_INTEGER, value: vals[j], failed: false, explicit: true }));
+        const entries: Touch[] = mks.map((_mk, j) => ({ instance: i, startStep, endStep: Number.MAX_SAFE_INTEGER, value: vals[j], failed: false, explicit: true }));
         mks.forEach((mk, j) => touch(m, mk, entries[j]));
         let failed = false;
         try {
@@ -363,7 +380,8 @@ function writeCmd(label: 'set' | 'setMany' | 'delete', args: fc.Arbitrary<[numbe
         if (!failed) m.invalidations.push({ instance: i, keys: new Set(mks), startStep, endStep, endTime: r.clock.now() });
       });
     },
-  }));
+    };
+  });
 }
 
 export function commandArbitraries(): fc.Arbitrary<Cmd>[] {
@@ -376,6 +394,19 @@ export function commandArbitraries(): fc.Arbitrary<Cmd>[] {
     writeCmd('set', fc.tuple(inst, view, keys.map((k) => k.slice(0, 1)), tags, ttl)),
     writeCmd('setMany', fc.tuple(inst, view, keys, tags, ttl)),
     writeCmd('delete', fc.tuple(inst, view, keys, fc.constant([]), ttl)),
+    // Two writes of one instance in the same turn (program order on one connection).
+    fc
+      .tuple(fc.constantFrom<'set' | 'setMany' | 'delete'>('set', 'setMany', 'delete'), fc.constantFrom<'set' | 'setMany' | 'delete'>('set', 'setMany', 'delete'), inst, view, ttl)
+      .chain(([a, b, i, v, t]) =>
+        fc.tuple(writeCmd(a, fc.constant([i, v, ['x'], [], t])), writeCmd(b, fc.constant([i, v, ['x', 'b:x'], [], t]))).map(([ca, cb]) => ({
+          check: () => true,
+          toString: () => `burst(${ca.toString()}; ${cb.toString()})`,
+          run: async (m: Model, r: Real) => {
+            void ca.run(m, r);
+            void cb.run(m, r);
+          },
+        })),
+      ),
     fc.tuple(inst, view).map(([i, v]) => ({
       check: () => true,
       toString: () => `clear(#${i}, [${VIEWS[v].join('/')}])`,
@@ -454,13 +485,15 @@ export async function finalChecks(m: Model, r: Real, readRaw: (l2key: string) =>
     if (m.hung === 0 && t.keyEpochs !== 0) m.violations.push(`#${i}: ${t.keyEpochs} key epochs left with nothing in flight`);
     if (t.keyEpochs > 10_000 || t.markers > 4096 + VIEWS.length + 1) m.violations.push(`#${i}: tables over their bounds: ${JSON.stringify(t)}`);
   }
-  // L2 holds the last explicit write of a key in program order, when it was the last thing to
-  // touch the key, nothing overlapped it, no marker covers it and no fault was injected.
+  // L2 holds the last explicit write of a key in program order: the last one started, when
+  // what overlapped it were earlier writes of the same instance (one connection: one order),
+  // no load or other instance touched the key meanwhile, no marker covers it and no fault was
+  // injected.
   if (m.faults > 0) return;
   for (const [mk, list] of m.touches) {
     const last = list[list.length - 1];
     if (!last.explicit || last.failed) continue;
-    if (list.some((t) => t !== last && t.endStep > last.startStep)) continue;
+    if (list.some((t) => t !== last && t.endStep > last.startStep && (!t.explicit || t.instance !== last.instance))) continue;
     if (m.invalidations.some((inv) => inv.keys === undefined && inv.endStep > last.startStep)) continue;
     const [viewPath, k] = [mk.slice(0, mk.indexOf('|')), mk.slice(mk.indexOf('|') + 1)];
     const raw = await readRaw(l2Key(viewPath === '' ? [] : viewPath.split('/'), k));
