@@ -13,6 +13,7 @@ import { RedisStore } from '../../src/routing/redis-store';
 import { RingStore } from '../../src/routing/ring-store';
 import { CacheWriteError, LoaderError } from '../../src/errors';
 import { afterBusMessage } from '../helpers/chaos-store';
+import { deferred } from '../helpers/deferred';
 import { RedisServer, redisCall, redisInfo, sleep } from '../helpers/redis-server';
 
 let server: RedisServer;
@@ -36,29 +37,6 @@ function cache(opts: TieredCacheOptions = {}, l2: Redis = client()): TieredCache
 async function setCalls(): Promise<number> {
   const stat = (await redisInfo(server.port, 'commandstats')).get('cmdstat_set') ?? 'calls=0';
   return Number(/calls=(\d+)/.exec(stat)![1]);
-}
-
-/** A loader whose result the test settles. */
-function deferred<T>(): { loader: () => Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void; calls: () => number; started: Promise<void> } {
-  let n = 0;
-  let res!: (v: T) => void;
-  let rej!: (e: unknown) => void;
-  let onStart!: () => void;
-  const started = new Promise<void>((r) => (onStart = r));
-  return {
-    loader: () => {
-      n++;
-      onStart();
-      return new Promise<T>((a, b) => {
-        res = a;
-        rej = b;
-      });
-    },
-    resolve: (v) => res(v),
-    reject: (e) => rej(e),
-    calls: () => n,
-    started,
-  };
 }
 
 beforeAll(async () => {

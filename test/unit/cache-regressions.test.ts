@@ -11,6 +11,7 @@ import type { TieredCacheOptions } from '../../src/cache/options';
 import { TieredCache } from '../../src/cache/tiered-cache';
 import { CacheTimeoutError, CacheWriteError, LoaderError } from '../../src/errors';
 import { ChaosStore, MemoryStore } from '../helpers/chaos-store';
+import { deferred } from '../helpers/deferred';
 
 let clock: ManualClock;
 
@@ -40,25 +41,6 @@ function make(opts: TieredCacheOptions = {}, mem = new MemoryStore()): { cache: 
   const chaos = new ChaosStore(mem);
   const cache = new TieredCache({ l2: chaos, circuitBreaker: false, ...opts });
   return { cache, mem, chaos };
-}
-
-/** A loader whose result the test settles. */
-function deferred<T>(): { loader: () => Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void; calls: () => number } {
-  let n = 0;
-  let res!: (v: T) => void;
-  let rej!: (e: unknown) => void;
-  return {
-    loader: () => {
-      n++;
-      return new Promise<T>((a, b) => {
-        res = a;
-        rej = b;
-      });
-    },
-    resolve: (v) => res(v),
-    reject: (e) => rej(e),
-    calls: () => n,
-  };
 }
 
 describe('defect 1: fail-safe never brings back a value from before an invalidation', () => {
