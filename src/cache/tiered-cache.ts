@@ -216,8 +216,11 @@ export class TieredCache<V = unknown> {
    * The value of `key`; on a miss, `loader(key)` runs ONCE however many callers wait (and,
    * with `lock`, once across processes), and its result is cached. A loader result of
    * undefined is cached as a negative entry (`negativeTtlMs`) unless `negativeCache: false`.
-   * On loader failure or timeout the stale value is served within `graceMs`; else the call
-   * rejects with `LoaderError` (or `CacheTimeoutError` past `hardTimeoutMs`).
+   * On loader failure or timeout the stale value is served within `graceMs` (never one the key
+   * was invalidated since); else the call rejects with `LoaderError` (or `CacheTimeoutError`
+   * past `hardTimeoutMs`). A timed-out load keeps running and is stored; callers that come
+   * meanwhile join it (with their own timeouts) instead of calling the loader again, unless the
+   * key was invalidated since it began.
    */
   getOrSet(key: string, loader: Loader<V>, options?: CacheEntryOptions): Promise<V | undefined> {
     if (typeof key !== 'string') return Promise.reject(keyError(key));
