@@ -292,7 +292,7 @@ export class CacheCore extends EventEmitter {
         flushes: c.flushes,
       },
       circuit: this.circuitState,
-      tracked: { keyEpochs: this.#keySeq.size, markers: this.#markers.size, flights: this.flights.size, loads: this.#loads.size, loadWrites: this.#loadWrites.size },
+      tracked: { inflight: this.#inflightCount(), keyEpochs: this.#keySeq.size, markers: this.#markers.size, flights: this.flights.size, loads: this.#loads.size, loadWrites: this.#loadWrites.size },
     };
   }
 
@@ -308,6 +308,13 @@ export class CacheCore extends EventEmitter {
 
   // ------------------------------------------------------------------------------------------
   // Epochs
+
+  /** Reads and loads in flight (each holder of an open epoch). */
+  #inflightCount(): number {
+    let n = 0;
+    for (const c of this.#open.values()) n += c;
+    return n;
+  }
 
   /** A read or load begins: returns its epoch (its `start`); pair with {@link #end}. */
   #begin(): number {

@@ -141,6 +141,8 @@ export class Model {
   readonly touches = new Map<string, Touch[]>();
   hung = 0;
   faults = 0;
+  /** getOrSet/getOrSetMany calls (a later call on the same instance may join one). */
+  readonly loadCalls: { instance: number; mk: string; startStep: number; endStep: number }[] = [];
 }
 
 export class Real {
@@ -222,7 +224,7 @@ function l2Failures(r: Real, i: number): number {
   return l2.errors + l2.skipped;
 }
 
-function checkRead(m: Model, r: Real, what: string, instance: number, mk: string, value: unknown, startStep: number, startTime: number, l2Failed: boolean): void {
+function checkRead(m: Model, r: Real, what: string, instance: number, mk: string, value: unknown, startStep: number, startTime: number, l2Failed: boolean, joinable: boolean): void {
   modelStats.reads++;
   if (value === undefined) return;
   modelStats.values++;
@@ -250,6 +252,9 @@ function checkRead(m: Model, r: Real, what: string, instance: number, mk: string
     // Another instance's invalidation reaches this one's L1 after its L1 TTL (no bus), or not
     // at all while L2 fails (fail-safe serves the L1 entry within its grace period).
     if (inv.instance !== instance && r.hasL1(instance) && l2Failed) continue;
+    // Nor into a load of this instance already in flight, which a later call joins (until the
+    // bus message, if any, arrives).
+    if (inv.instance !== instance && joinable && m.loadCalls.some((c) => c.instance === instance && c.mk === mk && c.startStep < inv.endStep && c.endStep > startStep)) continue;
     const lag = inv.instance === instance ? 0 : (r.hasL1(instance) ? L1_TTL_MS : 0) + (inv.keys === undefined ? MARKER_CACHE_MS : 0);
     if (inv.endTime + lag > startTime) continue;
     // Without a bus, a load on one instance racing an explicit write on another may store its
@@ -323,6 +328,8 @@ function readCmd(label: string, args: fc.Arbitrary<[number, number, string[], Lo
       start(m, `${label} #${i} ${ks}`, async (startStep) => {
         const startTime = r.clock.now();
         const failures0 = l2Failures(r, i);
+        const calls = kind === undefined ? [] : ks.map((k) => ({ instance: i, mk: modelKey(v, k), startStep, endStep: Number.MAX_SAFE_INTEGER }));
+        m.loadCalls.push(...calls);
         const what = `${label}(#${i}, [${VIEWS[v].join('/')}], ${ks.join(',')}) from step ${startStep}`;
         let got: unknown[];
         try {
@@ -339,9 +346,12 @@ function readCmd(label: string, args: fc.Arbitrary<[number, number, string[], Lo
         } catch (e) {
           if (kind === undefined) m.violations.push(`${what}: a read rejected: ${String(e)}`);
           return; // loads may fail (LoaderError, CacheTimeoutError)
+        } finally {
+          const endStep = ++m.step;
+          for (const c of calls) c.endStep = endStep;
         }
         const l2Failed = l2Failures(r, i) !== failures0;
-        ks.forEach((k, j) => checkRead(m, r, what, i, modelKey(v, k), got[j], startStep, startTime, l2Failed));
+        ks.forEach((k, j) => checkRead(m, r, what, i, modelKey(v, k), got[j], startStep, startTime, l2Failed, kind !== undefined));
       });
     },
   }));
@@ -463,11 +473,16 @@ export function commandArbitraries(): fc.Arbitrary<Cmd>[] {
   ];
 }
 
-/** Releases everything and moves time until every operation has settled (or gives up). */
+/**
+ * Releases everything and moves time until every operation has settled and the caches have
+ * nothing in flight but hung loads (background refreshes and loads past their callers'
+ * timeouts finish too), or gives up.
+ */
 export async function drain(m: Model, r: Real): Promise<void> {
+  const busy = (): boolean => r.caches.reduce((n, c) => n + c.stats().tracked.inflight, 0) > m.hung;
   for (let round = 0; round < 3000; round++) {
     if (r.s.count() > 0) await r.s.waitAll();
-    else if (m.ops.every((o) => o.settled)) break;
+    else if (m.ops.every((o) => o.settled) && !busy()) break;
     else r.clock.advance(10);
     await r.l2.settle();
   }
@@ -482,7 +497,7 @@ export async function finalChecks(m: Model, r: Real, readRaw: (l2key: string) =>
     const t = c.stats().tracked;
     if (t.flights !== 0) m.violations.push(`#${i}: ${t.flights} flights left`);
     if (t.loads > m.hung) m.violations.push(`#${i}: ${t.loads} loads left (${m.hung} hung)`);
-    if (m.hung === 0 && t.keyEpochs !== 0) m.violations.push(`#${i}: ${t.keyEpochs} key epochs left with nothing in flight`);
+    if (m.hung === 0 && (t.keyEpochs !== 0 || t.inflight !== 0)) m.violations.push(`#${i}: ${t.inflight} reads/loads and ${t.keyEpochs} key epochs left after the run`);
     if (t.keyEpochs > 10_000 || t.markers > 4096 + VIEWS.length + 1) m.violations.push(`#${i}: tables over their bounds: ${JSON.stringify(t)}`);
   }
   // L2 holds the last explicit write of a key in program order: the last one started, when
