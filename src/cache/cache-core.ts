@@ -7,7 +7,11 @@
  * set/delete or a bus message — bumps a global sequence number and records it for that key while
  * any L2 read or load is in flight. A read or load remembers the sequence number at its start and
  * may put its result into L1 (or L2, for a load) only if the key was not invalidated since.
- * Broad invalidations (namespace clear, tags, bus loss or gap) block every older read.
+ * Broad invalidations (namespace clear, tags, bus loss or gap) block every older read. The same
+ * check guards fail-safe: a stale value answers only if its key was not invalidated since the
+ * read or load began. An invalidation also detaches the key's in-flight loads, so a later caller
+ * never joins a load that began before it. The per-key table keeps only what an open read can
+ * still need, and is bounded (see {@link MAX_KEY_EPOCHS}).
  */
 import { EventEmitter } from 'node:events';
 import type { Cluster, Redis } from 'ioredis';
