@@ -4,7 +4,7 @@
  * never return a value that was not the key's, and are fresh again once things heal; the
  * circuit breaker opens during the outage and closes after it.
  *
- * Native project only (timing-heavy, ~6 s; the engines play no part in the cache logic).
+ * Default (hybrid) project only (timing-heavy, ~6 s; the engines play no part in the cache logic).
  */
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -15,6 +15,7 @@ import { afterBusMessage, ChaosStore, MemoryStore } from '../helpers/chaos-store
 import { RedisCluster } from '../helpers/redis-cluster';
 import { RedisSentinel } from '../helpers/redis-sentinel';
 import { RedisServer, redisCall, sleep } from '../helpers/redis-server';
+import { notDefaultProject } from '../helpers/project';
 
 const KEYS = Array.from({ length: 40 }, (_, i) => `item:${i}`);
 
@@ -50,7 +51,7 @@ class Db {
   }
 }
 
-describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('cache chaos (native project only)', () => {
+describe.skipIf(notDefaultProject)('cache chaos (default project only)', () => {
   let server: RedisServer;
   const clients: Redis[] = [];
 

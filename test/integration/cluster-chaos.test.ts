@@ -8,7 +8,7 @@
  * test asserts 0 errors and 0 wrong values with the store's DEFAULT options, and logs what it
  * measured (stall, failover time, retries, splits).
  *
- * Native project only: the engines are proven identical elsewhere, and one chaos run at a time
+ * Default (hybrid) project only: the engines are proven identical elsewhere, and one chaos run at a time
  * keeps this 2-core machine's timings honest (~20 s).
  */
 import { Cluster } from 'ioredis';
@@ -18,6 +18,7 @@ import { ClusterUnavailableError } from '../../src/errors';
 import { keySlot, keySlots } from '../../src/cluster/key-slot';
 import { CLUSTER_SLOTS, RedisCluster, type ClusterNodeInfo } from '../helpers/redis-cluster';
 import { RespClient, RespError, sleep } from '../helpers/redis-server';
+import { notDefaultProject } from '../helpers/project';
 
 interface LoadReport {
   ops: number;
@@ -199,7 +200,7 @@ function summary(name: string, r: LoadReport, store: ClusterStore, extra = ''): 
 
 const spreadKeys = (w: number): string[] => Array.from({ length: 400 }, (_, i) => `load:w${w}:${i}`);
 
-describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('ClusterStore under cluster change (default options)', () => {
+describe.skipIf(notDefaultProject)('ClusterStore under cluster change (default options)', () => {
   let cluster: RedisCluster;
   let store: ClusterStore;
   let tags: string[];

@@ -11,20 +11,21 @@
  * A hung node (SIGSTOP: connections accepted, nothing answered) fails by `timeoutMs` instead,
  * and is ejected and restored the same way.
  *
- * Native project only (RINGCACHE_BACKEND=js skips it): it is timing-driven chaos, and placement
- * is engine-independent (checked in both projects by ring-store.test.ts).
+ * Default (hybrid) project only: it is timing-driven chaos, and placement is engine-independent
+ * (checked in every project by ring-store.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeUnavailableError } from '../../src/errors';
 import { HashRing } from '../../src/ring/hash-ring';
 import { RingStore, type RingNodeEvent } from '../../src/routing/ring-store';
 import { RedisServer, redisCall, sleep } from '../helpers/redis-server';
+import { notDefaultProject } from '../helpers/project';
 
 let servers: RedisServer[] = [];
 let ids: string[] = [];
 
 beforeAll(async () => {
-  if (process.env.RINGCACHE_BACKEND === 'js') return;
+  if (notDefaultProject) return;
   servers = await Promise.all([0, 1, 2, 3].map(() => RedisServer.start()));
   ids = servers.map((s) => `127.0.0.1:${s.port}`);
 });
@@ -104,7 +105,7 @@ async function waitFor<T>(what: string, f: () => T | undefined, timeoutMs: numbe
   }
 }
 
-describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('RingStore node failure under load (native project only)', () => {
+describe.skipIf(notDefaultProject)('RingStore node failure under load (default project only)', () => {
   it('kill -9 one of 4 nodes: ejected, only its keys move, the rest keep their values; restart: restored, keys route back', async () => {
     const store = new RingStore(ids, { retryAfterMs: 200 });
     const events: { name: string; at: number; ev: RingNodeEvent }[] = [];
