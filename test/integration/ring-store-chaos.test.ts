@@ -71,7 +71,7 @@ function startLoad(store: RingStore, workers: number, prefix: string, watch?: st
     const [who, i] = v.split(':');
     return who === String(w) ? Number(i) : -1;
   };
-  const written = (keys: string[], owners: string[], i: number, w: number) => {
+  const written = (keys: string[], owners: (string | undefined)[], i: number, w: number) => {
     const acks = keys.map((k) => oracle.write(k, i, `w${w}`));
     return {
       ack: () =>
@@ -147,6 +147,15 @@ function startLoad(store: RingStore, workers: number, prefix: string, watch?: st
 }
 const FAILED = Symbol('failed');
 
+/** The load's counters against the oracle's: every read and write accounted for. */
+function expectCountsAgree(stats: LoadStats): void {
+  const counts = stats.oracle.counts();
+  expect(counts.reads).toBe(counts.versions + counts.misses);
+  expect(counts.misses).toBe(stats.reroutedMisses); // misses only where the ring changed
+  expect(stats.reroutedMisses).toBeLessThanOrEqual(stats.rerouted);
+  expect(counts.writes).toBe(counts.acked + counts.failed);
+}
+
 async function waitFor<T>(what: string, f: () => T | undefined, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -218,10 +227,7 @@ describe.skipIf(notDefaultProject)('RingStore node failure under load (default p
       expect(stats.wrong).toEqual([]);
       // Rerouted reads too: a miss (the victim restarted empty) but never an older version.
       expect(stats.oracle.describe()).toEqual([]);
-      expect(counts.reads).toBe(counts.versions + counts.misses);
-      expect(counts.misses).toBe(stats.reroutedMisses); // misses only where the ring changed
-      expect(stats.reroutedMisses).toBeLessThanOrEqual(stats.rerouted);
-      expect(counts.writes).toBe(counts.acked + counts.failed);
+      expectCountsAgree(stats);
       expect(afterEject).toEqual([]);
       expect(failed.length).toBeGreaterThanOrEqual(2); // ejectAfter: 2 consecutive failures
       for (const f of failed) expect(f.error).toMatchObject({ name: NodeUnavailableError.name, node: victimId });
@@ -293,10 +299,7 @@ describe.skipIf(notDefaultProject)('RingStore node failure under load (default p
         const held = (stats.ackedOnWatched.get(v.key) ?? []).filter((a) => a.at <= ejected.at).at(-1)?.version;
         expect(v.got, `${v.key}: the restored node held v${held}`).toBe(held);
       }
-      expect(counts.reads).toBe(counts.versions + counts.misses);
-      expect(counts.misses).toBe(stats.reroutedMisses);
-      expect(stats.reroutedMisses).toBeLessThanOrEqual(stats.rerouted);
-      expect(counts.writes).toBe(counts.acked + counts.failed);
+      expectCountsAgree(stats);
       expect(failed.length).toBeGreaterThanOrEqual(2); // ejectAfter: 2 consecutive timeouts
       for (const f of failed) expect(f.error).toMatchObject({ name: NodeUnavailableError.name, node: victimId });
       expect(failed.filter((o) => o.start >= ejected.at)).toEqual([]);
