@@ -245,7 +245,7 @@ describe.skipIf(notDefaultProject)('ClusterStore under cluster change (default o
     expect(r.errors).toEqual([]);
     expect(r.wrong).toEqual([]);
     expect(r.countMismatches).toBe(0);
-    expect(r.ops).toBeGreaterThan(100);
+    expect(r.ops).toBeGreaterThan(0); // liveness, not speed
     expect(await store.mget(pre)).toEqual(pre.map((k) => `pre:${k}`));
   });
 
@@ -301,7 +301,8 @@ describe.skipIf(notDefaultProject)('ClusterStore under cluster change (default o
     expect(rb.wrong).toEqual([]);
     expect(r.errors).toEqual([]);
     expect(r.wrong).toEqual([]);
-    // The stall is bounded by the failover, far below the 10 s retry budget.
+    // A real-time bound on purpose: a stall bounded by the failover (a few seconds), not by the
+    // 10 s retry budget, is the feature; 8 s leaves a loaded machine room.
     expect(r.maxLatencyMs).toBeLessThan(8000);
 
     // The killed node comes back as a replica of its successor.
@@ -344,6 +345,7 @@ describe.skipIf(notDefaultProject)('ClusterStore under cluster change (default o
       expect(e.key).toBe(key);
       expect(e.attempts).toBeGreaterThanOrEqual(1);
       expect(ms).toBeGreaterThanOrEqual(1400);
+      // A real-time bound on purpose: giving up after retryTimeoutMs (1.5 s) is the feature.
       expect(ms).toBeLessThan(5000);
     } finally {
       await s.close();

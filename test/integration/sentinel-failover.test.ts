@@ -139,8 +139,9 @@ describe.skipIf(skip)('Sentinel-backed nodes (default project only)', () => {
       const remotePort = (c: unknown) => (c as { stream?: { remotePort?: number } }).stream?.remotePort;
       expect(remotePort(ring.client(setup.name))).toBe(promoted);
       expect(remotePort(single.client)).toBe(promoted);
-      expect(r.completions.filter((c) => c > killedAt + failoverMs).length).toBeGreaterThan(100);
-      expect(s.completions.filter((c) => c > killedAt + failoverMs).length).toBeGreaterThan(100);
+      // Liveness, not speed: both completed operations after the failover.
+      expect(r.completions.filter((c) => c > killedAt + failoverMs).length).toBeGreaterThan(0);
+      expect(s.completions.filter((c) => c > killedAt + failoverMs).length).toBeGreaterThan(0);
 
       // The old master comes back as a replica of the new one and receives its writes.
       await setup.rejoinAsReplica(killed);

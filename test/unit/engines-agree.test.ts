@@ -1,11 +1,13 @@
 /**
  * The C++ core and the TypeScript engine give bit-identical answers: every Engine method on
  * 100k+ seeded random inputs (keys of every shape, random ring tables), compared as arrays.
- * Runs once, in the `native` project (with RINGCACHE_BACKEND=js the binding is not loaded).
+ * Runs once, in the `native` project (the engines are built here, whatever the project's own;
+ * test/unit/engine-configs.test.ts compares the hybrid dispatch too).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { engines, type Engine, type Key, type RingHash, type RingTable } from '../../src/engine';
 import { loadNativeBinding, nativeEngine } from '../../src/engine/native';
+import { project } from '../helpers/project';
 import { keyBytes, randomKey, rng, show, tableFor, type Rng } from '../helpers/random-keys';
 
 const N = 100_000;
@@ -80,7 +82,7 @@ function batches(g: Rng): Key[][] {
   return out;
 }
 
-describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('native engine ≡ TypeScript engine', () => {
+describe.runIf(project === 'native')('native engine ≡ TypeScript engine', () => {
   beforeAll(() => {
     native = nativeEngine(loadNativeBinding());
     const r = rng(0xa9ee);
