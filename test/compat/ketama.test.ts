@@ -45,9 +45,17 @@ const keys: string[] = JSON.parse(readFileSync(join(DIR, 'keys.json'), 'utf8')).
 const keyHashes = Uint32Array.from(keys, (k) => md5Uint32(k));
 if (keys[0] !== '') throw new Error('keys.json: key 0 must be the empty key'); // see ketamaKeyHash
 
+/** The fixture, or undefined when its file is missing (then {@link expectPresent} fails the suite). */
 function load(file: string): Fixture | undefined {
   const path = join(DIR, file);
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Fixture) : undefined;
+}
+
+/** A missing fixture fails (never skips): a test that checks nothing must not pass. */
+function expectPresent(file: string, fixture: Fixture | undefined): void {
+  it(`fixture ${file} is present`, () => {
+    expect(fixture, `test/fixtures/ketama/${file} is missing: regenerate it (scripts/gen-*-fixtures.mjs)`).toBeDefined();
+  });
 }
 
 /** Sorted continuum: point values and their owners, ties in generation order. */
@@ -94,7 +102,8 @@ function mismatches(mode: KetamaMode, set: FixtureSet): string[] {
 
 function suite(mode: KetamaMode, file: string, minSets: number) {
   const fixture = load(file);
-  describe.skipIf(!fixture)(`${mode}: ${file}`, () => {
+  describe(`${mode}: ${file}`, () => {
+    expectPresent(file, fixture);
     it(`has at least ${minSets} sets of ${keys.length} keys`, () => {
       expect(fixture!.sets.length).toBeGreaterThanOrEqual(minSets);
     });
@@ -109,7 +118,8 @@ function suite(mode: KetamaMode, file: string, minSets: number) {
 /** The same fixtures through HashRing({ compatibility: mode }): `get` and `getMany` answer `host:port`. */
 function hashRingSuite(mode: KetamaMode, file: string) {
   const fixture = load(file);
-  describe.skipIf(!fixture)(`HashRing compatibility '${mode}': ${file}`, () => {
+  describe(`HashRing compatibility '${mode}': ${file}`, () => {
+    expectPresent(file, fixture);
     for (const set of fixture?.sets ?? []) {
       it(`${set.name}`, () => {
         const ring = new HashRing(
