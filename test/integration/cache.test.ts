@@ -60,11 +60,14 @@ describe('L2 on a real Redis', () => {
     const a = cache({ graceMs: 5000 });
     const b = new TieredCache({ l2: new RedisStore(client()) });
     caches.push(b);
+    const t0 = Date.now();
     await a.set('k', { n: 1 }, { ttlMs: 10_000 });
+    const t1 = Date.now();
     expect(await b.get('k')).toEqual({ n: 1 });
-    const pttl = Number(await redisCall(server.port, 'PTTL', 'k'));
-    expect(pttl).toBeGreaterThan(14_000);
-    expect(pttl).toBeLessThanOrEqual(15_000);
+    // The server's absolute expiry, set between t0 and t1 (one clock: the same machine).
+    const expireAt = Number(await redisCall(server.port, 'PEXPIRETIME', 'k'));
+    expect(expireAt).toBeGreaterThanOrEqual(t0 + 15_000 - 1);
+    expect(expireAt).toBeLessThanOrEqual(t1 + 15_000 + 1);
     await b.setMany([
       ['x', 0],
       ['y', false],
