@@ -10,7 +10,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
 // entry name → CommonJS file under dist/src
-const entries = { index: 'index.js', hashring: 'hashring.js', 'cluster-key-slot': 'compat/cluster-key-slot.js' };
+const entries = { index: 'index.js', hashring: 'hashring.js', 'cluster-key-slot': 'compat/cluster-key-slot.js', http: 'http/index.js' };
 const outDir = join(root, 'dist', 'esm');
 mkdirSync(outDir, { recursive: true });
 
