@@ -7,8 +7,7 @@
  * control; those tests use a 1 s s-maxage and wait 1.5 s of real time. Nothing asserts an upper
  * bound on time.
  */
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TieredCache } from '../../src';
@@ -59,7 +58,7 @@ function listenOrigin(port: number): Promise<void> {
     originHits[req.url as string] = (originHits[req.url as string] ?? 0) + 1;
     const route = routes[kind];
     if (route === undefined) return void res.writeHead(404).end();
-    hc.node(route as RouteCacheOptions<never>, (q, s) => {
+    hc.node(route as RouteCacheOptions<IncomingMessage>, (q, s) => {
       handlerRuns[q.url as string] = (handlerRuns[q.url as string] ?? 0) + 1;
       const user = /user=(\w+)/.exec(String(q.headers.cookie ?? ''))?.[1] ?? 'anonymous';
       s.writeHead(200, { 'content-type': 'text/plain' });
