@@ -4,7 +4,7 @@
  * option), and the Fastly/Cloudflare purgers' requests (sent to a loopback server standing in
  * for the vendor API: the request shape is what is checked).
  */
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import etag from 'etag';
 import { describe, expect, it } from 'vitest';
@@ -84,7 +84,7 @@ describe('Cache-Control', () => {
     [500, {}, 'error'],
     [503, { 'cache-control': 'no-store' }, 'error'],
   ] as const)('%i %j → %s', (status, headers, want) => {
-    expect(verdict(status, headers)).toBe(want);
+    expect(verdict(status, headers as OutgoingHttpHeaders)).toBe(want);
   });
 });
 
@@ -175,8 +175,8 @@ describe('vendor purgers (request shape, against a loopback stand-in for the API
       expect(s.got[0].url).toBe('/service/SU1Z0isxPaozGVKXdv0eY/purge');
       expect(s.got[0].headers['fastly-key']).toBe('tok');
       expect(s.got[0].headers['fastly-soft-purge']).toBe('1');
-      expect(s.got[0].headers['surrogate-key']?.split(' ')).toHaveLength(256);
-      expect(s.got[1].headers['surrogate-key']?.split(' ')).toHaveLength(44);
+      expect((s.got[0].headers['surrogate-key'] as string).split(' ')).toHaveLength(256);
+      expect((s.got[1].headers['surrogate-key'] as string).split(' ')).toHaveLength(44);
     } finally {
       s.close();
     }
