@@ -145,7 +145,7 @@ export class HttpCache extends EventEmitter {
     this.#statusHeader = o.statusHeader === false ? undefined : o.statusHeader.toLowerCase();
     this.#routeDefaults = o.route ?? {};
     // Resolving the defaults once validates them (and the two cache-wide numbers) up front.
-    const base = resolveRoute(undefined, this.#routeDefaults, o.graceMs, o.maxBodyBytes, 'options.route');
+    const base = resolveRoute(undefined, this.#routeDefaults, o.graceMs ?? options.cache.graceMs, o.maxBodyBytes, 'options.route');
     this.#graceMs = base.graceMs;
     this.#maxBodyBytes = base.maxBodyBytes;
   }

@@ -121,7 +121,8 @@ export interface HttpCacheOptions {
   keyPrefix?: string;
   /**
    * Default fail-safe of the routes (see {@link RouteCacheOptions.graceMs}).
-   * @default 0
+   * Undefined: the TieredCache's own `graceMs`.
+   * @default undefined
    */
   graceMs?: number;
   /**
@@ -202,7 +203,7 @@ export const DEFAULT_ROUTE_OPTIONS = Object.freeze({
 export const DEFAULT_HTTP_CACHE_OPTIONS = Object.freeze({
   purgers: Object.freeze([]) as readonly Purger[],
   keyPrefix: 'http:',
-  graceMs: 0,
+  graceMs: undefined,
   maxBodyBytes: 1_048_576,
   stripHeaders: DEFAULT_STRIP_HEADERS,
   storedHeaders: DEFAULT_STORED_HEADERS,
