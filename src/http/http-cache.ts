@@ -128,7 +128,7 @@ export class HttpCache extends EventEmitter {
     if (!Array.isArray(hosts) || hosts.length === 0 || hosts.some((h) => typeof h !== 'string' || !/^[a-z0-9.\-[\]:]+$/i.test(h))) {
       throw new TypeError(`Expected a non-empty array of host names for options.hosts but received ${describe(hosts)}`);
     }
-    const o = { ...DEFAULT_HTTP_CACHE_OPTIONS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<HttpCacheOptions>;
+    const o = { ...DEFAULT_HTTP_CACHE_OPTIONS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as HttpCacheOptions & Required<Omit<HttpCacheOptions, 'graceMs'>>;
     if (!Array.isArray(o.purgers) || o.purgers.some((p: Purger) => typeof p !== 'object' || p === null || typeof p.purge !== 'function' || typeof p.name !== 'string')) {
       throw new TypeError(`Expected an array of { name, purge(tags) } for options.purgers but received ${describe(o.purgers)}`);
     }
