@@ -1,7 +1,8 @@
 /**
  * One server of the `http` bench suite, in its own process (so the load generator and the
  * server do not share an event loop): `node http-server.js KIND REDIS_PORT`. It listens on a
- * free loopback port and sends `{ port }` to its parent over IPC; the parent kills it by PID.
+ * free loopback port and sends `{ port }` to its parent over IPC; on any message from the parent
+ * it answers its CPU time and request count; the parent kills it by PID.
  *
  * Kinds (all answer GET /products/42 with the same ~200-byte JSON):
  * - `bare`: node:http, `res.end(buffer)`, the floor;
@@ -71,7 +72,14 @@ async function listener(kind: string, redisPort: number): Promise<RequestListene
 
 async function main(): Promise<void> {
   const [kind, redisPort] = process.argv.slice(2);
-  const server = createServer(await listener(kind, Number(redisPort)));
+  const handle = await listener(kind, Number(redisPort));
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    handle(req, res);
+  });
+  // The parent asks for this process's CPU time and request count around each load phase.
+  process.on('message', () => process.send?.({ cpu: process.cpuUsage(), requests }));
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port }));
 }
