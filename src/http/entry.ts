@@ -21,6 +21,15 @@ export interface ResponseEntry {
   readonly storedAt: number;
   /** Tags, for `Surrogate-Key`/`Cache-Tag`. */
   readonly tags: readonly string[];
+  /** `Surrogate-Key` (space-separated) and `Cache-Tag` (comma-separated) values ('' without tags). */
+  readonly surrogateKey: string;
+  readonly cacheTag: string;
+  /**
+   * The representation headers of a 200 as a flat `[name, value, …]` list (ETag,
+   * Last-Modified, the stored headers, Content-Length), built once per decoded entry so a hit
+   * only adds the few headers that change (Cache-Control, Age).
+   */
+  readonly raw: readonly string[];
 }
 
 interface Meta {
@@ -82,14 +91,22 @@ export function decodeEntry(buf: unknown): ResponseEntry | undefined {
     return undefined;
   }
   if (typeof meta !== 'object' || meta === null || typeof meta.s !== 'number' || !Array.isArray(meta.h) || typeof meta.e !== 'string') return undefined;
+  const body = buf.subarray(4 + n);
+  const tags = Array.isArray(meta.g) ? meta.g : [];
+  const raw = ['etag', meta.e, 'last-modified', meta.m];
+  for (const [name, v] of meta.h) if (name !== 'last-modified') raw.push(name, v);
+  raw.push('content-length', String(body.length));
   const e: ResponseEntry = Object.freeze({
     status: meta.s,
     headers: meta.h,
-    body: buf.subarray(4 + n),
+    body,
     etag: meta.e,
     lastModified: meta.m,
     storedAt: meta.t,
-    tags: Array.isArray(meta.g) ? meta.g : [],
+    tags,
+    surrogateKey: tags.join(' '),
+    cacheTag: tags.join(','),
+    raw: Object.freeze(raw),
   });
   decoded.set(buf, e);
   return e;

@@ -55,10 +55,17 @@ interface Loading {
 /** Route config key: `{ config: { ringcache: RouteCacheOptions } }`. */
 export const FASTIFY_CONFIG_KEY = 'ringcache';
 
-function replyWith(reply: FastifyReplyLike, r: Reply, baseline: ReadonlySet<string>): void {
-  for (const name of Object.keys(reply.getHeaders())) if (!baseline.has(name)) reply.removeHeader(name);
+function replyWith(reply: FastifyReplyLike, r: Reply, baseline?: ReadonlySet<string>): void {
+  if (baseline !== undefined) for (const name of Object.keys(reply.getHeaders())) if (!baseline.has(name)) reply.removeHeader(name);
   reply.code(r.status);
-  for (const n in r.headers) reply.header(n, r.headers[n]);
+  const h = r.headers;
+  // Repeated names (several Link headers) go out as one array value.
+  const grouped: Record<string, string | string[]> = {};
+  for (let i = 0; i < h.length; i += 2) {
+    const prev = grouped[h[i]];
+    grouped[h[i]] = prev === undefined ? h[i + 1] : Array.isArray(prev) ? [...prev, h[i + 1]] : [prev, h[i + 1]];
+  }
+  for (const n in grouped) reply.header(n, grouped[n]);
 }
 
 function payloadBuffer(payload: unknown): Buffer | undefined {
@@ -83,7 +90,7 @@ export function fastifyPlugin(hc: HttpCache): FastifyPluginLike {
         return;
       }
       const baseline = new Set(Object.keys(reply.getHeaders()));
-      const step = await hc.lookup(plan);
+      const step = hc.peek(plan) ?? (await hc.lookup(plan));
       if (step.kind === 'entry') {
         const r = hc.reply(step.entry, plan, request.headers, step.status);
         replyWith(reply, r, baseline);

@@ -55,10 +55,14 @@ export interface CapturedResponse {
   body: Buffer;
 }
 
-/** What to send. `body` is undefined for a 304 (for HEAD it is there: Node never sends it, the length stays). */
+/**
+ * What to send: `headers` is a flat `[name, value, …]` list (lowercase names; a name may repeat),
+ * the form `res.writeHead` takes without copying. `body` is undefined for a 304 (for HEAD it is
+ * there: Node never sends a HEAD body, and Content-Length stays right).
+ */
 export interface Reply {
   status: number;
-  headers: Record<string, string | string[]>;
+  headers: string[];
   body: Buffer | undefined;
 }
 
@@ -253,7 +257,7 @@ export class HttpCache extends EventEmitter {
     });
   }
 
-  #found(v: unknown, route: ResolvedRoute): Step {
+  #found(v: unknown, route: ResolvedRoute): Extract<Step, { kind: 'entry' | 'pass' }> {
     const entry = decodeEntry(v);
     if (entry === undefined) return { kind: 'pass' };
     return { kind: 'entry', entry, status: Date.now() >= entry.storedAt + route.ttlMs ? 'STALE' : 'HIT' };
@@ -291,36 +295,32 @@ export class HttpCache extends EventEmitter {
     return r instanceof Error ? { kind: 'error', error: r } : { kind: 'own' };
   }
 
-  /** Step 3: the response for `entry` (304 when `reqHeaders` validators match; no body for HEAD). */
+  /** Step 3: the response for `entry` (304 when `reqHeaders` validators match). */
   reply(entry: ResponseEntry, plan: Plan, reqHeaders: IncomingHttpHeaders, status: CacheStatus): Reply {
     const route = plan.route;
     const age = Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000));
-    const headers: Record<string, string | string[]> = {
-      'cache-control': cacheControl(route, plan.isPrivate, age),
-      age: String(age),
-      etag: entry.etag,
-      'last-modified': entry.lastModified,
-      vary: route.varyHeader,
-    };
-    if (!plan.isPrivate && entry.tags.length > 0) {
-      headers['surrogate-key'] = entry.tags.join(' ');
-      headers['cache-tag'] = entry.tags.join(',');
-    }
-    if (this.#statusHeader !== undefined) headers[this.#statusHeader] = status;
+    const headers = ['cache-control', cacheControl(route, plan.isPrivate, age), 'age', String(age), 'vary', route.varyHeader];
+    if (!plan.isPrivate && entry.surrogateKey !== '') headers.push('surrogate-key', entry.surrogateKey, 'cache-tag', entry.cacheTag);
+    if (this.#statusHeader !== undefined) headers.push(this.#statusHeader, status);
     if (status === 'STALE') this.#stats.stale++;
     else if (status === 'MISS') this.#stats.misses++;
     else this.#stats.hits++;
     if (notModified(reqHeaders, entry)) {
       this.#stats.notModified++;
+      headers.push('etag', entry.etag, 'last-modified', entry.lastModified);
       return { status: 304, headers, body: undefined };
     }
-    for (const [n, v] of entry.headers) {
-      if (n === 'last-modified') continue;
-      const prev = headers[n];
-      headers[n] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    }
-    headers['content-length'] = String(entry.body.length);
+    const raw = entry.raw;
+    for (let i = 0; i < raw.length; i++) headers.push(raw[i]);
     return { status: entry.status, headers, body: entry.body };
+  }
+
+  /** A fresh entry in this process's L1, synchronously (no promise on the hottest path), or undefined. */
+  peek(plan: Plan): Extract<Step, { kind: 'entry' }> | undefined {
+    const v = this.#cache.peek(plan.key);
+    if (v === undefined) return undefined;
+    const s = this.#found(v, plan.route);
+    return s.kind === 'entry' ? s : undefined;
   }
 
   /** Counts a request that ran the handler and stored nothing. */

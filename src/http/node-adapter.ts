@@ -14,11 +14,14 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown
 /** Connect/Express middleware: `next()` runs the route's handler, `next(err)` reports an error. */
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
-/** Writes `reply` on `res`, over the headers set before the cache took the request (`baseline`). */
-export function sendReply(res: ServerResponse, reply: Reply, baseline: ReadonlySet<string>): void {
-  for (const name of res.getHeaderNames()) if (!baseline.has(name)) res.removeHeader(name);
-  res.statusCode = reply.status;
-  for (const n in reply.headers) res.setHeader(n, reply.headers[n]);
+/**
+ * Writes `reply` on `res`. With `baseline` (the headers set before the cache took the request),
+ * every header set since (by the handler that ran) is removed first; without, nothing was set
+ * since, and the reply's headers join those already there (writeHead's no-copy path when none).
+ */
+export function sendReply(res: ServerResponse, reply: Reply, baseline?: ReadonlySet<string>): void {
+  if (baseline !== undefined) for (const name of res.getHeaderNames()) if (!baseline.has(name)) res.removeHeader(name);
+  res.writeHead(reply.status, reply.headers);
   res.end(reply.body);
 }
 
@@ -56,10 +59,15 @@ function handle(hc: HttpCache, route: ResolvedRoute, req: IncomingMessage, res: 
     return;
   }
   const p = plan;
+  const hit = hc.peek(p);
+  if (hit !== undefined) {
+    sendReply(res, hc.reply(hit.entry, p, req.headers, hit.status));
+    return;
+  }
   const baseline = new Set(res.getHeaderNames());
   void hc.lookup(p).then((step: Step) => {
     if (step.kind === 'entry') {
-      sendReply(res, hc.reply(step.entry, p, req.headers, step.status), baseline);
+      sendReply(res, hc.reply(step.entry, p, req.headers, step.status));
       return;
     }
     if (step.kind === 'pass') {

@@ -16,11 +16,26 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 
+/** A 128-entry table of the ASCII characters in `chars` (one lookup per character, no regex). */
+function table(chars: string): Uint8Array {
+  const t = new Uint8Array(128);
+  const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  for (const c of alnum + chars) t[c.charCodeAt(0)] = 1;
+  return t;
+}
 /** RFC 3986 pchar minus `%` (checked separately), plus `/`. */
-const PATH_CHAR = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]$/;
-const QUERY_CHAR = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]$/;
-const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+const PATH_CHAR = table("-._~!$&'()*+,;=:@/");
+const QUERY_CHAR = table("-._~!$&'()*+,;=:@/?%");
+const UNRESERVED = table('-._~');
 const HEX_UPPER = /^[0-9A-F]{2}$/;
+
+function allIn(t: Uint8Array, s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || t[c] === 0) return false;
+  }
+  return true;
+}
 
 /** The canonical `path?query` of an origin-form target, or undefined when it is not canonical. */
 export function canonicalTarget(url: string): string | undefined {
@@ -31,7 +46,7 @@ export function canonicalTarget(url: string): string | undefined {
   if (q < 0) return path;
   const query = url.slice(q + 1);
   if (query === '') return path;
-  for (let i = 0; i < query.length; i++) if (!QUERY_CHAR.test(query[i])) return undefined;
+  if (!allIn(QUERY_CHAR, query, 0)) return undefined;
   const params = query.split('&');
   if (params.length === 1) return url;
   const named = params.map((p, i) => ({ p, i, n: p.split('=', 1)[0] }));
@@ -41,15 +56,17 @@ export function canonicalTarget(url: string): string | undefined {
 
 function canonicalPath(path: string): boolean {
   for (let i = 0; i < path.length; i++) {
-    const c = path[i];
-    if (c === '%') {
+    const c = path.charCodeAt(i);
+    if (c === 0x25 /* % */) {
       const hex = path.slice(i + 1, i + 3);
       if (!HEX_UPPER.test(hex)) return false;
-      if (UNRESERVED.test(String.fromCharCode(parseInt(hex, 16)))) return false;
+      const d = parseInt(hex, 16);
+      if (d < 128 && UNRESERVED[d] === 1) return false;
       i += 2;
-    } else if (!PATH_CHAR.test(c)) return false;
+    } else if (c >= 128 || PATH_CHAR[c] === 0) return false;
   }
   // Segments: none empty (except the last, a trailing slash), none '.' or '..'.
+  if (path.indexOf('.') < 0 && path.indexOf('//') < 0) return true;
   const segs = path.split('/');
   for (let i = 1; i < segs.length; i++) {
     const s = segs[i];
