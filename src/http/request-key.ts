@@ -89,9 +89,20 @@ export class HostList {
     }
   }
 
-  /** The lowercase host when allowed, else undefined. */
+  #lastIn: string | undefined;
+  #lastOut: string | undefined;
+
+  /** The lowercase host when allowed, else undefined (the last answer is kept: one host is the norm). */
   match(host: string | undefined): string | undefined {
     if (host === undefined || host === '') return undefined;
+    if (host === this.#lastIn) return this.#lastOut;
+    const out = this.#match(host);
+    this.#lastIn = host;
+    this.#lastOut = out;
+    return out;
+  }
+
+  #match(host: string): string | undefined {
     const l = host.toLowerCase();
     if (this.#exact.has(l)) return l;
     const m = /^(.*?)(?::(\d+))?$/.exec(l);
@@ -126,10 +137,14 @@ function headerValue(v: string | string[] | undefined): string | null {
 
 /**
  * The cache key: JSON of [scope, host, varying header values, canonical target], which no
- * crafted value can make ambiguous (JSON escapes every separator). `scope` is `''` for a
- * shared entry and `'u:' + key(req)` for a per-user one.
+ * crafted value can make ambiguous (JSON escapes every separator); `host + target` when there
+ * is neither. `scope` is `''` for a shared entry and `'u:' + key(req)` for a per-user one.
  */
 export function buildKey(prefix: string, scope: string, host: string, vary: readonly string[], headers: IncomingHttpHeaders, target: string): string {
+  // The common case, a shared entry varying on nothing: `host` + `target` is unambiguous (an
+  // allow-listed host has no '/' or '"', a canonical target starts with '/'), and never starts
+  // with the '["' of the general form.
+  if (scope === '' && vary.length === 0) return prefix + host + target;
   const vals: (string | null)[] = [];
   for (const h of vary) vals.push(headerValue(headers[h]));
   return prefix + JSON.stringify([scope, host, vals, target]);
