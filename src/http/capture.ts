@@ -66,9 +66,9 @@ export function captureResponse(res: ServerResponse, limit: number, onEnd: (r: C
   };
   own.write = function write(chunk: unknown, encoding?: unknown, cb?: WriteCb): boolean {
     if (typeof encoding === 'function') cb = encoding as WriteCb;
-    const kept = add(chunk, encoding);
+    add(chunk, encoding);
     if (cb !== undefined) process.nextTick(cb);
-    return kept || true;
+    return true; // buffered (or, past the limit, handed to the real write): never ask for 'drain'
   };
   own.end = function end(chunk?: unknown, encoding?: unknown, cb?: () => void): ServerResponse {
     if (typeof chunk === 'function') {

@@ -27,6 +27,7 @@ export interface FastifyRequestLike {
 
 /** The members of a Fastify reply used here. */
 export interface FastifyReplyLike {
+  raw: { once(event: 'close', listener: () => void): unknown };
   statusCode: number;
   code(status: number): FastifyReplyLike;
   header(name: string, value: unknown): FastifyReplyLike;
@@ -101,7 +102,15 @@ export function fastifyPlugin(hc: HttpCache): FastifyPluginLike {
         if (sh !== undefined) reply.header(sh, 'PASS');
         return;
       }
-      loading.set(request, { plan, step, restore: hc.hideConditionals(request.raw.headers), baseline });
+      const l: Loading = { plan, step, restore: hc.hideConditionals(request.raw.headers), baseline };
+      loading.set(request, l);
+      // A reply closed before onSend (client gone) must not leave the key's load pending forever.
+      reply.raw.once('close', () => {
+        if (loading.get(request) !== l) return;
+        loading.delete(request);
+        l.restore();
+        void l.step.finish(null);
+      });
     });
     fastify.addHook('onSend', async (request, reply, payload) => {
       const l = loading.get(request);

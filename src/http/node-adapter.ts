@@ -95,6 +95,9 @@ function handle(hc: HttpCache, route: ResolvedRoute, req: IncomingMessage, res: 
         }
       });
     };
+    // A response closed before the handler ended it (client gone, handler abandoned it) must not
+    // leave the key's load pending forever: the requests waiting on it run their own handler.
+    res.once('close', () => finish(null));
     release = captureResponse(
       res,
       route.maxBodyBytes,

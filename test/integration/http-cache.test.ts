@@ -7,6 +7,7 @@
  * Time: the fail-safe tests need an entry past its TTL; the cache's clock is the wall clock,
  * so they use a 40 ms TTL and wait past it (no upper bound is asserted anywhere).
  */
+import { request } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TieredCache } from '../../src';
@@ -37,7 +38,7 @@ function tiered(extra: Record<string, unknown> = {}): TieredCache {
 }
 
 /** The test application: counters per route, switches to make handlers fail. */
-function routes(state: { calls: Record<string, number>; fail?: 'throw' | '500'; delayMs?: number; version: number }): RouteSpec[] {
+function routes(state: { calls: Record<string, number>; fail?: 'throw' | '500'; delayMs?: number; hang?: boolean; version: number }): RouteSpec[] {
   const count = (name: string): void => {
     state.calls[name] = (state.calls[name] ?? 0) + 1;
   };
@@ -63,6 +64,15 @@ function routes(state: { calls: Record<string, number>; fail?: 'throw' | '500'; 
         if (state.fail === 'throw') throw new Error('database down');
         if (state.fail === '500') return { status: 500, body: 'oops' };
         return json({ id: params.id, v: state.version });
+      },
+    },
+    {
+      path: '/hang/:id',
+      cache: {},
+      handler: async () => {
+        count('hang');
+        if (state.hang) await new Promise(() => undefined); // abandoned: never answers
+        return { body: 'answered' };
       },
     },
     { path: '/nograce', cache: { ttlMs: 40 }, handler: () => (count('nograce'), state.fail ? { status: 500, body: 'oops' } : json({ v: state.version })) },
@@ -103,7 +113,7 @@ describe.each(FRAMEWORKS)('HTTP tier on %s', (framework) => {
   let app: App;
   let hc: HttpCache;
   let cache: TieredCache;
-  let state: { calls: Record<string, number>; fail?: 'throw' | '500'; delayMs?: number; version: number };
+  let state: { calls: Record<string, number>; fail?: 'throw' | '500'; delayMs?: number; hang?: boolean; version: number };
   const purged: string[][] = [];
   let failPurge = false;
   const purger: Purger = {
@@ -255,6 +265,28 @@ describe.each(FRAMEWORKS)('HTTP tier on %s', (framework) => {
     expect(l.headers['x-ringcache']).toBe('MISS');
     expect(JSON.parse(l.body).v).toBe(3);
   });
+
+  it('a load whose client went away does not wedge the key', async () => {
+    await fresh();
+    state.hang = true;
+    await new Promise<void>((resolve) => {
+      const req = request({ host: '127.0.0.1', port: app.port, path: '/hang/1' });
+      req.on('error', () => resolve());
+      req.end();
+      // Abort once the handler has the request (it never answers).
+      const poll = setInterval(() => {
+        if (state.calls.hang === 1) {
+          clearInterval(poll);
+          req.destroy();
+        }
+      }, 5);
+    });
+    state.hang = false;
+    const r = await get(app.port, '/hang/1');
+    expect(r.status).toBe(200);
+    expect(r.body).toBe('answered');
+    expect(state.calls.hang).toBe(2);
+  }, 20_000);
 
   it('without grace a failing handler answers for itself', async () => {
     await fresh();
