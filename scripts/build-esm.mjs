@@ -26,6 +26,7 @@ const ENTRIES = {
   '.': ['index', 'index'],
   './hashring': ['hashring', 'hashring'],
   './cluster-key-slot': ['cluster-key-slot', 'compat/cluster-key-slot'],
+  './http': ['http', 'http/index'],
 };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -135,6 +135,11 @@ export class TieredCache<V = unknown> {
     return this.#core.name;
   }
 
+  /** The cache-wide fail-safe grace (the `graceMs` option): what the HTTP tier's `stale-if-error` defaults to. */
+  get graceMs(): number {
+    return this.#core.defaults.graceMs;
+  }
+
   /** Resolves once the bus (if any) is subscribed; until then L1 is bypassed. */
   ready(): Promise<void> {
     return this.#core.ready();

@@ -21,6 +21,8 @@ Suites:
   cluster  ClusterStore mget/mset vs ioredis Cluster (Redis Cluster: --cluster, and --redis
            for the single-node reference)
   cache    TieredCache vs bentocache, cacheable, lru-cache, ioredis (Redis: --redis)
+  http     HttpCache routes vs bare node:http and Express + bentocache, over loopback HTTP
+           with autocannon, each server in its own process (Redis: --redis)
 
 Options:
   --suite NAME   run only this suite (repeatable); default: every suite that needs no Redis,
@@ -36,7 +38,7 @@ The bench modules are dev tooling, run from a source checkout (npm ci && npx rin
 the peer libraries are devDependencies of ringcache, so the published package leaves the suites
 out. A Redis suite asked for with --suite but given no server starts its own on free loopback ports.`;
 
-export const SUITES = ['hash', 'slot', 'ring', 'store', 'cluster', 'cache'] as const;
+export const SUITES = ['hash', 'slot', 'ring', 'store', 'cluster', 'cache', 'http'] as const;
 export type Suite = (typeof SUITES)[number];
 
 export interface BenchFlags {
@@ -83,6 +85,8 @@ async function runnerFor(suite: Suite): Promise<Runner | string> {
       return (require('../../bench/cluster.bench') as { runClusterBench: Runner }).runClusterBench;
     case 'cache':
       return (require('../../bench/cache.bench') as { runCacheBench: Runner }).runCacheBench;
+    case 'http':
+      return (require('../../bench/http.bench') as { runHttpBench: Runner }).runHttpBench;
   }
 }
 
@@ -114,7 +118,7 @@ export async function benchCommand(flags: BenchFlags, io: Io): Promise<number> {
     return 1;
   }
   // Which server each Redis suite needs; by default a Redis suite runs only when given one.
-  const server: Partial<Record<Suite, 'redis' | 'cluster'>> = { store: 'redis', cluster: 'cluster', cache: 'redis' };
+  const server: Partial<Record<Suite, 'redis' | 'cluster'>> = { store: 'redis', cluster: 'cluster', cache: 'redis', http: 'redis' };
   const given = (suite: Suite) => server[suite] === undefined || Boolean(flags[server[suite]!]);
   const chosen: Suite[] = flags.suite.length ? (flags.suite as Suite[]) : SUITES.filter(given);
   const skipped = SUITES.filter((s) => !chosen.includes(s));
