@@ -11,6 +11,7 @@ KeyReader::~KeyReader() { std::free(heap_); }
 
 bool KeyReader::Read(napi_env env, napi_value value, ArgName arg) {
   size_t copied = 0;
+  borrowed_ = false;
   const napi_status status = napi_get_value_string_utf8(env, value, inline_, kInlineSize, &copied);
   if (status == napi_ok) {
     // V8 never writes part of a character, so a truncated copy stops up to 3 bytes short of
@@ -26,6 +27,7 @@ bool KeyReader::Read(napi_env env, napi_value value, ArgName arg) {
   void* bytes = nullptr;
   if (!GetTypedArray(env, value, napi_uint8_array, "a string or Uint8Array", arg, &bytes, &size_)) return false;
   data_ = static_cast<const uint8_t*>(bytes);
+  borrowed_ = true;
   return true;
 }
 

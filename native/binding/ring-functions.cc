@@ -22,11 +22,17 @@ struct KeyHasher {
   }
 };
 
-// The arguments after the table: hash selector, seed, Int32Array out with room for `count`.
-bool GetLookupArgs(napi_env env, napi_value hash, napi_value seed, napi_value out_value, size_t count,
-                   KeyHasher* hasher, Span<int32_t>* out) {
-  return GetRingHash(env, hash, &hasher->hash) && GetUint32(env, seed, {"seed"}, &hasher->seed) &&
-         GetOut(env, out_value, count, out);
+// The arguments after the table: hash selector, seed, Int32Array out with room for `count`,
+// whose first `count` entries must not overlap the table.
+bool GetLookupArgs(napi_env env, const RingView& ring, napi_value hash, napi_value seed, napi_value out_value,
+                   size_t count, KeyHasher* hasher, Span<int32_t>* out) {
+  if (!GetRingHash(env, hash, &hasher->hash) || !GetUint32(env, seed, {"seed"}, &hasher->seed) ||
+      !GetOut(env, out_value, count, out)) {
+    return false;
+  }
+  const ByteRange written = BytesOf(*out, count);
+  return CheckApart(env, written, BytesOf(Span<const uint32_t>{ring.points, ring.count}), {"points"}) &&
+         CheckApart(env, written, BytesOf(Span<const uint32_t>{ring.buckets, ring.bucket_count}), {"buckets"});
 }
 
 }  // namespace
@@ -53,7 +59,8 @@ napi_value RingLookup(napi_env env, napi_callback_info info) {
   KeyHasher hasher;
   Span<int32_t> out;
   if (!GetArgs(env, info, argv) || !GetRingTable(env, argv, &shift, &ring) ||
-      !GetKeyArray(env, argv[3], &length) || !GetLookupArgs(env, argv[4], argv[5], argv[6], length, &hasher, &out)) {
+      !GetKeyArray(env, argv[3], &length) ||
+      !GetLookupArgs(env, ring, argv[4], argv[5], argv[6], length, &hasher, &out)) {
     return nullptr;
   }
   const auto flush = [&](uint32_t start, const uint32_t* hashes, uint32_t count) {
@@ -64,7 +71,7 @@ napi_value RingLookup(napi_env env, napi_callback_info info) {
     ringcache::RingFindMany(ring, hashes, count, out.data + start);
     return true;
   };
-  ForEachKeyChunk<uint32_t>(env, argv[3], length, hasher, flush);
+  ForEachKeyChunk<uint32_t>(env, argv[3], length, BytesOf(out, length), hasher, flush);
   return nullptr;
 }
 
@@ -78,23 +85,28 @@ napi_value RingLookupPacked(napi_env env, napi_callback_info info) {
   Span<int32_t> out;
   if (!GetArgs(env, info, argv) || !GetRingTable(env, argv, &shift, &ring) ||
       !GetPackedKeys(env, argv[3], argv[4], &keys) ||
-      !GetLookupArgs(env, argv[5], argv[6], argv[7], keys.count, &hasher, &out)) {
+      !GetLookupArgs(env, ring, argv[5], argv[6], argv[7], keys.count, &hasher, &out) ||
+      !CheckApart(env, BytesOf(out, keys.count), BytesOf(keys.data), {"data"}) ||
+      !CheckApart(env, BytesOf(out, keys.count), BytesOf(keys.offsets), {"offsets"})) {
     return nullptr;
   }
   // Two passes per chunk: hash every key, then search every hash. Each pass is a short loop
   // whose iterations do not depend on each other, so the CPU overlaps several keys; one pass
   // doing both waited on each hash's multiply chain before its dependent table loads.
-  // Nothing here runs JS, so the pointers stay valid for the whole call.
+  // Nothing here runs JS, so the pointers stay valid for the whole call; the offsets are
+  // still read through OffsetChunk (another thread may write a shared `offsets`).
   uint32_t hashes[kKeyChunk];
-  for (size_t start = 0; start < keys.count; start += kKeyChunk) {
-    const size_t count = keys.count - start < kKeyChunk ? keys.count - start : kKeyChunk;
+  OffsetChunk chunk(keys);
+  ForEachChunk(keys.count, [&](size_t start, size_t count) {
+    if (!chunk.Load(env, start, count)) return false;
     if (hasher.hash == 1) {
-      ringcache::Murmur3Many(keys.data, keys.offsets + start, count, hasher.seed, hashes);
+      ringcache::Murmur3Many(keys.data.data, chunk.offsets(), count, hasher.seed, hashes);
     } else {
-      for (size_t j = 0; j < count; ++j) hashes[j] = hasher(keys.key(start + j), keys.key_size(start + j));
+      for (size_t j = 0; j < count; ++j) hashes[j] = hasher(chunk.key(j), chunk.key_size(j));
     }
     ringcache::RingFindMany(ring, hashes, count, out.data + start);
-  }
+    return true;
+  });
   return nullptr;
 }
 

@@ -24,7 +24,7 @@ napi_value KeySlots(napi_env env, napi_callback_info info) {
     std::memcpy(out.data + start, chunk, count * sizeof(uint16_t));
     return true;
   };
-  ForEachKeyChunk<uint16_t>(env, argv[0], length, slot, flush);
+  ForEachKeyChunk<uint16_t>(env, argv[0], length, BytesOf(out, length), slot, flush);
   return nullptr;
 }
 
@@ -33,10 +33,16 @@ napi_value KeySlotsPacked(napi_env env, napi_callback_info info) {
   PackedKeys keys;
   Span<uint16_t> out;
   if (!GetArgs(env, info, argv) || !GetPackedKeys(env, argv[0], argv[1], &keys) ||
-      !GetOut(env, argv[2], keys.count, &out)) {
+      !GetOut(env, argv[2], keys.count, &out) || !CheckApart(env, BytesOf(out, keys.count), BytesOf(keys.data), {"data"}) ||
+      !CheckApart(env, BytesOf(out, keys.count), BytesOf(keys.offsets), {"offsets"})) {
     return nullptr;
   }
-  for (size_t i = 0; i < keys.count; ++i) out.data[i] = ringcache::KeySlot(keys.key(i), keys.key_size(i));
+  OffsetChunk chunk(keys);
+  ForEachChunk(keys.count, [&](size_t start, size_t count) {
+    if (!chunk.Load(env, start, count)) return false;
+    for (size_t j = 0; j < count; ++j) out.data[start + j] = ringcache::KeySlot(chunk.key(j), chunk.key_size(j));
+    return true;
+  });
   return nullptr;
 }
 

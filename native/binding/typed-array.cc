@@ -38,5 +38,17 @@ bool CheckOutLength(napi_env env, ArgName arg, size_t have, size_t need) {
   return ThrowRangeError(env, arg, text);
 }
 
+bool CheckApart(napi_env env, ByteRange out, ByteRange input, ArgName input_name) {
+  const bool empty = out.begin == out.end || input.begin == input.end;
+  if (empty || out.end <= input.begin || input.end <= out.begin) return true;
+  char text[96];
+  if (input_name.index >= 0) {
+    std::snprintf(text, sizeof text, "must not overlap %s[%td]", input_name.name, input_name.index);
+  } else {
+    std::snprintf(text, sizeof text, "must not overlap %s", input_name.name);
+  }
+  return ThrowRangeError(env, {"out"}, text);
+}
+
 }  // namespace binding
 }  // namespace ringcache

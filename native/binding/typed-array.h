@@ -59,6 +59,32 @@ inline bool GetOut(napi_env env, napi_value value, size_t need, Span<T>* out) {
   return GetSpan(env, value, {"out"}, out) && CheckOutLength(env, {"out"}, out->size, need);
 }
 
+/**
+ * A span of memory as addresses, for overlap checks only (never dereferenced): compared as
+ * integers, since `<` between pointers into different arrays is unspecified in C++.
+ */
+struct ByteRange {
+  uintptr_t begin = 0;
+  uintptr_t end = 0;
+};
+
+/** The first `count` elements of `span` (all of it by default). */
+template <typename T>
+inline ByteRange BytesOf(const Span<T>& span, size_t count = SIZE_MAX) {
+  const size_t n = count < span.size ? count : span.size;
+  const auto begin = reinterpret_cast<uintptr_t>(span.data);
+  return ByteRange{begin, begin + n * sizeof(T)};
+}
+
+/**
+ * RangeError `out must not overlap <input>` when the part of `out` that a call writes shares
+ * memory with an input it reads. Empty ranges never overlap. An overlap is refused rather than
+ * given a meaning: the native and TS engines write results at different times (per chunk of
+ * 256, per key, a hash pass before a search pass), so a write seen by a later read would make
+ * the engines disagree, and a write into `offsets` would move the keys.
+ */
+bool CheckApart(napi_env env, ByteRange out, ByteRange input, ArgName input_name);
+
 }  // namespace binding
 }  // namespace ringcache
 
