@@ -36,7 +36,9 @@ const offsets = new Uint32Array(workerData.offsets);
 const { index, values } = workerData;
 for (let i = 1; Atomics.load(control, 0) === 0; i++) {
   offsets[index] = values[i & 3];
-  if ((i & 255) === 0) {
+  // Every 257th flip (257 = 1 mod 4): a main thread that runs before the next flip still sees
+  // each of the four values in turn, not always the one written just before the notify.
+  if (i % 257 === 0) {
     Atomics.store(control, 1, i);
     Atomics.notify(control, 1);
   }
