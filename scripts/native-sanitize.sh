@@ -56,6 +56,8 @@ else
   rm -rf "$addon"
   mkdir -p "$addon"
   cp -R "$root/binding.gyp" "$root/native" "$addon/"
+  # binding.gyp finds node-addon-api's headers through require() from the build directory.
+  ln -s "$root/node_modules" "$addon/node_modules"
   printf '{"name":"ringcache-sanitize","private":true,"scripts":{"build":"node-gyp rebuild"}}\n' >"$addon/package.json"
   # gyp's Makefile appends CXXFLAGS/LDFLAGS after binding.gyp's own flags, so -O1 wins.
   CXXFLAGS="${sanitize[*]} -O1 -g -fno-omit-frame-pointer" LDFLAGS="${sanitize[*]}" \

@@ -16,7 +16,7 @@ namespace ringcache {
 namespace binding {
 
 /** Checks that `keys` is an Array and reads its length (TypeError otherwise). */
-bool GetKeyArray(napi_env env, napi_value keys, uint32_t* length);
+bool GetKeyArray(Napi::Env env, Napi::Value keys, uint32_t* length);
 
 /**
  * For keys [0, length): `chunk[j] = hash(bytes, size)` per key, then `flush(start, chunk, count)`
@@ -26,14 +26,17 @@ bool GetKeyArray(napi_env env, napi_value keys, uint32_t* length);
  * stays put while JS runs (a detach fails the next flush; a resizable buffer never moves).
  */
 template <typename R, typename Hash, typename Flush>
-bool ForEachKeyChunk(napi_env env, napi_value keys, uint32_t length, ByteRange written, Hash hash, Flush flush) {
+bool ForEachKeyChunk(Napi::Env env, Napi::Value keys, uint32_t length, ByteRange written, Hash hash, Flush flush) {
   KeyReader reader;
   R chunk[kKeyChunk];
   return ForEachChunk(length, [&](uint32_t start, uint32_t count) {
     for (uint32_t j = 0; j < count; ++j) {
       napi_value key;
       const ArgName name{"keys", static_cast<ptrdiff_t>(start + j)};
-      if (!Check(env, napi_get_element(env, keys, start + j, &key)) || !reader.Read(env, key, name)) return false;
+      // The C call: Napi::Object::Get would wrap a failure in a generic error of its own.
+      if (!Check(env, napi_get_element(env, keys, start + j, &key)) || !reader.Read(env, Napi::Value(env, key), name)) {
+        return false;
+      }
       if (reader.borrowed()) {
         const auto begin = reinterpret_cast<uintptr_t>(reader.data());
         if (!CheckApart(env, written, ByteRange{begin, begin + reader.size()}, name)) return false;

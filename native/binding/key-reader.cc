@@ -9,7 +9,7 @@ namespace binding {
 
 KeyReader::~KeyReader() { std::free(heap_); }
 
-bool KeyReader::Read(napi_env env, napi_value value, ArgName arg) {
+bool KeyReader::Read(Napi::Env env, Napi::Value value, ArgName arg) {
   size_t copied = 0;
   borrowed_ = false;
   const napi_status status = napi_get_value_string_utf8(env, value, inline_, kInlineSize, &copied);
@@ -31,7 +31,7 @@ bool KeyReader::Read(napi_env env, napi_value value, ArgName arg) {
   return true;
 }
 
-bool KeyReader::ReadLongString(napi_env env, napi_value value, size_t copied) {
+bool KeyReader::ReadLongString(Napi::Env env, Napi::Value value, size_t copied) {
   size_t full = 0;
   if (!Check(env, napi_get_value_string_utf8(env, value, nullptr, 0, &full))) return false;
   if (full == copied) {
@@ -44,8 +44,7 @@ bool KeyReader::ReadLongString(napi_env env, napi_value value, size_t copied) {
     heap_size_ = 0;
     heap_ = static_cast<char*>(std::malloc(full + 1));
     if (heap_ == nullptr) {
-      napi_throw_error(env, "ERR_MEMORY_ALLOCATION_FAILED", "out of memory reading a string key");
-      return false;
+      return ThrowError(env, "ERR_MEMORY_ALLOCATION_FAILED", "out of memory reading a string key");
     }
     heap_size_ = full + 1;
   }

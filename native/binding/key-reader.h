@@ -24,7 +24,7 @@ class KeyReader {
   ~KeyReader();
 
   /** False with a TypeError (or out-of-memory Error) pending. */
-  bool Read(napi_env env, napi_value value, ArgName arg);
+  bool Read(Napi::Env env, Napi::Value value, ArgName arg);
 
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
@@ -32,7 +32,7 @@ class KeyReader {
   bool borrowed() const { return borrowed_; }
 
  private:
-  bool ReadLongString(napi_env env, napi_value value, size_t copied);
+  bool ReadLongString(Napi::Env env, Napi::Value value, size_t copied);
 
   static constexpr size_t kInlineSize = 256;
   char inline_[kInlineSize];

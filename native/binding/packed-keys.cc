@@ -7,7 +7,7 @@
 namespace ringcache {
 namespace binding {
 
-bool GetPackedKeys(napi_env env, napi_value data, napi_value offsets, PackedKeys* keys) {
+bool GetPackedKeys(Napi::Env env, Napi::Value data, Napi::Value offsets, PackedKeys* keys) {
   Span<uint8_t> d;
   Span<uint32_t> o;
   if (!GetSpan(env, data, {"data"}, &d) || !GetSpan(env, offsets, {"offsets"}, &o)) return false;
@@ -31,7 +31,7 @@ bool GetPackedKeys(napi_env env, napi_value data, napi_value offsets, PackedKeys
   return true;
 }
 
-bool OffsetChunk::Load(napi_env env, size_t start, size_t count) {
+bool OffsetChunk::Load(Napi::Env env, size_t start, size_t count) {
   // The previous chunk's last offset is offsets[start]: keep it rather than read it again.
   uint32_t prev = start == 0 ? LoadOnce(keys_.offsets.data) : last_;
   local_[0] = prev;

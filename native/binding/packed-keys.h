@@ -26,7 +26,7 @@ struct PackedKeys {
  * on a SharedArrayBuffer can change after it (another thread), and they go through
  * OffsetChunk, which reads and checks each offset once more.
  */
-bool GetPackedKeys(napi_env env, napi_value data, napi_value offsets, PackedKeys* keys);
+bool GetPackedKeys(Napi::Env env, Napi::Value data, Napi::Value offsets, PackedKeys* keys);
 
 /**
  * The offsets of one chunk of keys, copied to the stack with one read per entry and checked
@@ -41,7 +41,7 @@ class OffsetChunk {
   explicit OffsetChunk(const PackedKeys& keys) : keys_(keys) {}
 
   /** Copies and checks the offsets of keys [start, start + count); chunks must come in order. */
-  bool Load(napi_env env, size_t start, size_t count);
+  bool Load(Napi::Env env, size_t start, size_t count);
 
   /** `count + 1` checked offsets: key `start + j` is `data + offsets()[j] .. offsets()[j + 1]`. */
   const uint32_t* offsets() const { return local_; }

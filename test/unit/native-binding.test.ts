@@ -533,6 +533,24 @@ describe.skipIf(skip)('native binding', () => {
       );
     });
 
+    it('a getter that throws a non-Error value: that value propagates as it is', () => {
+      for (const value of ['boom', undefined, null, 42, Symbol('s')]) {
+        const keys = ['a', 'b'];
+        Object.defineProperty(keys, 1, {
+          get() {
+            throw value;
+          },
+        });
+        let caught: unknown = 'nothing thrown';
+        try {
+          b.keySlots(keys, new Uint16Array(2));
+        } catch (err) {
+          caught = err;
+        }
+        expect(caught).toBe(value);
+      }
+    });
+
     it('a getter that detaches the output or the ring mid-batch gets a TypeError, not a write into freed memory', () => {
       for (const target of ['out', 'points', 'buckets'] as const) {
         const t = tableFor(sortedPoints(rng(6), 64), 4);
