@@ -18,7 +18,7 @@ napi_value OneKey(napi_env raw_env, napi_callback_info info) {
   const Args<1> args(raw_env, info);
   KeyReader key;
   if (!args.ok || !key.Read(args.env, args[0], {"key"})) return nullptr;
-  return Napi::Number::New(args.env, Hash(key.data(), key.size()));
+  return Uint32Result(args.env, Hash(key.data(), key.size()));
 }
 
 }  // namespace
@@ -39,7 +39,7 @@ napi_value Murmur3(napi_env raw_env, napi_callback_info info) {
   KeyReader key;
   uint32_t seed;
   if (!args.ok || !key.Read(args.env, args[0], {"key"}) || !GetUint32(args.env, args[1], {"seed"}, &seed)) return nullptr;
-  return Napi::Number::New(args.env, ringcache::Murmur3(key.data(), key.size(), seed));
+  return Uint32Result(args.env, ringcache::Murmur3(key.data(), key.size(), seed));
 }
 
 napi_value Md5Uint32(napi_env env, napi_callback_info info) { return OneKey<ringcache::Md5Uint32>(env, info); }

@@ -90,6 +90,16 @@ const char* Describe(Napi::Value value) {
   return "object";
 }
 
+napi_value Uint32Result(Napi::Env env, uint32_t value) {
+  napi_value result;
+  return Check(env, napi_create_uint32(env, value, &result)) ? result : nullptr;
+}
+
+napi_value Int32Result(Napi::Env env, int32_t value) {
+  napi_value result;
+  return Check(env, napi_create_int32(env, value, &result)) ? result : nullptr;
+}
+
 bool ThrowTypeError(Napi::Env env, ArgName arg, const char* expected, Napi::Value value) {
   char text[160];
   std::snprintf(text, sizeof text, "must be %s (received %s)", expected, Describe(value));

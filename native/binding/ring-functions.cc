@@ -46,7 +46,7 @@ napi_value RingFind(napi_env raw_env, napi_callback_info info) {
   if (!args.ok || !GetRingTable(env, args[0], args[1], args[2], &shift, &ring) || !GetUint32(env, args[3], {"hash"}, &hash)) {
     return nullptr;
   }
-  return Napi::Number::New(env, ringcache::RingFind(ring, hash));
+  return Int32Result(env, ringcache::RingFind(ring, hash));
 }
 
 napi_value RingLookup(napi_env raw_env, napi_callback_info info) {
