@@ -324,8 +324,9 @@ export class HashRing {
         for (let i = 0; i < n; i++) if (offsets[i + 1] === offsets[i]) indexes[i] = this.#emptyKeyIndex();
       }
     } else {
+      // Each offset read once: a shared `offsets` may change between a check and a second read.
+      let start = n > 0 ? offsets[0] : 0;
       for (let i = 0; i < n; i++) {
-        const start = offsets[i];
         const end = offsets[i + 1];
         if (start > end || end > data.length) {
           throw new RangeError(
@@ -333,6 +334,7 @@ export class HashRing {
           );
         }
         indexes[i] = this.#continuum.find(this.#hasher.keyHash(data.subarray(start, end)));
+        start = end;
       }
     }
     return this.#labelsOf(indexes, n, out);

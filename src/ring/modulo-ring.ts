@@ -70,13 +70,17 @@ export class ModuloRing {
     const n = checkPackedKeys(data, offsets);
     checkOutArray(out);
     const keys: Uint8Array[] = [];
+    // Each offset read once: a shared `offsets` may change between a check and a second read.
+    let start = offsets[0];
     for (let i = 0; i < n; i++) {
-      if (offsets[i] > offsets[i + 1] || offsets[i + 1] > data.length) {
+      const end = offsets[i + 1];
+      if (start > end || end > data.length) {
         throw new RangeError(
-          `Expected non-decreasing offsets within data (length ${data.length}) for offsets but offsets[${i + 1}] is ${offsets[i + 1]}`,
+          `Expected non-decreasing offsets within data (length ${data.length}) for offsets but offsets[${i + 1}] is ${end}`,
         );
       }
-      keys.push(data.subarray(offsets[i], offsets[i + 1]));
+      keys.push(data.subarray(start, end));
+      start = end;
     }
     return this.getMany(keys, out);
   }

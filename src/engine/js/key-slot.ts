@@ -4,7 +4,18 @@
  * hashed; otherwise the whole key. `crc16(...) & 16383`. `'foo{}{bar}'` hashes the whole key
  * (the first tag is empty), `'a{b}c{d}'` hashes `b`.
  */
-import { checkArray, checkKeyBytes, checkPacked, checkRoom, checkView, UINT16, UINT32, UINT8 } from './check';
+import {
+  checkApart,
+  checkArray,
+  checkKeyBytes,
+  checkPacked,
+  checkRoom,
+  checkView,
+  offsetsChanged,
+  UINT16,
+  UINT32,
+  UINT8,
+} from './check';
 import { crc16Scan, crc16Step, crc16StringRange, crc16Update, crc16Word, scanned } from './crc16';
 import type { Key } from '../types';
 
@@ -81,6 +92,7 @@ export function keySlots(keys: readonly Key[], out: Uint16Array): void {
     if (typeof k === 'string') o[i] = keySlotString(k);
     else {
       const bytes = checkKeyBytes(k, 'keys', i);
+      checkApart(o, n, bytes, 'keys', i);
       o[i] = keySlotRange(bytes, 0, bytes.length);
     }
   }
@@ -93,5 +105,15 @@ export function keySlotsPacked(data: Uint8Array, offsets: Uint32Array, out: Uint
   const n = checkPacked(d, offs);
   const o = checkView(out, UINT16, 'out');
   checkRoom(o, n, 'out');
-  for (let i = 0; i < n; i++) o[i] = keySlotRange(d, offs[i], offs[i + 1]);
+  checkApart(o, n, d, 'data');
+  checkApart(o, n, offs, 'offsets');
+  // Each offset read once and checked where it is used (see checkPacked).
+  const limit = d.length;
+  let lo = offs[0];
+  for (let i = 0; i < n; i++) {
+    const hi = offs[i + 1];
+    if (hi < lo || hi > limit) throw offsetsChanged(i + 1, hi, limit);
+    o[i] = keySlotRange(d, lo, hi);
+    lo = hi;
+  }
 }
