@@ -5,7 +5,7 @@
  * min–max; a group whose ratios move by more than {@link UNSTABLE_SPREAD} is flagged.
  */
 import { execFileSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { cpus as cpuList } from 'node:os';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 
@@ -90,7 +90,9 @@ export const median = (xs: readonly number[]): number => {
  */
 async function measure(task: BenchTask, time: number): Promise<number> {
   const { Bench } = await loadTinybench();
-  const bench = new Bench({ time, warmupTime: Math.min(50, time / 4) });
+  // At least 4 timed calls (tinybench's default minimum is 64, which made a 0.4 s call such
+  // as hashring's full rebuild run for 25 s per round), 2 warm-up calls.
+  const bench = new Bench({ time, iterations: 4, warmupTime: Math.min(50, time / 4), warmupIterations: 2 });
   bench.add(task.name, task.fn);
   await bench.run();
   const res = bench.getTask(task.name)?.result as { latency?: { mean?: number }; error?: unknown } | undefined;
@@ -170,7 +172,8 @@ export function rowsFromSamples(suite: string, group: string, names: readonly st
  * results page; a failure to pin is reported, never thrown.
  */
 export function pinApart(serverPids: readonly number[]): string {
-  const cpus = availableParallelism();
+  // The machine's CPUs (not availableParallelism: that shrinks to 1 once this process is pinned).
+  const cpus = cpuList().length;
   if (cpus < 2 || process.platform !== 'linux') return `not pinned (${cpus} CPU, ${process.platform})`;
   const self = String(cpus - 1);
   const others = cpus === 2 ? '0' : `0-${cpus - 2}`;

@@ -5,14 +5,16 @@
  * ≡ the hybrid default ≡ a plain reference over `Buffer.from(key)` (md5: node:crypto; murmur3,
  * crc16, keySlot: test/helpers/reference.ts), on seeded random keys of 0-80 UTF-16 units that
  * mix ASCII, 2/3/4-byte characters, braces and lone (high, low, trailing, leading) surrogates,
- * around the JS/TextEncoder cut-over too.
+ * around the JS/TextEncoder cut-over too. packKeys (which encodes string keys in JS into one
+ * array) against `Buffer.concat` of `Buffer.from`.
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { engines, hybridEngine, RING_HASH_MD5, RING_HASH_MURMUR3, type Engine } from '../../src/engine';
-import { JS_ENCODE_MAX_CHARS } from '../../src/engine/js/utf8';
+import { packKeys } from '../../src/cluster/key-slot';
+import { engines, hybridEngine, RING_HASH_MD5, RING_HASH_MURMUR3, type Engine, type Key } from '../../src/engine';
+import { JS_ENCODE_MAX_CHARS, utf8Length } from '../../src/engine/js/utf8';
 import { crc16Reference, keySlotReference, murmur3Reference } from '../helpers/reference';
-import { randomChar, rng, show, tableFor, type Rng } from '../helpers/random-keys';
+import { randomChar, randomKey, rng, show, tableFor, type Rng } from '../helpers/random-keys';
 
 const N = 20_000;
 
@@ -102,5 +104,21 @@ describe('short non-ASCII keys: engines ≡ reference', () => {
       }
     }
     expect(checked).toBe(engines.native ? 4 : 2);
+  });
+});
+
+describe('packKeys and utf8Length ≡ Buffer', () => {
+  it('packs every key shape exactly as Buffer.concat of Buffer.from, offsets included', () => {
+    const r = rng(0x9ac4);
+    const list: Key[] = [...keys(), ...Array.from({ length: 2000 }, () => randomKey(r, 300))];
+    for (let start = 0; start < list.length; start += 997) {
+      const batch = list.slice(start, start + 997);
+      const parts = batch.map((k) => (typeof k === 'string' ? Buffer.from(k) : Buffer.from(k.buffer, k.byteOffset, k.byteLength)));
+      const { data, offsets } = packKeys(batch);
+      expect(Buffer.from(data).equals(Buffer.concat(parts))).toBe(true);
+      expect(Array.from(offsets)).toEqual(parts.reduce((o, p) => [...o, o[o.length - 1] + p.length], [0]));
+    }
+    const bad = list.filter((k): k is string => typeof k === 'string' && utf8Length(k) !== Buffer.byteLength(k));
+    expect(bad.map(show).slice(0, 10)).toEqual([]);
   });
 });

@@ -40,7 +40,7 @@ export function encodeUtf8(str: string): void {
   for (let i = 0; i < n; i++) {
     const c = str.charCodeAt(i);
     if (c >= 0x80) {
-      utf8.length = n <= JS_ENCODE_MAX_CHARS ? encodeRest(str, i, buf) : encoder.encodeInto(str, buf).written;
+      utf8.length = n <= JS_ENCODE_MAX_CHARS ? encodeRest(str, i, buf, i) : encoder.encodeInto(str, buf).written;
       return;
     }
     buf[i] = c;
@@ -57,14 +57,12 @@ export function encodeUtf8(str: string): void {
 export const JS_ENCODE_MAX_CHARS = 64;
 
 /**
- * Encodes `str[from ..]` into `buf` at byte `from` (the chars before `from` are ASCII and
- * already written, one byte each); returns the total byte length. Exactly `Buffer.from`'s
- * bytes: a surrogate pair is one 4-byte sequence, a lone surrogate U+FFFD (EF BF BD).
- * `buf` has room for 3 bytes per char.
+ * Encodes `str[from ..]` into `buf` from byte `o` on (the chars before `from` were written
+ * already); returns the end byte. Exactly `Buffer.from`'s bytes: a surrogate pair is one
+ * 4-byte sequence, a lone surrogate U+FFFD (EF BF BD). `buf` has room for 3 bytes per char.
  */
-function encodeRest(str: string, from: number, buf: Uint8Array): number {
+function encodeRest(str: string, from: number, buf: Uint8Array, o: number): number {
   const n = str.length;
-  let o = from;
   for (let i = from; i < n; i++) {
     let c = str.charCodeAt(i);
     if (c < 0x80) {
@@ -93,6 +91,38 @@ function encodeRest(str: string, from: number, buf: Uint8Array): number {
     }
   }
   return o;
+}
+
+/** The UTF-8 byte length of `str` (`Buffer.byteLength(str)`), without encoding it. */
+export function utf8Length(str: string): number {
+  const n = str.length;
+  let bytes = n;
+  for (let i = 0; i < n; i++) {
+    const c = str.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else {
+      // 3 bytes; a high surrogate followed by a low one: 4 bytes for the two units.
+      bytes += 2;
+      if (c < 0xdc00 && c >= 0xd800 && i + 1 < n && (str.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+    }
+  }
+  return bytes;
+}
+
+/**
+ * Writes the UTF-8 bytes of `str` into `buf` at byte `at` (room checked by the caller, e.g.
+ * with {@link utf8Length}); returns the end byte. ASCII is copied char by char, the rest
+ * encoded in JS: no call into C++ per key (packKeys packs a thousand short keys this way).
+ */
+export function writeUtf8(str: string, buf: Uint8Array, at: number): number {
+  const n = str.length;
+  for (let i = 0; i < n; i++) {
+    const c = str.charCodeAt(i);
+    if (c >= 0x80) return encodeRest(str, i, buf, at + i);
+    buf[at + i] = c;
+  }
+  return at + n;
 }
 
 /**
