@@ -35,7 +35,8 @@ function engineTasks(keys: readonly string[], method: keyof Engine, args: number
 const ringcache = { md5Uint32, murmur3, keySlot };
 
 /** Hash suite (md5Uint32, murmur3); rows carry ratios to the peer baseline of each group. */
-export async function runHashBench(opts: BenchOptions = {}): Promise<BenchRow[]> {
+export async function runHashBench(options: BenchOptions = {}): Promise<BenchRow[]> {
+  const opts: BenchOptions = { ...options, clock: options.clock ?? 'cpu' };
   const mm = optionalRequire<Murmurhash>('murmurhash');
   const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
   const rows: BenchRow[] = [];
@@ -58,7 +59,8 @@ export async function runHashBench(opts: BenchOptions = {}): Promise<BenchRow[]>
 }
 
 /** Slot suite (keySlot single, keySlots batches, packed) vs `cluster-key-slot`. */
-export async function runSlotBench(opts: BenchOptions = {}): Promise<BenchRow[]> {
+export async function runSlotBench(options: BenchOptions = {}): Promise<BenchRow[]> {
+  const opts: BenchOptions = { ...options, clock: options.clock ?? 'cpu' };
   const cks = optionalRequire<ClusterKeySlot>('cluster-key-slot');
   const rows: BenchRow[] = [];
   let first = true;

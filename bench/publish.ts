@@ -108,7 +108,7 @@ export function highlightsTable(res: Results): string {
     `Generated from the run in [\`bench/RESULTS.md\`](bench/RESULTS.md) (${res.date.slice(0, 10)}, ${res.machine.cores} cores, Node ${res.machine.node}, ${res.options.rounds} rounds of ${res.options.time} ms per task${res.load.before > res.load.cores * 0.5 ? `, **on a loaded machine**: load average ${res.load.before.toFixed(1)} on ${res.load.cores} cores` : ''}). ` +
       'Time is the median over rounds, per key unless said otherwise; the ratio is the median of the per-round speed ratios ' +
       '(> 1: ringcache faster), with the slowest–fastest round in brackets; ⚠ marks a group whose ratios moved by more than ' +
-      `${UNSTABLE_SPREAD * 100} % across rounds. ringcache rows are the default engine (native core, short keys hashed in TS).`,
+      `${UNSTABLE_SPREAD * 100} % across rounds. CPU-bound rows (hashing, slots, ring, L1) are timed by the bench process's CPU time, rows that wait on Redis by wall time. ringcache rows are the default engine (native core, short keys hashed in TS).`,
     '',
     '| what | ringcache | ratio (min–max) | against |',
     '|---|---|---|---|',
@@ -145,7 +145,7 @@ function resultsMarkdown(res: Results): string {
       ? `> **Taken on a loaded machine** (1-minute load average ${res.load.before.toFixed(1)} before, ${res.load.after.toFixed(1)} after, on ${res.load.cores} cores): absolute times are inflated and ratios noisier than on a quiet machine. Re-run \`npm run bench:publish\` on a quiet machine to replace this page and the README table.`
       : `Load average ${res.load.before.toFixed(1)} before and ${res.load.after.toFixed(1)} after the run, on ${res.load.cores} cores.`,
     '',
-    `How: each group runs its tasks in ${res.options.rounds} rounds of ${res.options.time} ms per task, the order rotated every round and a full GC before each task; each suite's first group gets an unrecorded warm-up round. \`ns/op\` is the median over the rounds (per key for batches) with the fastest and slowest round; \`vs baseline\` is the median of the per-round ratios to the group's baseline (its first row, the strongest idiomatic peer configuration; > 1 = faster) with min–max. ⚠ marks groups where some ratio moved by more than ${UNSTABLE_SPREAD * 100} % across rounds.`,
+    `How: each group runs its tasks in ${res.options.rounds} rounds of ${res.options.time} ms per task, the order rotated every round and a full GC before each task; each suite's first group gets an unrecorded warm-up round. Clock \`cpu\`: the bench process's CPU time (user + system, all threads, GC included) per operation, for CPU-bound groups — on a shared machine it leaves out the time other processes hold the core; clock \`wall\`: elapsed time, for groups that wait on Redis. \`ns/op\` is the median over the rounds (per key for batches) with the fastest and slowest round; \`vs baseline\` is the median of the per-round ratios to the group's baseline (its first row, the strongest idiomatic peer configuration; > 1 = faster) with min–max. ⚠ marks groups where some ratio moved by more than ${UNSTABLE_SPREAD * 100} % across rounds.`,
     '',
     ...(res.notes.length ? ['Pinning and servers:', '', ...res.notes.map((n) => `- ${n}`), ''] : []),
     unstable.length ? `Groups flagged ⚠ (${unstable.length}): ${unstable.join('; ')}.` : 'No group flagged.',

@@ -74,7 +74,8 @@ function getLoop(ring: { get(key: string): string | undefined }): (slice: readon
 }
 
 /** Runs the ring suite; rows as the other suites (see bench/lib.ts). */
-export async function runRingBench(opts: BenchOptions = {}): Promise<BenchRow[]> {
+export async function runRingBench(options: BenchOptions = {}): Promise<BenchRow[]> {
+  const opts: BenchOptions = { ...options, clock: options.clock ?? 'cpu' };
   const Reference = optionalRequire<ReferenceCtor>('hashring');
   const rows: BenchRow[] = [];
   const keySets: [string, string[]][] = [

@@ -144,8 +144,8 @@ async function roundTripGroups(wallGroup: string, cpuGroup: string | undefined, 
     }
   }
   const names = tasks.map((t) => t.name);
-  const rows = rowsFromSamples('store', wallGroup, names, wall);
-  if (cpuGroup !== undefined) rows.push(...rowsFromSamples('store', cpuGroup, names, cpu));
+  const rows = rowsFromSamples('store', wallGroup, names, wall, names[0], 'wall');
+  if (cpuGroup !== undefined) rows.push(...rowsFromSamples('store', cpuGroup, names, cpu, names[0], 'cpu'));
   return rows;
 }
 
@@ -177,6 +177,9 @@ export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Bench
   });
   const ringAuto = new RingStore(autoClients);
   const rows: BenchRow[] = [];
+  // The no-I/O groups are CPU-bound (this process's CPU time); round trips are wall time.
+  const cpu: BenchOptions = { ...opts, clock: opts.clock ?? 'cpu' };
+  const wall: BenchOptions = { ...opts, clock: 'wall' };
   try {
     // Every key exists (on its ring node and on the first node), so reads return values.
     await ring.mset(keys.map((k) => [k, `value-of-${k}`]));
@@ -209,7 +212,7 @@ export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Bench
         task('stub get (no store)', CONCURRENCY, (i) => direct.get(k(i))),
         task('RingStore get (1 stub node)', CONCURRENCY, (i) => stubOne.get(k(i))),
         task(`RingStore get (${NODES} stub nodes)`, CONCURRENCY, (i) => stubRing.get(k(i))),
-      ], opts)),
+      ], cpu)),
     );
     await Promise.all([stubOne.close(), stubRing.close()]);
 
@@ -222,7 +225,7 @@ export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Bench
           routing('RingStore.nodeFor (1 node)', one, batch),
           routing(`RingStore.nodeFor (${NODES} nodes)`, ring, batch),
           routing(`RingStore.nodeFor (${NODES} nodes, hashTag)`, tagged, batch),
-        ], opts)),
+        ], cpu)),
       );
     } finally {
       await tagged.close();
@@ -245,7 +248,7 @@ export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Bench
           },
         },
         task(`RingStore get × 1000 (concurrent, ${NODES} nodes)`, batch.length, (i) => ring.get(batch[i % batch.length])),
-      ], opts)),
+      ], wall)),
     );
   } finally {
     await Promise.all([one.close(), ring.close(), ringAuto.close(), redisStore.close(), raw.quit(), rawAuto.quit()]);

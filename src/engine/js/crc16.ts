@@ -90,33 +90,38 @@ export function crc16StringRange(str: string, start: number, end: number): numbe
   return crc16Utf8(crc, str, p, end);
 }
 
+/** Two bytes b0, b1 into the register: both lookups independent (slice-by-2, see the top). */
+function step2(crc: number, b0: number, b1: number): number {
+  return TABLE[256 + ((crc >>> 8) ^ b0)] ^ TABLE[(crc & 0xff) ^ b1];
+}
+
 /**
- * Continues `crc` over the UTF-8 bytes of `str[start .. end)`, one byte at a time, straight
- * from the UTF-16 units: `Buffer.from`'s bytes (a surrogate pair is one 4-byte sequence, a
- * lone surrogate U+FFFD). Short non-ASCII keys (`ключ:123`) hash here 2-3x faster than
- * through an encode into a buffer first: `TextEncoder.encodeInto` is a C++ call that costs
- * more than the whole CRC of a short key.
+ * Continues `crc` over the UTF-8 bytes of `str[start .. end)` straight from the UTF-16 units:
+ * `Buffer.from`'s bytes (a surrogate pair is one 4-byte sequence, a lone surrogate U+FFFD).
+ * The bytes of a multi-byte character go in two at a time ({@link step2}). Short non-ASCII
+ * keys (`ключ:123`) hash here ~1.6x faster than through an encode into a buffer first:
+ * `TextEncoder.encodeInto` is a C++ call that costs more than the whole CRC of a short key.
  */
-function crc16Utf8(crc: number, str: string, start: number, end: number): number {
+export function crc16Utf8(crc: number, str: string, start: number, end: number): number {
   for (let i = start; i < end; i++) {
     let c = str.charCodeAt(i);
     if (c < 0x80) {
       crc = step(crc, c);
     } else if (c < 0x800) {
-      crc = step(step(crc, 0xc0 | (c >>> 6)), 0x80 | (c & 0x3f));
+      crc = step2(crc, 0xc0 | (c >>> 6), 0x80 | (c & 0x3f));
     } else {
       if ((c & 0xf800) === 0xd800) {
         const d = i + 1 < end ? str.charCodeAt(i + 1) : 0;
         if (c < 0xdc00 && (d & 0xfc00) === 0xdc00) {
           const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          crc = step(step(crc, 0xf0 | (cp >>> 18)), 0x80 | ((cp >>> 12) & 0x3f));
-          crc = step(step(crc, 0x80 | ((cp >>> 6) & 0x3f)), 0x80 | (cp & 0x3f));
+          crc = step2(crc, 0xf0 | (cp >>> 18), 0x80 | ((cp >>> 12) & 0x3f));
+          crc = step2(crc, 0x80 | ((cp >>> 6) & 0x3f), 0x80 | (cp & 0x3f));
           i++;
           continue;
         }
         c = 0xfffd;
       }
-      crc = step(step(step(crc, 0xe0 | (c >>> 12)), 0x80 | ((c >>> 6) & 0x3f)), 0x80 | (c & 0x3f));
+      crc = step(step2(crc, 0xe0 | (c >>> 12), 0x80 | ((c >>> 6) & 0x3f)), 0x80 | (c & 0x3f));
     }
   }
   return crc;
