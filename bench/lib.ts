@@ -37,6 +37,9 @@ export interface BenchRow {
   unstable: boolean;
 }
 
+/** Pause after each GC between tasks, ms. */
+const SETTLE_MS = 25;
+
 /** A group is flagged when some ratio's (max − min) / median exceeds this. */
 export const UNSTABLE_SPREAD = 0.2;
 
@@ -164,6 +167,9 @@ export async function runGroup(
     for (let j = 0; j < tasks.length; j++) {
       const i = (j + Math.max(r, 0)) % tasks.length;
       collectGarbage();
+      // Let the collector's background threads (concurrent sweeping) finish before the clock
+      // starts: the CPU clock counts every thread, and this garbage is not the next task's.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const ns = await run(tasks[i], time);
       if (r >= 0) samples[i].push(ns);
     }
