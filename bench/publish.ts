@@ -198,11 +198,18 @@ async function main(): Promise<void> {
     const o = { ...opts, onProgress };
     const rows: BenchRow[] = [];
     for (const run of [runHashBench, runSlotBench, runRingBench, runStoreBench, runClusterBench, runCacheBench]) rows.push(...(await run(o)));
-    // In a fresh process, as `node dist/bench/ring.bench.js` does: after the suites, the
-    // heap this one holds makes the per-point figure drift.
-    const memory = JSON.parse(
-      execFileSync(process.execPath, ['-e', `console.log(JSON.stringify(require(${JSON.stringify(join(__dirname, 'ring.bench.js'))}).ringMemory()))`], { encoding: 'utf8' }),
-    ) as Results['memory'];
+    // In fresh processes, as `node dist/bench/ring.bench.js` does (the heap this one holds
+    // after the suites makes the per-point figure drift); the least of 3, since anything a GC
+    // left behind only adds to a measurement.
+    const probe = `console.log(JSON.stringify(require(${JSON.stringify(join(__dirname, 'ring.bench.js'))}).ringMemory()))`;
+    const memory: Results['memory'] = [];
+    for (let i = 0; i < 3; i++) {
+      for (const m of JSON.parse(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' })) as Results['memory']) {
+        const seen = memory.find((x) => x.name === m.name);
+        if (!seen) memory.push(m);
+        else seen.bytesPerPoint = Math.min(seen.bytesPerPoint, m.bytesPerPoint);
+      }
+    }
     const cpu = cpus();
     res = {
       command: 'npm run bench:publish',

@@ -190,20 +190,14 @@ export async function runRingBench(options: BenchOptions = {}): Promise<BenchRow
 /** Heap bytes per ring point of hashring and of HashRing, on rings of 1000 servers (160k points). */
 export function ringMemory(): { name: string; points: number; bytesPerPoint: number }[] {
   const gc = collectGarbage;
-  // The least of 3 builds: anything a GC left behind only adds to a measurement.
   const measure = (make: () => { size: number }): { points: number; bytesPerPoint: number } => {
-    let best = Infinity;
-    let points = 0;
-    for (let i = 0; i < 3; i++) {
-      gc();
-      const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
-      const ring = make();
-      gc();
-      const after = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
-      points = ring.size;
-      best = Math.min(best, (after - before) / points);
-    }
-    return { points, bytesPerPoint: best };
+    gc();
+    const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    const ring = make();
+    gc();
+    const after = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    const points = ring.size;
+    return { points, bytesPerPoint: (after - before) / points };
   };
   const Reference = optionalRequire<ReferenceCtor>('hashring');
   const spec = servers(1000);
