@@ -6,12 +6,13 @@ import { checkWritableFile, emitJson, type Io } from './io';
 import { library } from './library';
 import { UsageError } from './usage-error';
 
-export const BENCH_HELP = `Usage: ringcache bench [--suite NAME]... [--keys N] [--time MS] [--json FILE]
+export const BENCH_HELP = `Usage: ringcache bench [--suite NAME]... [--keys N] [--time MS] [--rounds N] [--json FILE]
                        [--redis URL] [--cluster HOST:PORT]
 
 Runs the benchmark suites in one process, on the same keys, and prints a table with ops/s,
-ns/op and the ratio to each group's baseline (the peer library users would otherwise pick).
-Progress goes to stderr.
+ns/op and the ratio to each group's baseline (the peer library users would otherwise pick):
+medians over rounds (task order rotated per round, GC between tasks) with min–max; groups
+whose ratios move by more than 20 % across rounds are marked ⚠. Progress goes to stderr.
 
 Suites:
   hash     md5Uint32 and murmur3: native engine, TS engine, node:crypto, murmurhash
@@ -28,7 +29,8 @@ Options:
   --suite NAME   run only this suite (repeatable); default: every suite that needs no Redis,
                  plus those whose server is given
   --keys N       keys per key set (default 1000, at most 1000000)
-  --time MS      time per task in ms (default 300)
+  --time MS      time per task and round in ms (default 300)
+  --rounds N     rounds per group (default 5)
   --json FILE    also write all rows as JSON to FILE ('-' for stdout instead of the table)
   --redis URL    a Redis to run the store/cache suites against, e.g. redis://127.0.0.1:6379
   --cluster H:P  a Redis Cluster node to run the cluster store suite against
@@ -45,6 +47,7 @@ export interface BenchFlags {
   suite: string[];
   keys?: string;
   time?: string;
+  rounds?: string;
   json?: string;
   redis?: string;
   cluster?: string;
@@ -61,7 +64,7 @@ function positiveInt(value: string | undefined, name: string, def: number, max =
   return n;
 }
 
-type Runner = (opts: { keys: number; time: number; onProgress: (m: string) => void; redis?: string; cluster?: string }) => Promise<
+type Runner = (opts: { keys: number; time: number; rounds: number; onProgress: (m: string) => void; redis?: string; cluster?: string }) => Promise<
   import('../../bench/lib').BenchRow[]
 >;
 
@@ -103,6 +106,7 @@ function suitesPresent(): boolean {
 export async function benchCommand(flags: BenchFlags, io: Io): Promise<number> {
   const keys = positiveInt(flags.keys, 'keys', 1000, MAX_BENCH_KEYS);
   const time = positiveInt(flags.time, 'time', 300);
+  const rounds = positiveInt(flags.rounds, 'rounds', 5);
   // The rows are written after the whole run: refuse a file that cannot be written before it.
   if (flags.json && flags.json !== '-') checkWritableFile(flags.json, 'bench: --json');
   for (const s of flags.suite) {
@@ -125,7 +129,7 @@ export async function benchCommand(flags: BenchFlags, io: Io): Promise<number> {
   if (!flags.suite.length && skipped.length) {
     io.err(`bench: skipped ${skipped.join(', ')}: pass --redis redis://HOST:PORT and/or --cluster HOST:PORT to run them`);
   }
-  io.err(`bench: engine in use: ${library().backend}; suites: ${chosen.join(', ')}; ${keys} keys, ${time} ms per task`);
+  io.err(`bench: engine in use: ${library().backend}; suites: ${chosen.join(', ')}; ${keys} keys, ${time} ms per task, ${rounds} rounds`);
 
   const all: import('../../bench/lib').BenchRow[] = [];
   let failed = false;
@@ -138,7 +142,7 @@ export async function benchCommand(flags: BenchFlags, io: Io): Promise<number> {
     }
     const t0 = Date.now();
     try {
-      const rows = await runner({ keys, time, onProgress: (m) => io.err(`  … ${m}`), redis: flags.redis, cluster: flags.cluster });
+      const rows = await runner({ keys, time, rounds, onProgress: (m) => io.err(`  … ${m}`), redis: flags.redis, cluster: flags.cluster });
       io.err(`bench: ${suite} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       all.push(...rows);
     } catch (err) {

@@ -75,6 +75,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
           suite: { type: 'string', multiple: true },
           keys: { type: 'string' },
           time: { type: 'string' },
+          rounds: { type: 'string' },
           json: { type: 'string' },
           redis: { type: 'string' },
           cluster: { type: 'string' },

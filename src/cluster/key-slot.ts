@@ -4,6 +4,7 @@
  * non-empty. `{}` (an empty tag) means the whole key is hashed: `keySlot('foo{}{bar}')` is 8363.
  */
 import { engine, type Key } from '../engine';
+import { utf8Length, writeUtf8 } from '../engine/js/utf8';
 import { checkKey, checkPackedKeys, checkTypedArray, describe, keyList } from '../validate';
 
 /** Number of Redis Cluster hash slots. */
@@ -52,18 +53,21 @@ export function keySlotsPacked(data: Uint8Array, offsets: Uint32Array, out?: Uin
  */
 export function packKeys(keys: readonly Key[]): { data: Uint8Array; offsets: Uint32Array } {
   const list = keyList(keys);
+  // Two passes over the keys (byte lengths, then bytes straight into one array): no Buffer
+  // per string key, which cost more than hashing the packed keys afterwards.
   const offsets = new Uint32Array(list.length + 1);
-  const parts: Uint8Array[] = new Array(list.length);
   let total = 0;
   for (let i = 0; i < list.length; i++) {
     const k = list[i];
-    const b = typeof k === 'string' ? Buffer.from(k) : k;
-    parts[i] = b;
-    total += b.length;
+    total += typeof k === 'string' ? utf8Length(k) : k.length;
     if (total > 0xffffffff) throw new RangeError(`Expected at most 4 GiB of keys but received more (${describe(keys)})`);
     offsets[i + 1] = total;
   }
   const data = new Uint8Array(total);
-  for (let i = 0; i < parts.length; i++) data.set(parts[i], offsets[i]);
+  for (let i = 0; i < list.length; i++) {
+    const k = list[i];
+    if (typeof k === 'string') writeUtf8(k, data, offsets[i]);
+    else data.set(k, offsets[i]);
+  }
   return { data, offsets };
 }

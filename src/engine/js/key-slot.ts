@@ -16,7 +16,7 @@ import {
   UINT32,
   UINT8,
 } from './check';
-import { crc16Scan, crc16Step, crc16StringRange, crc16Update, crc16Word, scanned } from './crc16';
+import { crc16Scan, crc16Step, crc16StringRange, crc16Update, crc16Utf8, crc16Word, scanned } from './crc16';
 import type { Key } from '../types';
 
 const OPEN = 0x7b; // '{'
@@ -40,16 +40,26 @@ function keySlotString(str: string): number {
     const c2 = str.charCodeAt(p + 2);
     const c3 = str.charCodeAt(p + 3);
     if ((c0 | c1 | c2 | c3) >= 0x80 || c0 === OPEN || c1 === OPEN || c2 === OPEN || c3 === OPEN) {
-      return keySlotStringTagged(str);
+      return keySlotStringRest(str, crc, p);
     }
     crc = crc16Word(crc, c0, c1, c2, c3);
   }
   for (; p < n; p++) {
     const c = str.charCodeAt(p);
-    if (c >= 0x80 || c === OPEN) return keySlotStringTagged(str);
+    if (c >= 0x80 || c === OPEN) return keySlotStringRest(str, crc, p);
     crc = crc16Step(crc, c);
   }
   return crc & 16383;
+}
+
+/**
+ * `str[0 .. p)` is ASCII without `{` and hashed into `crc`; the rest has a non-ASCII char or a
+ * `{`. With no `{` from `p` on, the key has no tag: the CRC goes on over the rest's UTF-8
+ * bytes from where it is (short non-ASCII keys take this path, no second pass).
+ */
+function keySlotStringRest(str: string, crc: number, p: number): number {
+  if (str.indexOf('{', p) < 0) return crc16Utf8(crc, str, p, str.length) & 16383;
+  return keySlotStringTagged(str);
 }
 
 /** The general string path: a possible hash tag, possibly non-ASCII. */
