@@ -39,6 +39,9 @@
  * - `getMany`, `getManyPacked` and `range` never read the cache (hashring's `range` neither):
  *   a key pinned with `ring.cache.set` is answered so by `get` only.
  * - Uint8Array keys are not cached (hashring cached them under `String(key)`).
+ * - `algorithm` is fixed at construction (hashring hashed with whatever it was later set to).
+ * - The deprecated aliases (`getNode`, …) warn once each through `process.emitWarning` (a
+ *   `DeprecationWarning` with a code), not `console.warn`.
  * - `continuum()` rebuilds the whole ring from `servers` (hashring overwrote the first points
  *   and kept stale ones when the ring shrank without a `reset()`).
  */

@@ -273,6 +273,48 @@ describe('ring.cache: differences kept on purpose (README, hashring section)', (
     expect(ours.cache.get('user:42')).toBeUndefined();
   });
 
+  it('algorithm is fixed at construction (hashring hashed with whatever it was set to later)', () => {
+    const [ours, theirs] = pair();
+    const before = ours.get('user:1');
+    (ours as unknown as { algorithm: string }).algorithm = 'sha1';
+    (theirs as unknown as { algorithm: string }).algorithm = 'sha1';
+    expect(theirs.hashValue('user:1')).not.toBe(ours.hashValue('user:1'));
+    ours.cache.reset();
+    expect(ours.get('user:1')).toBe(before);
+  });
+
+  it('ring is a snapshot: editing it does not move keys (hashring searched the array you edited)', () => {
+    const [ours, theirs] = pair();
+    const want = ours.get('user:1');
+    for (const r of [ours, theirs]) {
+      for (const node of r.ring) node.server = 'edited:1';
+      r.cache.reset();
+    }
+    expect(theirs.get('user:1')).toBe('edited:1');
+    expect(ours.get('user:1')).toBe(want);
+  });
+
+  it('deprecated aliases warn through process.emitWarning, once per alias (hashring: console.warn)', async () => {
+    // The first getNode of this file (vitest loads src afresh per file; the alias test below runs later).
+    const [ours, theirs] = pair();
+    const seen: string[] = [];
+    const onWarning = (w: Error & { code?: string }): void => void seen.push(String(w.code));
+    process.on('warning', onWarning);
+    try {
+      warn.mockClear();
+      (theirs as unknown as { getNode(k: string): string }).getNode('k');
+      expect(warn).toHaveBeenCalled();
+      warn.mockClear();
+      expect(ours.getNode('k')).toBe(theirs.get('k'));
+      ours.getNode('k');
+      expect(warn).not.toHaveBeenCalled();
+      await new Promise((resolve) => setImmediate(resolve)); // emitWarning delivers on the next tick
+      expect(seen.filter((c) => c === 'RINGCACHE_HASHRING_GETNODE')).toHaveLength(1);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('ring, size and cache are read-only (hashring let you overwrite them)', () => {
     const [ours, theirs] = pair();
     theirs.size = 3;
@@ -407,6 +449,25 @@ describe('instance surface ≡ hashring 3.2.0', () => {
     ours.add(['x:1', 'y:2']);
     theirs.add(['x:1', 'y:2']);
     expect(ours.ring).toEqual(theirs.ring);
+  });
+
+  it('vnode, replicas, defaultport, vnodes and servers are read by the next reset() + continuum()', () => {
+    const edits: [string, (r: Ours | RefRing) => void][] = [
+      ['vnode', (r) => void (r.vnode = 7)],
+      ['replicas', (r) => void (r.replicas = 2)],
+      ['defaultport', (r) => void (r.defaultport = 11211)],
+      ['vnodes', (r) => void (r.vnodes['10.0.0.1:11211'] = 3)],
+      ['servers', (r) => void r.servers.pop()],
+    ];
+    for (const [name, edit] of edits) {
+      const [ours, theirs] = pair();
+      edit(ours);
+      edit(theirs);
+      ours.reset().continuum();
+      theirs.reset().continuum();
+      expect(ours.ring, name).toEqual(theirs.ring);
+      expect(ours.get('user:1'), name).toBe(theirs.get('user:1'));
+    }
   });
 
   it('deprecated aliases return what hashring returns', () => {
