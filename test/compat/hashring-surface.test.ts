@@ -404,15 +404,18 @@ describe('instance surface ≡ hashring 3.2.0', () => {
       ['reset', (r) => r.reset()],
       ['end', (r) => r.end()],
     ];
+    /** A pair in `state`: as built, after reset() (servers kept, no points) or after end(). */
+    const inState = (state: string): [Ours, RefRing] => {
+      const [o, t] = pair();
+      if (state === 'reset') [o, t].forEach((r) => r.reset());
+      if (state === 'end') [o, t].forEach((r) => r.end());
+      return [o, t];
+    };
     for (const state of ['fresh', 'reset', 'end']) {
-      const [ours, theirs] = pair();
-      if (state !== 'fresh') {
-        (ours[state as 'reset'] as () => unknown)();
-        (theirs[state as 'reset'] as () => unknown)();
-      }
+      const [ours, theirs] = inState(state);
       for (const [name, call] of calls) expect(call(ours), `${state}: ${name}`).toStrictEqual(call(theirs));
       for (const [name, call] of chained) {
-        const [o, t] = pair();
+        const [o, t] = inState(state);
         expect(call(o), `${state}: ${name}`).toBe(o);
         expect(call(t), `${state}: ${name}`).toBe(t);
         expect(Object.keys(o.vnodes), `${state}: ${name} vnodes`).toEqual(Object.keys(t.vnodes));
