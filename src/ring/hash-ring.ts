@@ -9,14 +9,17 @@
  *   re-parses `{ string: server }`, so integer-like names such as `'10'` move to the front);
  * - `remove()` of an array or object removes only its *last* server;
  * - `swap(from, to)` relabels `from`'s points without rehashing them (until the next `add`,
- *   `remove` or `continuum`, which place `to` by its own name);
+ *   `remove` or `continuum`, which place `to` by its own name), and its cached answers
+ *   become `to` (the other cached keys stay);
  * - `range(key, size, unique)`: `unique` defaults to true; `size` to the number of servers.
  *
  * Fixed (each a hashring 3.2.0 bug):
  * - its lookup cache is a plain object: keys such as `'toString'` or `'constructor'` read
  *   `Object.prototype` members (wrong answers once set), and `get('__proto__')` writes
  *   `value`, `next` and `before` onto `Object.prototype`. Here the cache is a bounded `Map`
- *   that cannot answer differently from an uncached lookup;
+ *   that answers as an uncached lookup would, unless a key is pinned with `ring.cache.set`
+ *   (as in hashring). `ring.cache` offers hashring's cache methods over it (see
+ *   `src/ring/lookup-cache.ts` for the few differences, e.g. `get(key, false)` and eviction);
  * - `'max cache size': 0` made every `get` throw; here it turns the cache off;
  * - `continuum()` kept the cache, so after a `swap()` it went on answering from the old ring;
  * - `new HashRing(null)` and a `null` weight threw; both mean "none" / weight 1 here;
@@ -31,7 +34,14 @@
  * - `Uint8Array`/`Buffer` keys are hashed as their bytes (hashring hashes `String(key)`, the
  *   same bytes for a Buffer holding valid UTF-8); a custom hash function still gets `String(key)`.
  * - `ring` is built on demand from the typed arrays (a new snapshot after each change; editing
- *   it does not change the ring); `size` is read-only; there is no `cache` property.
+ *   it does not change the ring); `ring`, `size` and `cache` are read-only (own enumerable
+ *   getters, in hashring's key order); `cache` is not hashring's LRU object but its interface.
+ * - `getMany`, `getManyPacked` and `range` never read the cache (hashring's `range` neither):
+ *   a key pinned with `ring.cache.set` is answered so by `get` only.
+ * - Uint8Array keys are not cached (hashring cached them under `String(key)`).
+ * - `algorithm` is fixed at construction (hashring hashed with whatever it was later set to).
+ * - The deprecated aliases (`getNode`, …) warn once each through `process.emitWarning` (a
+ *   `DeprecationWarning` with a code), not `console.warn`.
  * - `continuum()` rebuilds the whole ring from `servers` (hashring overwrote the first points
  *   and kept stale ones when the ring shrank without a `reset()`).
  */
@@ -51,6 +61,7 @@ import {
   type PointHasher,
 } from './hashring-points';
 import { checkKetamaServers, type KetamaMode } from './ketama';
+import { LookupCache } from './lookup-cache';
 import { applyPlan, ketamaServer, labelByString, planHashring, planKetama, type Built, type RingPlan } from './ring-plan';
 import {
   getOwn,
@@ -63,6 +74,7 @@ import {
 } from './parse-servers';
 
 export type { ServerEntry, ServersSpec, ServerWeight, HostPort } from './parse-servers';
+export type { LookupCache } from './lookup-cache';
 
 /** A custom hash: hashring calls it with `this` = the ring and the key as a string. */
 export type HashFunction = (this: HashRing, key: string) => string | Uint8Array | ArrayLike<number>;
@@ -129,23 +141,36 @@ function deprecated(name: string, to: string | undefined): void {
   );
 }
 
+/** Makes the prototype accessor `name` an own enumerable property of `ring`, as hashring's field. */
+function ownGetter(ring: HashRing, name: 'ring' | 'size' | 'cache'): void {
+  // The nearest definition on the instance's prototype chain (a subclass may override it).
+  let proto: object | null = Object.getPrototypeOf(ring);
+  let desc: PropertyDescriptor | undefined;
+  while (proto && !(desc = Object.getOwnPropertyDescriptor(proto, name))) proto = Object.getPrototypeOf(proto);
+  const get = desc?.get;
+  Object.defineProperty(ring, name, { get, enumerable: true, configurable: true });
+}
+
 /** Consistent-hash ring, hashring 3.2.0 compatible. */
 export class HashRing {
   /** hashring's API version this class reproduces. */
   static readonly version = '3.2.0';
 
+  // The public fields are `declare`d and assigned in the constructor, with the accessors
+  // `ring`, `size` and `cache` defined between them, so that an instance's own enumerable keys
+  // are hashring's, in its order (what `Object.keys`, spreading and `console.log` show).
   /** Default digests per server (`'vnode count'`). */
-  vnode: number;
+  declare vnode: number;
   /** `'md5'` (default), `'murmur3'`, any node:crypto hash name, or a function. Fixed at construction. */
-  readonly algorithm: string | HashFunction;
+  declare readonly algorithm: string | HashFunction;
   /** `'default port'`, or null. */
-  defaultport: number | null;
+  declare defaultport: number | null;
   /** Points per digest. Read when the ring is (re)built. */
-  replicas: number;
+  declare replicas: number;
   /** Server string → its own vnodes (hashring's map; read when the ring is built). */
-  vnodes: Record<string, number | undefined>;
+  declare vnodes: Record<string, number | undefined>;
   /** The servers, as hashring parses them. */
-  servers: ServerEntry[];
+  declare servers: ServerEntry[];
 
   readonly #engine: Engine;
   readonly #continuum: Continuum;
@@ -160,6 +185,9 @@ export class HashRing {
   #built: Built | undefined;
   readonly #cache = new Map<string, string>();
   readonly #cacheMax: number;
+  #cacheView: LookupCache | undefined;
+  /** A key was set through `ring.cache`: every `get` consults the cache from then on. */
+  #pinned = false;
   /** Cache hits and misses in the current window, and gets left to skip the cache (see #miss). */
   #hits = 0;
   #misses = 0;
@@ -196,6 +224,8 @@ export class HashRing {
     this.algorithm = algo;
     this.defaultport = opts['default port'] || null;
     this.replicas = replicasFromOptions(opts);
+    ownGetter(this, 'ring');
+    ownGetter(this, 'size');
 
     const compat = opts.compatibility;
     this.#ketama = KETAMA_MODES.includes(compat as string) ? (compat as KetamaMode) : undefined;
@@ -225,9 +255,29 @@ export class HashRing {
     this.#hasher = this.#generic ? genericHasher(this, this.#base) : this.#base;
     this.#ringHash = this.#hasher.ringHash;
 
-    this.servers = parseServers(servers);
-    this.vnodes = vnodesMap(this.servers);
+    const list = parseServers(servers);
+    this.vnodes = vnodesMap(list);
+    this.servers = list;
+    ownGetter(this, 'cache');
+    // hashring makes a custom hash function the instance's own `hash` (called with `this` = ring).
+    if (typeof algo === 'function') (this as { hash: unknown }).hash = algo;
     this.continuum();
+  }
+
+  /**
+   * hashring's lookup cache (`get`, `set`, `del`, `reset`, `forEach`, `size`, `maxSize`), over
+   * this ring's bounded cache; see `src/ring/lookup-cache.ts` for what differs from hashring's.
+   */
+  get cache(): LookupCache {
+    if (this.#cacheView) return this.#cacheView;
+    const entries = this.#cache;
+    const maxSize = this.#cacheMax;
+    const pinned = (): void => {
+      this.#pinned = true;
+      this.#sampling = false;
+      this.#bypass = 0;
+    };
+    return (this.#cacheView = new LookupCache({ entries, maxSize, pinned }));
   }
 
   /** Number of points on the ring. */
@@ -408,17 +458,20 @@ export class HashRing {
       checkKetamaServers(this.#ketama, next.map(ketamaServer), (i) => (next[i].string === to ? 'to' : byString(i)));
     }
     this.#labels = this.#labels.map((l) => (l === from ? to : l));
-    this.#cache.clear();
+    // As hashring: cached answers of `from` become `to`, the others stay.
+    for (const [key, server] of this.#cache) if (server === from) this.#cache.set(key, to);
     this.#version++;
     setOwn(this.vnodes, to, getOwn(this.vnodes, from));
     delete this.vnodes[from];
-    for (const s of this.servers) {
+    // A new array of the same (edited) entries, as hashring's `servers.map`.
+    this.servers = this.servers.map((s) => {
       if (s.string === from) {
         s.string = to;
         s.host = target.host;
         s.port = target.port;
       }
-    }
+      return s;
+    });
     return this;
   }
 
@@ -592,7 +645,7 @@ export class HashRing {
     const misses = ++this.#misses;
     // Window: 1024 misses when the cache is in full use, 1024 sampled lookups when it is not.
     if ((this.#sampling ? misses + this.#hits : misses) >= CACHE_WINDOW) {
-      this.#sampling = this.#hits * CACHE_SAMPLE < misses + this.#hits;
+      this.#sampling = !this.#pinned && this.#hits * CACHE_SAMPLE < misses + this.#hits;
       this.#hits = 0;
       this.#misses = 0;
     }
