@@ -21,7 +21,7 @@
  * afterwards. Medians of the rounds (bench/lib `runGroup`).
  */
 import type { Cluster, Redis } from 'ioredis';
-import { ClusterStore } from '../src/cluster/cluster-store';
+import { ClusterStore } from '../src/stores/cluster-store';
 import { makeKeys, optionalRequire, pinApart, runGroup, runMain, serverHelper, type BenchOptions, type BenchRow, type BenchTask } from './lib';
 
 /** Options of {@link runClusterBench}. */

@@ -30,8 +30,8 @@
  *   npm run build:ts && node dist/bench/store.bench.js --redis redis://127.0.0.1:6380 [--time MS]
  */
 import type { Redis } from 'ioredis';
-import { RedisStore } from '../src/routing/redis-store';
-import { RingStore, type RingNode } from '../src/routing/ring-store';
+import { RedisStore } from '../src/stores/redis-store';
+import { RingStore, type RingNode } from '../src/stores/ring-store';
 import { collectGarbage, makeKeys, pinApart, rowsFromSamples, runGroup, runMain, serverHelper, type BenchOptions, type BenchRow, type BenchTask } from './lib';
 
 /** Options of {@link runStoreBench}. */

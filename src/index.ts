@@ -15,7 +15,7 @@ export {
   type ClusterStoreOptions,
   type ClusterStoreStats,
   type Value,
-} from './cluster/cluster-store';
+} from './stores/cluster-store';
 
 // Client-side partitioning: rings over standalone nodes (plain or Sentinel), one endpoint
 export {
@@ -29,10 +29,10 @@ export {
   type RingNodeEvent,
   type RingStoreEvents,
   type MembershipChange,
-} from './routing/ring-store';
-export { RedisStore, TWEMPROXY_CLIENT_OPTIONS, type RedisStoreOptions } from './routing/redis-store';
-export { DEFAULT_CONNECTION_OPTIONS, clientOptions, type ConnectionOptions, type NodeSpec } from './routing/connection';
-export type { KeyValueStore, StoreValue } from './routing/store';
+} from './stores/ring-store';
+export { RedisStore, TWEMPROXY_CLIENT_OPTIONS, type RedisStoreOptions } from './stores/redis-store';
+export { DEFAULT_CONNECTION_OPTIONS, clientOptions, type ConnectionOptions, type NodeSpec } from './stores/connection';
+export type { KeyValueStore, StoreValue } from './stores/store';
 
 // Rings
 export {

@@ -16,13 +16,13 @@
 import { EventEmitter } from 'node:events';
 import type { Cluster, Redis } from 'ioredis';
 import { CacheTimeoutError, CacheWriteError, CircuitOpenError, LoaderError } from '../errors';
-import type { KeyValueStore, StoreValue } from '../routing/store';
+import type { KeyValueStore, StoreValue } from '../stores/store';
 import { describe } from '../validate';
 import { Bus, type BusMessage } from './bus';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { decodeEntries, decodeEntry, encodeEntry, KIND_NEGATIVE, type DecodedEntry } from './envelope';
 import { isIoredis, rawClientOf, toStore } from './l2-source';
-import { RedisStore } from '../routing/redis-store';
+import { RedisStore } from '../stores/redis-store';
 import { L1, L1Entry } from './l1';
 import { Markers } from './markers';
 import { LeaseLock } from './lease-lock';

@@ -5,9 +5,9 @@
  * `redis` or `client`).
  */
 import type { Cluster, Redis } from 'ioredis';
-import { ClusterStore } from '../cluster/cluster-store';
-import { RedisStore } from '../routing/redis-store';
-import type { KeyValueStore } from '../routing/store';
+import { ClusterStore } from '../stores/cluster-store';
+import { RedisStore } from '../stores/redis-store';
+import type { KeyValueStore } from '../stores/store';
 import { describe } from '../validate';
 import type { L2Source } from './options';
 

@@ -3,7 +3,7 @@
  * {@link DEFAULT_TIERED_CACHE_OPTIONS} holds them.
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { KeyValueStore } from '../routing/store';
+import type { KeyValueStore } from '../stores/store';
 import { DEFAULT_CIRCUIT_BREAKER_OPTIONS, type CircuitBreakerOptions } from './circuit-breaker';
 import type { Serializer } from './serializer';
 

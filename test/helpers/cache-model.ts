@@ -24,7 +24,7 @@ import { jsonSerializer } from '../../src/cache/serializer';
 import type { TieredCacheOptions } from '../../src/cache/options';
 import { TieredCache } from '../../src/cache/tiered-cache';
 import type { Key } from '../../src/engine';
-import type { KeyValueStore, StoreValue } from '../../src/routing/store';
+import type { KeyValueStore, StoreValue } from '../../src/stores/store';
 import { ChaosStore } from './chaos-store';
 
 /** Namespace views, by their names (root first); 'a:b' is one name, not a → b. */

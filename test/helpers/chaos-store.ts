@@ -5,7 +5,7 @@
  * in-flight-invalidation race deterministically.
  */
 import type { Key } from '../../src/engine';
-import type { KeyValueStore, StoreValue } from '../../src/routing/store';
+import type { KeyValueStore, StoreValue } from '../../src/stores/store';
 import { redisCall } from './redis-server';
 
 const keyString = (k: Key): string => (typeof k === 'string' ? k : Buffer.from(k).toString('latin1'));

@@ -8,7 +8,7 @@ import { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TieredCache } from '../../src/cache/tiered-cache';
 import type { TieredCacheOptions } from '../../src/cache/options';
-import { ClusterStore } from '../../src/cluster/cluster-store';
+import { ClusterStore } from '../../src/stores/cluster-store';
 import { keySlot } from '../../src/cluster/key-slot';
 import { RedisCluster } from '../helpers/redis-cluster';
 import { afterBusMessage, killSubscriptions } from '../helpers/chaos-store';

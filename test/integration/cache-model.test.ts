@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisStore } from '../../src/routing/redis-store';
+import { RedisStore } from '../../src/stores/redis-store';
 import { commandArbitraries, drain, finalChecks, Model, Real } from '../helpers/cache-model';
 import { RedisServer, redisCall } from '../helpers/redis-server';
 

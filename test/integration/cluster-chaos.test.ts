@@ -13,7 +13,7 @@
  */
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ClusterStore } from '../../src/cluster/cluster-store';
+import { ClusterStore } from '../../src/stores/cluster-store';
 import { ClusterUnavailableError } from '../../src/errors';
 import { keySlot, keySlots } from '../../src/cluster/key-slot';
 import { CLUSTER_SLOTS, RedisCluster, type ClusterNodeInfo } from '../helpers/redis-cluster';

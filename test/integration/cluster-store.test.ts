@@ -7,7 +7,7 @@
  */
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ClusterStore, DEFAULT_CLUSTER_STORE_OPTIONS } from '../../src/cluster/cluster-store';
+import { ClusterStore, DEFAULT_CLUSTER_STORE_OPTIONS } from '../../src/stores/cluster-store';
 import { groupBySlot } from '../../src/cluster/group-by-slot';
 import { keySlot } from '../../src/cluster/key-slot';
 import { CommandError, RingcacheError, StoreClosedError } from '../../src/errors';

@@ -20,7 +20,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeUnavailableError } from '../../src/errors';
 import { HashRing } from '../../src/ring/hash-ring';
-import { RingStore, type RingNodeEvent } from '../../src/routing/ring-store';
+import { RingStore, type RingNodeEvent } from '../../src/stores/ring-store';
 import { FreshnessOracle } from '../helpers/freshness';
 import { RedisServer, redisCall, sleep } from '../helpers/redis-server';
 import { notDefaultProject } from '../helpers/project';

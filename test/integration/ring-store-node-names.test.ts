@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HashRing } from '../../src/ring/hash-ring';
-import { RingStore } from '../../src/routing/ring-store';
+import { RingStore } from '../../src/stores/ring-store';
 import { RedisServer, redisCall } from '../helpers/redis-server';
 
 let servers: RedisServer[] = [];

@@ -9,9 +9,9 @@ import Redis from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CommandError, NodeUnavailableError, RingcacheError, StoreClosedError } from '../../src/errors';
 import { HashRing } from '../../src/ring/hash-ring';
-import { RedisStore } from '../../src/routing/redis-store';
-import { clientOptions, DEFAULT_CONNECTION_OPTIONS } from '../../src/routing/connection';
-import { DEFAULT_RING_STORE_OPTIONS, RingStore, type RingNodeEvent } from '../../src/routing/ring-store';
+import { RedisStore } from '../../src/stores/redis-store';
+import { clientOptions, DEFAULT_CONNECTION_OPTIONS } from '../../src/stores/connection';
+import { DEFAULT_RING_STORE_OPTIONS, RingStore, type RingNodeEvent } from '../../src/stores/ring-store';
 import { RedisServer, redisCall, redisInfo, sleep } from '../helpers/redis-server';
 
 let servers: RedisServer[] = [];

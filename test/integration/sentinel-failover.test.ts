@@ -14,9 +14,9 @@
  */
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisStore } from '../../src/routing/redis-store';
-import { RingStore, type RingNodeEvent } from '../../src/routing/ring-store';
-import type { KeyValueStore } from '../../src/routing/store';
+import { RedisStore } from '../../src/stores/redis-store';
+import { RingStore, type RingNodeEvent } from '../../src/stores/ring-store';
+import type { KeyValueStore } from '../../src/stores/store';
 import { RedisSentinel } from '../helpers/redis-sentinel';
 import { RedisServer, redisCall, redisInfo, sleep } from '../helpers/redis-server';
 import { notDefaultProject } from '../helpers/project';

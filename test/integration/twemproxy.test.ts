@@ -13,8 +13,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TieredCache } from '../../src/cache/tiered-cache';
 import { NodeUnavailableError } from '../../src/errors';
-import { RedisStore } from '../../src/routing/redis-store';
-import { RingStore, type RingNodeConfig } from '../../src/routing/ring-store';
+import { RedisStore } from '../../src/stores/redis-store';
+import { RingStore, type RingNodeConfig } from '../../src/stores/ring-store';
 import { countReads } from '../helpers/chaos-store';
 import { Nutcracker, type NutcrackerServer } from '../helpers/nutcracker';
 import { RedisServer, redisCall } from '../helpers/redis-server';

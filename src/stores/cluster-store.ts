@@ -37,15 +37,15 @@ import { debuglog } from 'node:util';
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type { Key } from '../engine';
 import { ClusterUnavailableError, CommandError, MissingDependencyError, RingcacheError, StoreClosedError } from '../errors';
-import { checkEntries, checkTtl, checkValue, toArg } from '../routing/arguments';
-import type { KeyValueStore, StoreValue } from '../routing/store';
+import { checkEntries, checkTtl, checkValue, toArg } from './arguments';
+import type { KeyValueStore, StoreValue } from './store';
 import { checkInteger, checkKey, checkKeys, describe } from '../validate';
-import { groupSlots } from './group-by-slot';
-import { keySlot, keySlots } from './key-slot';
+import { groupSlots } from '../cluster/group-by-slot';
+import { keySlot, keySlots } from '../cluster/key-slot';
 
 const debug = debuglog('ringcache');
 
-/** A value: a string (stored as UTF-8) or bytes. Same as `StoreValue` (routing/store). */
+/** A value: a string (stored as UTF-8) or bytes. Same as `StoreValue` (stores/store). */
 export type Value = StoreValue;
 
 /**
