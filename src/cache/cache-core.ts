@@ -174,11 +174,6 @@ export class CacheCore implements CacheBase {
     this.bulk = new BulkLoad(this, this.coherence, this.reads, this.writes, this.loads);
   }
 
-  /** Whether the cache has an L2. */
-  get hasL2(): boolean {
-    return this.l2.store !== undefined;
-  }
-
   get circuitState(): CircuitState | 'none' {
     return this.l2.breaker?.state ?? 'none';
   }

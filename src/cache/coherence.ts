@@ -276,10 +276,6 @@ export class Coherence {
     return this.#bus?.stats;
   }
 
-  get hasBus(): boolean {
-    return this.#bus !== undefined;
-  }
-
   /** Publishes on the bus (if any); bounded by l2TimeoutMs, never rejects (Bus counts failures). */
   async publish(msg: Omit<BusMessage, 'p' | 's'>): Promise<void> {
     if (this.#bus !== undefined) await this.#bus.publish(msg, this.#publishTimeoutMs);

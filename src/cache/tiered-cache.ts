@@ -26,6 +26,12 @@
  * Without a bus, other instances' L1 entries live until their L1 TTL; `clear`/`deleteByTag`
  * still reach their L2 reads within `markerCacheMs`. Namespace/tag markers compare creation
  * times: instances' clocks should be NTP-synced.
+ *
+ * This class is the facade: it checks arguments, maps keys to their view's layout (view.ts) and
+ * answers L1 hits; the rest of a key's path is one module per step (built in cache-core.ts):
+ * `get`/`getMany` → read-path.ts; `getOrSet` → load-path.ts (→ read-path.ts, lease-lock.ts,
+ * write-path.ts); `getOrSetMany` → bulk-load.ts; `set`/`delete`/`clear`/`deleteByTag` →
+ * write-path.ts; coherence.ts (epochs, markers, bus) guards every step that fills L1 or L2.
  */
 import { checkKeys, describe } from '../validate';
 import type { BulkLoader } from './bulk-load';

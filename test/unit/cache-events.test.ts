@@ -11,10 +11,10 @@ import { TieredCache, type TieredCacheEvents } from '../../src/index';
 
 const root = join(__dirname, '..', '..');
 
-/** Type-checks `code` as a TypeScript file in test/unit (virtual: nothing is written). */
-function typeErrors(code: string): string[] {
-  const file = join(root, 'test', 'unit', '.events-virtual.ts');
-  const text = `import { TieredCache } from '../../src/index';\nconst cache = new TieredCache();\n${code}\nexport {};\n`;
+/** Type-checks each snippet as its own TypeScript file in test/unit (virtual: nothing is written), in one program. */
+function typeErrors(snippets: readonly string[]): string[][] {
+  const files = new Map<string, string>();
+  snippets.forEach((code, i) => files.set(join(root, 'test', 'unit', `.events-virtual-${i}.ts`), `import { TieredCache } from '../../src/index';\nconst cache = new TieredCache();\n${code}\nexport {};\n`));
   const options: ts.CompilerOptions = {
     noEmit: true,
     strict: true,
@@ -29,11 +29,14 @@ function typeErrors(code: string): string[] {
   const readFile = host.readFile.bind(host);
   const fileExists = host.fileExists.bind(host);
   const getSourceFile = host.getSourceFile.bind(host);
-  host.readFile = (f) => (f === file ? text : readFile(f));
-  host.fileExists = (f) => f === file || fileExists(f);
-  host.getSourceFile = (f, lang, ...rest) => (f === file ? ts.createSourceFile(f, text, lang, true, ts.ScriptKind.TS) : getSourceFile(f, lang, ...rest));
-  const program = ts.createProgram([file], options, host);
-  return ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  host.readFile = (f) => files.get(f) ?? readFile(f);
+  host.fileExists = (f) => files.has(f) || fileExists(f);
+  host.getSourceFile = (f, lang, ...rest) => {
+    const text = files.get(f);
+    return text !== undefined ? ts.createSourceFile(f, text, lang, true, ts.ScriptKind.TS) : getSourceFile(f, lang, ...rest);
+  };
+  const program = ts.createProgram([...files.keys()], options, host);
+  return [...files.keys()].map((f) => ts.getPreEmitDiagnostics(program, program.getSourceFile(f)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')));
 }
 
 describe('TieredCache events', () => {
@@ -48,10 +51,16 @@ describe('TieredCache events', () => {
       "cache.on('stale:served', ({ key }) => console.log(key.length));",
       "const old = (payload: Record<string, unknown>): void => console.log(payload); cache.on('loader:error', old).off('loader:error', old);",
     ].join('\n');
-    expect(typeErrors(good)).toEqual([]);
-    expect(typeErrors("cache.on('bus:gap', ({ key }) => console.log(key));").join('\n')).toMatch(/'key'/);
-    expect(typeErrors("cache.on('stale:served', ({ error }) => console.log(error));").join('\n')).toMatch(/'error'/);
-    expect(typeErrors("cache.on('bus:gone', () => {});").join('\n')).toMatch(/bus:gone/);
+    const [ok, wrongKey, wrongError, wrongEvent] = typeErrors([
+      good,
+      "cache.on('bus:gap', ({ key }) => console.log(key));",
+      "cache.on('stale:served', ({ error }) => console.log(error));",
+      "cache.on('bus:gone', () => {});",
+    ]);
+    expect(ok).toEqual([]);
+    expect(wrongKey.join('\n')).toMatch(/'key'/);
+    expect(wrongError.join('\n')).toMatch(/'error'/);
+    expect(wrongEvent.join('\n')).toMatch(/bus:gone/);
   }, 120_000);
 
   it('emits the payloads the map declares', async () => {
