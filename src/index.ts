@@ -61,7 +61,7 @@ export {
 export { ketamaPoints, type KetamaMode, type KetamaServer } from './ring/ketama';
 
 // Tiered cache: L1 in-process → L2 Redis (any topology above) → loader
-export { TieredCache, type TieredCacheEvent } from './cache/tiered-cache';
+export { TieredCache, type TieredCacheEvent, type TieredCacheEvents, type TieredCacheListener } from './cache/tiered-cache';
 export {
   DEFAULT_TIERED_CACHE_OPTIONS,
   DEFAULT_LOCK_OPTIONS,
@@ -77,7 +77,8 @@ export { DEFAULT_CIRCUIT_BREAKER_OPTIONS, type CircuitBreakerOptions, type Circu
 export { jsonSerializer, type Serializer } from './cache/serializer';
 export { msgpackSerializer } from './cache/msgpack-serializer';
 export type { TieredCacheStats } from './cache/stats';
-export type { Loader, BulkLoader } from './cache/cache-core';
+export type { Loader } from './cache/load-path';
+export type { BulkLoader } from './cache/bulk-load';
 export type { BusMessage } from './cache/bus';
 
 // Errors

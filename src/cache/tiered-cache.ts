@@ -26,51 +26,26 @@
  * Without a bus, other instances' L1 entries live until their L1 TTL; `clear`/`deleteByTag`
  * still reach their L2 reads within `markerCacheMs`. Namespace/tag markers compare creation
  * times: instances' clocks should be NTP-synced.
+ *
+ * This class is the facade: it checks arguments, maps keys to their view's layout (view.ts) and
+ * answers L1 hits; the rest of a key's path is one module per step (built in cache-core.ts):
+ * `get`/`getMany` → read-path.ts; `getOrSet` → load-path.ts (→ read-path.ts, lease-lock.ts,
+ * write-path.ts); `getOrSetMany` → bulk-load.ts; `set`/`delete`/`clear`/`deleteByTag` →
+ * write-path.ts; coherence.ts (epochs, markers, bus) guards every step that fills L1 or L2.
  */
 import { checkKeys, describe } from '../validate';
-import { CacheCore, stamp, type BulkLoader, type Loader, type View } from './cache-core';
-import { checkTag, checkTags } from './resolve-options';
+import type { BulkLoader } from './bulk-load';
+import { CacheCore } from './cache-core';
+import { now as coarseNow, stamp } from './clock';
+import type { TieredCacheEvent, TieredCacheListener } from './events';
 import type { L1Entry } from './l1';
+import type { Loader } from './load-path';
 import type { CacheEntryOptions, TieredCacheOptions } from './options';
-import { now as coarseNow } from './clock';
+import { checkTag, checkTags } from './resolve-options';
 import { channels, type TieredCacheStats } from './stats';
+import { rootKey, viewOf, type View } from './view';
 
-/** Events of {@link TieredCache.on}; every payload also has `cache` (the cache name). */
-export type TieredCacheEvent =
-  | 'l2:error'
-  | 'loader:error'
-  | 'stale:served'
-  | 'circuit:change'
-  | 'bus:lost'
-  | 'bus:restored'
-  | 'bus:gap'
-  | 'bus:error';
-
-/**
- * Key layout (one injective encoding, so no two views alias and no user key reaches the
- * cache's own `__rc:` keys): a root key is stored as given, unless it starts with `@` or
- * `__rc:`, then as `@@key`; a key of namespace `a` → `b` is `@a:b@key`, each namespace name
- * with `%`, `:` and `@` escaped (`%25`, `%3A`, `%40`). Namespace markers are `n:a`, `n:a:b`
- * (escaped the same way) and `n:` for the root.
- */
-const NS_LEAD = 64; // '@'
-
-function escapeSegment(name: string): string {
-  return name.replace(/[%:@]/g, (c) => (c === '%' ? '%25' : c === ':' ? '%3A' : '%40'));
-}
-
-function viewOf(segments: readonly string[]): View {
-  const enc = segments.map(escapeSegment);
-  const markers = ['n:'];
-  for (let i = 1; i <= enc.length; i++) markers.push(`n:${enc.slice(0, i).join(':')}`);
-  const ns = enc.join(':');
-  return Object.freeze({ ns, segments: Object.freeze([...segments]), keyPrefix: ns === '' && enc.length === 0 ? '' : `@${ns}@`, markers: Object.freeze(markers) });
-}
-
-/** The L1/L2 key of root key `key` (see the layout above). */
-function rootKey(key: string): string {
-  return key.charCodeAt(0) === NS_LEAD || key.startsWith('__rc:') ? `@@${key}` : key;
-}
+export type { TieredCacheEvent, TieredCacheEvents, TieredCacheListener } from './events';
 
 function keyError(key: unknown, name = 'key'): TypeError {
   return new TypeError(`Expected a string for ${name} but received ${describe(key)}`);
@@ -142,12 +117,12 @@ export class TieredCache<V = unknown> {
 
   /** Resolves once the bus (if any) is subscribed; until then L1 is bypassed. */
   ready(): Promise<void> {
-    return this.#core.ready();
+    return this.#core.coherence.ready();
   }
 
   /** Whether the bus subscription is live (false without a bus). */
   get busConnected(): boolean {
-    return this.#core.busConnected;
+    return this.#core.coherence.busConnected;
   }
 
   /**
@@ -170,14 +145,14 @@ export class TieredCache<V = unknown> {
       }
       c.counters.l1Misses++;
     }
-    if (c.store === undefined) return Promise.resolve(undefined);
+    if (c.l2.store === undefined) return Promise.resolve(undefined);
     let o;
     try {
       o = c.resolve(options);
     } catch (err) {
       return Promise.reject(err);
     }
-    return c.getOne(this.#view, lk, e, o) as Promise<V | undefined>;
+    return c.reads.getOne(this.#view, lk, e, o) as Promise<V | undefined>;
   }
 
   /**
@@ -209,13 +184,13 @@ export class TieredCache<V = unknown> {
     const c = this.#core;
     const o = c.resolve(options);
     const lk = this.#lk(key);
-    await c.write(this.#view, [{ lk, c: c.makeCandidate(value, false, o, stamp()) }], o, undefined);
+    await c.writes.write(this.#view, [{ lk, c: c.writes.makeCandidate(value, false, o, stamp()) }], o, undefined);
   }
 
   /** Removes `key` from L1, L2 and every other instance's L1 (L2 failure: see {@link set}). */
   async delete(key: string): Promise<void> {
     if (typeof key !== 'string') throw keyError(key);
-    await this.#core.remove(this.#view, [this.#lk(key)]);
+    await this.#core.writes.remove(this.#view, [this.#lk(key)]);
   }
 
   /**
@@ -251,14 +226,14 @@ export class TieredCache<V = unknown> {
           const t = o.eagerRefreshThreshold;
           // Not for a stale value fail-safe keeps (past expiresAt): failSafeThrottleMs paces those.
           if (t > 0 && !e.negative && now < e.expiresAt && e.expiresAt !== Infinity && now >= e.createdAt + (e.expiresAt - e.createdAt) * t) {
-            c.refreshInBackground(this.#view, key, lk, loader, o);
+            c.loads.refreshInBackground(this.#view, key, lk, loader, o);
           }
           return Promise.resolve(e.value as V | undefined);
         }
       }
       c.counters.l1Misses++;
     }
-    return c.getOrLoad(this.#view, key, lk, loader, o, e) as Promise<V | undefined>;
+    return c.loads.getOrLoad(this.#view, key, lk, loader, o, e) as Promise<V | undefined>;
   }
 
   /** Values of `keys` in order (undefined where missing): L1 first, one L2 batch for the rest. */
@@ -268,13 +243,13 @@ export class TieredCache<V = unknown> {
     const o = c.resolve(options);
     if (c.l1 === undefined) {
       // L2 only: straight to one batch.
-      if (c.store === undefined) return new Array<V | undefined>(keys.length).fill(undefined);
+      if (c.l2.store === undefined) return new Array<V | undefined>(keys.length).fill(undefined);
       const lks = keys.map((k) => this.#lk(k));
-      return (await c.getFromL2(this.#view, lks, NO_STALES, o)) as (V | undefined)[];
+      return (await c.reads.getFromL2(this.#view, lks, NO_STALES, o)) as (V | undefined)[];
     }
     const { out, need, lks, stales } = this.#l1Pass(keys);
-    if (need.length > 0 && c.store !== undefined) {
-      const got = await c.getFromL2(
+    if (need.length > 0 && c.l2.store !== undefined) {
+      const got = await c.reads.getFromL2(
         this.#view,
         need.map((i) => lks[i]),
         need.map((i) => stales[i]),
@@ -297,9 +272,9 @@ export class TieredCache<V = unknown> {
     const c = this.#core;
     const o = c.resolve(options);
     const now = stamp();
-    await c.write(
+    await c.writes.write(
       this.#view,
-      entries.map(([k, v]) => ({ lk: this.#lk(k), c: c.makeCandidate(v, false, o, now) })),
+      entries.map(([k, v]) => ({ lk: this.#lk(k), c: c.writes.makeCandidate(v, false, o, now) })),
       o,
       undefined,
     );
@@ -308,7 +283,7 @@ export class TieredCache<V = unknown> {
   /** Removes `keys` (one L2 batch, one bus message; L2 failure: see {@link set}). */
   async deleteMany(keys: readonly string[]): Promise<void> {
     checkStringKeys(keys, 'keys');
-    await this.#core.remove(
+    await this.#core.writes.remove(
       this.#view,
       keys.map((k) => this.#lk(k)),
     );
@@ -330,7 +305,7 @@ export class TieredCache<V = unknown> {
     const c = this.#core;
     const o = c.resolve(options);
     const { out, need, lks, stales } = this.#l1Pass(keys);
-    if (need.length > 0) await c.loadMany(this.#view, keys, lks, stales, need, loader, o, out);
+    if (need.length > 0) await c.bulk.loadMany(this.#view, keys, lks, stales, need, loader, o, out);
     return out as (V | undefined)[];
   }
 
@@ -343,14 +318,14 @@ export class TieredCache<V = unknown> {
    */
   async clear(name?: string): Promise<void> {
     const ns = name === undefined ? this.#view.ns : viewOf([...this.#view.segments, checkNamespace(name, 'name')]).ns;
-    await this.#core.clearNamespace(ns);
+    await this.#core.writes.clearNamespace(ns);
   }
 
   /** Invalidates every value stored with any of `tags`, on every instance (L2 failure: see {@link set}). */
   async deleteByTag(tags: string | readonly string[]): Promise<void> {
     const list = typeof tags === 'string' ? [checkTag(tags, 'tags')] : checkTags(tags, 'tags');
     if (list === undefined || list.length === 0) return;
-    await this.#core.deleteByTags(list);
+    await this.#core.writes.deleteByTags(list);
   }
 
   /** A snapshot of the counters (shared by every namespace view). */
@@ -358,18 +333,22 @@ export class TieredCache<V = unknown> {
     return this.#core.stats();
   }
 
-  on(event: TieredCacheEvent, listener: (payload: Record<string, unknown>) => void): this {
-    this.#core.on(event, listener);
+  /**
+   * Listens to `event` (see {@link TieredCacheEvents} for each payload, which also has `cache`).
+   * Listeners are shared by the cache and all its namespace views.
+   */
+  on<E extends TieredCacheEvent>(event: E, listener: TieredCacheListener<E>): this {
+    this.#core.events.on(event, listener);
     return this;
   }
 
-  off(event: TieredCacheEvent, listener: (payload: Record<string, unknown>) => void): this {
-    this.#core.off(event, listener);
+  off<E extends TieredCacheEvent>(event: E, listener: TieredCacheListener<E>): this {
+    this.#core.events.off(event, listener);
     return this;
   }
 
-  once(event: TieredCacheEvent, listener: (payload: Record<string, unknown>) => void): this {
-    this.#core.once(event, listener);
+  once<E extends TieredCacheEvent>(event: E, listener: TieredCacheListener<E>): this {
+    this.#core.events.once(event, listener);
     return this;
   }
 

@@ -9,7 +9,7 @@
  * Only for in-process stores (MemoryStore/ChaosStore): a real socket's replies arrive in real time.
  */
 import { vi } from 'vitest';
-import { stamp } from '../../src/cache/cache-core';
+import { stamp } from '../../src/cache/clock';
 
 /** Installs the fake clock (restore it with {@link useRealClock}, e.g. in `afterEach`). */
 export async function useFakeClock(): Promise<void> {
