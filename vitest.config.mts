@@ -1,9 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
-// The same suite runs once per engine: RINGCACHE_BACKEND=native makes a missing or stale
-// native build a hard error (so a broken build can't silently test the fallback twice), and
-// RINGCACHE_HYBRID=0 keeps short keys on the C++ core too (the default sends them to the TS
-// engine, which is faster for them; test/unit/hybrid.test.ts covers that dispatch).
+// The suite runs under the three engine configurations a process can have:
+// - `hybrid`: the default every user gets when the native build loads (RINGCACHE_BACKEND and
+//   RINGCACHE_HYBRID unset): short keys on the TS engine, long keys and batches on the C++ core.
+//   test/unit/engine-configs.test.ts fails if the native core did not load here, so a broken build
+//   cannot pass as a second `js` run. Files whose subject does not depend on the engine (timing-driven
+//   chaos, failover, install) run in this project only (test/helpers/project.ts).
+// - `native`: RINGCACHE_HYBRID=0 keeps every call on the C++ core, and RINGCACHE_BACKEND=native makes
+//   a missing or stale build a hard error.
+// - `js`: the pure TypeScript engine.
 const shared = {
   include: ['test/**/*.test.ts'],
   testTimeout: 60_000,
@@ -13,8 +18,9 @@ const shared = {
 export default defineConfig({
   test: {
     projects: [
-      { test: { ...shared, name: 'native', env: { RINGCACHE_BACKEND: 'native', RINGCACHE_HYBRID: '0' } } },
-      { test: { ...shared, name: 'js', env: { RINGCACHE_BACKEND: 'js' } } },
+      { test: { ...shared, name: 'hybrid', env: { RINGCACHE_TEST_PROJECT: 'hybrid' } } },
+      { test: { ...shared, name: 'native', env: { RINGCACHE_TEST_PROJECT: 'native', RINGCACHE_BACKEND: 'native', RINGCACHE_HYBRID: '0' } } },
+      { test: { ...shared, name: 'js', env: { RINGCACHE_TEST_PROJECT: 'js', RINGCACHE_BACKEND: 'js' } } },
     ],
   },
 });

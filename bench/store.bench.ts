@@ -24,7 +24,7 @@
  * Without it, 4 `redis-server`s are started on free loopback ports with the test helpers and
  * stopped afterwards — only when running from source (the helpers are TypeScript):
  *
- *   RINGCACHE_STORE_BENCH_TIME=300 npx vitest run --project native test/integration/ring-store-bench.test.ts
+ *   RINGCACHE_STORE_BENCH_TIME=300 npx vitest run --project hybrid test/integration/ring-store-bench.test.ts
  *   npm run build:ts && node dist/bench/store.bench.js --redis redis://127.0.0.1:6380 [--time MS]
  */
 import type { Redis } from 'ioredis';

@@ -80,7 +80,11 @@ describe(`HashRing ≡ ${fixture.reference} (committed fixtures)`, () => {
 const HASHRING_FIXTURES = join(__dirname, '..', '..', 'node_modules', 'hashring', 'tests', 'fixtures');
 const WEIGHTS = { '0.0.0.1': 1, '0.0.0.2': 2, '0.0.0.3': 3, '0.0.0.4': 4, '0.0.0.5': 5 };
 
-describe.runIf(existsSync(HASHRING_FIXTURES))("hashring's own fixtures (python hash_ring, ketama, pylibmc; 100k keys each)", () => {
+describe("hashring's own fixtures (python hash_ring, ketama, pylibmc; 100k keys each)", () => {
+  // A missing fixture fails (never skips): a test that checks nothing must not pass.
+  it('are present in node_modules/hashring (the devDependency hashring@3.2.0 ships them)', () => {
+    expect(existsSync(HASHRING_FIXTURES), `${HASHRING_FIXTURES} is missing: run npm ci`).toBe(true);
+  });
   const cases: [string, () => HashRing][] = [
     ['hash_ring.txt', () => new HashRing(WEIGHTS, 'md5', { compatibility: 'hash_ring' })],
     ['ketama.txt', () => new HashRing(WEIGHTS, 'md5')],

@@ -113,6 +113,11 @@ export class ChaosStore implements KeyValueStore {
     };
   }
 
+  /** Replies held right now by {@link hold} (reads that reached the store and wait for release). */
+  get heldReplies(): number {
+    return this.#holds?.waiters.length ?? 0;
+  }
+
   count(method: string): number {
     return this.calls.get(method) ?? 0;
   }

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
+import { trackServer, untrackServer } from './reaper';
 import { HOST, logTail, redisCall, sleep } from './redis-server';
 
 export const NUTCRACKER_BIN = process.env.NUTCRACKER_BIN ?? '/usr/sbin/nutcracker';
@@ -128,12 +129,14 @@ export class Nutcracker {
     if (child.pid === undefined) throw new Error(`Could not spawn ${NUTCRACKER_BIN}`);
     const pid = child.pid;
     live.set(pid, child);
+    trackServer(pid, NUTCRACKER_BIN); // reaped by the next test process if this one is SIGKILLed
     this.#child = child;
     let gone = false;
     this.#exited = new Promise((resolve) => {
       child.once('exit', () => {
         gone = true;
         live.delete(pid);
+        untrackServer(pid);
         resolve();
       });
     });

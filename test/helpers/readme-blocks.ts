@@ -3,6 +3,11 @@
  * executed with `require('ringcache…')` bound to the sources under test, and each line of the
  * form `expr; // value …` asserts that `expr` (awaited) equals `value` (a number, string,
  * boolean, null, array, or `Uint16Array [..]`).
+ *
+ * Approximate claims, `expr; // ≈ value …` with `value` a number or a fraction `a/b`, assert that
+ * `expr` is within {@link APPROX_TOLERANCE} of `value` (relative), or within an explicit
+ * `≈ value ± t` (absolute). A comment starting with `≈` that does not parse is an error, so an
+ * approximate claim is never left unchecked.
  */
 import { expect } from 'vitest';
 
@@ -22,9 +27,21 @@ export function codeBlocks(text: string, info: string): Block[] {
   return blocks;
 }
 
+/** How far from the stated value `≈ value` may be, relative to it (without an explicit `± t`). */
+export const APPROX_TOLERANCE = 0.1;
+
+/** An approximate claim `≈ a/b` or `≈ n`, optionally `± t`; throws when it does not parse. */
+function approximate(c: string): { value: number; tolerance: number } {
+  const m = /^≈\s*(-?\d+(?:\.\d+)?)(?:\s*\/\s*(\d+(?:\.\d+)?))?(?:\s*±\s*(\d+(?:\.\d+)?))?(?=[:\s,]|$)/.exec(c);
+  if (!m) throw new Error(`README approximate claim does not parse: '// ${c}'`);
+  const value = m[2] === undefined ? Number(m[1]) : Number(m[1]) / Number(m[2]);
+  return { value, tolerance: m[3] === undefined ? Math.abs(value) * APPROX_TOLERANCE : Number(m[3]) };
+}
+
 /** The expected value written after `//`, or undefined when the comment is prose. */
-function expected(comment: string): { value: unknown } | undefined {
+function expected(comment: string): { value: unknown; tolerance?: number } | undefined {
   const c = comment.trim();
+  if (c.startsWith('≈')) return approximate(c);
   let m = /^Uint16Array \[([\d, ]*)\]/.exec(c);
   if (m) return { value: m[1].split(',').filter((s) => s.trim() !== '').map(Number) };
   m = /^(-?\d+(?:\.\d+)?|'[^']*'|true|false|null|\[(?:'[^']*'|[^\]'])*\])(?=[:\s,]|$)/.exec(c);
@@ -39,14 +56,14 @@ function expected(comment: string): { value: unknown } | undefined {
  * names in `modules`, and checks its `// value` lines. Returns how many values were checked.
  */
 export async function runBlock(block: Block, modules: Record<string, unknown>, code = block.code): Promise<number> {
-  const checks: { line: number; expr: string; value: unknown }[] = [];
+  const checks: { line: number; expr: string; value: unknown; tolerance?: number }[] = [];
   const lines = code.split('\n').map((src, i) => {
     if (/^\s*import .* from /.test(src)) return ''; // the ESM spelling of the require above it
     const m = /^(\s*)(.*?);\s*\/\/\s*(.*)$/.exec(src);
     if (!m || /^(const|let|var)\s/.test(src.trim())) return src;
     const exp = expected(m[3]);
     if (!exp) return src;
-    checks.push({ line: block.line + i, expr: m[2], value: exp.value });
+    checks.push({ line: block.line + i, expr: m[2], value: exp.value, tolerance: exp.tolerance });
     return `${m[1]}__check(${checks.length - 1}, await (${m[2]}));`;
   });
   const results: unknown[] = [];
@@ -65,7 +82,12 @@ export async function runBlock(block: Block, modules: Record<string, unknown>, c
   for (let i = 0; i < checks.length; i++) {
     const got = results[i];
     const norm = ArrayBuffer.isView(got) ? Array.from(got as Uint16Array) : got;
-    expect(norm, `README.md:${checks[i].line}: ${checks[i].expr}`).toEqual(checks[i].value);
+    const { line, expr, value, tolerance } = checks[i];
+    if (tolerance === undefined) expect(norm, `README.md:${line}: ${expr}`).toEqual(value);
+    else {
+      expect(typeof norm, `README.md:${line}: ${expr}`).toBe('number');
+      expect(Math.abs((norm as number) - (value as number)), `README.md:${line}: ${expr} = ${String(norm)}, claimed ≈ ${String(value)} ± ${tolerance}`).toBeLessThanOrEqual(tolerance);
+    }
   }
   return checks.length;
 }

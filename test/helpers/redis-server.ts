@@ -11,7 +11,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port';
+import { freePort, releasePort } from './free-port';
+import { trackServer, untrackServer } from './reaper';
 
 export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
 export const REDIS_CLI_BIN = process.env.REDIS_CLI_BIN ?? '/usr/bin/redis-cli';
@@ -215,13 +216,16 @@ export function spawnRedis(args: readonly string[]): RedisProcess {
   if (child.pid === undefined) throw new Error(`Could not spawn ${REDIS_SERVER_BIN}`);
   const pid = child.pid;
   live.set(pid, child);
+  trackServer(pid, REDIS_SERVER_BIN); // reaped by the next test process if this one is SIGKILLed
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       live.delete(pid);
+      untrackServer(pid);
       resolve({ code, signal });
     });
     child.once('error', () => {
       live.delete(pid);
+      untrackServer(pid);
       resolve({ code: -1, signal: null });
     });
   });
@@ -362,7 +366,10 @@ export class RedisServer {
     return { host: HOST, port: this.#port };
   }
 
-  /** kill -9; the dir is kept so {@link restart} can bring it back on the same port. */
+  /**
+   * kill -9; the dir is kept so {@link restart} can bring it back on the same port (which stays
+   * claimed by this process meanwhile: see test/helpers/free-port.ts).
+   */
   async kill9(): Promise<void> {
     if (this.#proc) await killProcess(this.#proc);
     this.#proc = undefined;
@@ -386,10 +393,11 @@ export class RedisServer {
     throw lastErr;
   }
 
-  /** Stops by PID (SIGTERM, then SIGKILL) and removes the dir. Safe to call twice. */
+  /** Stops by PID (SIGTERM, then SIGKILL), removes the dir and releases the port. Safe to call twice. */
   async stop(): Promise<void> {
     if (this.#proc) await stopProcess(this.#proc);
     this.#proc = undefined;
     rmSync(this.#dir, { recursive: true, force: true });
+    if (this.#port > 0) releasePort(this.#port);
   }
 }

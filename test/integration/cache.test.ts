@@ -60,11 +60,14 @@ describe('L2 on a real Redis', () => {
     const a = cache({ graceMs: 5000 });
     const b = new TieredCache({ l2: new RedisStore(client()) });
     caches.push(b);
+    const t0 = Date.now();
     await a.set('k', { n: 1 }, { ttlMs: 10_000 });
+    const t1 = Date.now();
     expect(await b.get('k')).toEqual({ n: 1 });
-    const pttl = Number(await redisCall(server.port, 'PTTL', 'k'));
-    expect(pttl).toBeGreaterThan(14_000);
-    expect(pttl).toBeLessThanOrEqual(15_000);
+    // The server's absolute expiry, set between t0 and t1 (one clock: the same machine).
+    const expireAt = Number(await redisCall(server.port, 'PEXPIRETIME', 'k'));
+    expect(expireAt).toBeGreaterThanOrEqual(t0 + 15_000 - 1);
+    expect(expireAt).toBeLessThanOrEqual(t1 + 15_000 + 1);
     await b.setMany([
       ['x', 0],
       ['y', false],
@@ -159,12 +162,15 @@ describe('bus', () => {
     await settled(b, () => a.set('k', 'v2b'));
     expect(b.peek('k')).toBeUndefined();
     const release2 = chaos.hold(['read']);
-    const p1 = b.getOrSet('k', () => 'loader');
+    let loaderCalls = 0;
+    const p1 = b.getOrSet('k', () => (loaderCalls++, 'loader'));
     const p2 = b.getMany(['k']);
-    await sleep(20);
+    await vi.waitFor(() => expect(chaos.heldReplies).toBe(2)); // both read v2b; replies held
     await settled(b, () => a.set('k', 'v3'));
     release2();
-    await Promise.all([p1, p2]);
+    // Both began before the write: they answer what they read, but do not promote it.
+    expect(await Promise.all([p1, p2])).toEqual(['v2b', ['v2b']]);
+    expect(loaderCalls).toBe(0);
     expect(b.peek('k')).toBeUndefined();
     expect(await b.get('k')).toBe('v3');
 
@@ -209,10 +215,13 @@ describe('bus', () => {
     chaosA.delay(0);
     await vi.waitFor(async () => expect(await redisCall(server.port, 'EXISTS', 'k')).toBe(0), { timeout: 3000 });
     expect(await b.get('k')).toBeUndefined();
-    // Two instances loading the same key concurrently do not repair each other's loads.
+    // Two instances loading the same key concurrently do not repair each other's loads: once each
+    // has received the other's invalidation (the repair decision is made on receipt), no repair.
+    const [ra, rb] = [a.stats().bus.received, b.stats().bus.received];
     await Promise.all([a.getOrSet('h', async () => 'x'), b.getOrSet('h', async () => 'x')]);
-    await sleep(50);
+    await vi.waitFor(() => expect([a.stats().bus.received - ra, b.stats().bus.received - rb]).toEqual([1, 1]), { timeout: 5000 });
     expect(a.stats().repairs + b.stats().repairs).toBe(1);
+    expect(await redisCall(server.port, 'EXISTS', 'h')).toBe(1);
   });
 
   it('hole (b): invalidations lost while B’s subscriber is disconnected leave no stale value', async () => {
@@ -331,13 +340,18 @@ describe('distributed single-flight', () => {
     const b = cache({ lock: { waitMs: 150, pollMs: 10, leaseMs: 5000 } });
     const pa = a.getOrSet('k', () => sleep(600).then(() => 'A'));
     await vi.waitFor(async () => expect(await redisCall(server.port, 'EXISTS', '__rc:lock:k')).toBe(1)); // a holds k's lease
+    // Each loader call records how many lease waits had timed out by then.
     const calls: [number, string[]][] = [];
     const t0 = Date.now();
-    const got = await b.getOrSetMany(['j', 'k'], async (keys) => (calls.push([Date.now() - t0, keys]), keys.map((x) => `B:${x}`)));
+    const got = await b.getOrSetMany(['j', 'k'], async (keys) => (calls.push([b.stats().lock.timeouts, keys]), keys.map((x) => `B:${x}`)));
+    const elapsed = Date.now() - t0;
     expect(got).toEqual(['B:j', 'B:k']);
-    expect(calls.map(([, keys]) => keys)).toEqual([['j'], ['k']]);
-    expect(calls[0][0]).toBeLessThan(100); // not held up by the wait for k
-    expect(calls[1][0]).toBeGreaterThanOrEqual(140);
+    expect(calls).toEqual([
+      [0, ['j']], // not held up by the wait for k
+      [1, ['k']], // k only after its wait gave up
+    ]);
+    // A lower bound only (a loaded machine can only make it longer): k waited its waitMs.
+    expect(elapsed).toBeGreaterThanOrEqual(140);
     expect(b.stats().lock).toEqual({ acquired: 1, waited: 0, timeouts: 1 });
     expect(await pa).toBe('A');
   });
@@ -346,13 +360,15 @@ describe('distributed single-flight', () => {
     const a = cache({ lock: true, graceMs: 10_000 });
     const b = cache({ lock: true, graceMs: 10_000 });
     expect(await b.getOrSetMany(['k'], () => ['old'], { ttlMs: 40 })).toEqual(['old']);
-    await sleep(60);
-    const pa = a.getOrSetMany(['k'], () => sleep(400).then(() => ['new']));
+    await sleep(60); // past the 40 ms TTL (a lower bound: a slow machine only sleeps longer)
+    // a's load ends only when the test says so: b must answer before it, at its soft timeout.
+    let finishA!: () => void;
+    const aLoading = new Promise<void>((r) => (finishA = r));
+    const pa = a.getOrSetMany(['k'], () => aLoading.then(() => ['new']));
     await vi.waitFor(async () => expect(await redisCall(server.port, 'EXISTS', '__rc:lock:k')).toBe(1)); // a holds the lease
-    const t0 = Date.now();
     let bCalls = 0;
     expect(await b.getOrSetMany(['k'], () => (bCalls++, ['b-loaded']), { softTimeoutMs: 50 })).toEqual(['old']);
-    expect(Date.now() - t0).toBeLessThan(300);
+    finishA();
     expect(await pa).toEqual(['new']);
     expect(b.stats().staleServed).toBe(1);
     // b's background work found a's value instead of loading.
@@ -364,12 +380,14 @@ describe('distributed single-flight', () => {
     const a = cache({ lock: true, graceMs: 10_000 });
     const b = cache({ lock: true, graceMs: 10_000 });
     expect(await b.getOrSet('k', () => 'old', { ttlMs: 40 })).toBe('old');
-    await sleep(60);
-    const pa = a.getOrSet('k', () => sleep(400).then(() => 'new'));
+    await sleep(60); // past the 40 ms TTL (a lower bound: a slow machine only sleeps longer)
+    // a's load ends only when the test says so: b must answer before it, at its soft timeout.
+    let finishA!: () => void;
+    const aLoading = new Promise<void>((r) => (finishA = r));
+    const pa = a.getOrSet('k', () => aLoading.then(() => 'new'));
     await vi.waitFor(async () => expect(await redisCall(server.port, 'EXISTS', '__rc:lock:k')).toBe(1)); // a holds the lock
-    const t0 = Date.now();
     expect(await b.getOrSet('k', () => 'b-loaded', { softTimeoutMs: 50 })).toBe('old');
-    expect(Date.now() - t0).toBeLessThan(300);
+    finishA();
     expect(await pa).toBe('new');
     expect(b.stats().staleServed).toBe(1);
   });
@@ -386,6 +404,7 @@ describe('distributed single-flight', () => {
     await vi.waitFor(async () => expect(await redisCall(server.port, 'EXISTS', '__rc:lock:k')).toBe(1)); // a holds the lock
     const t0 = Date.now();
     expect(await b.getOrSet('k', async () => (calls++, 'B'))).toBe('B');
+    // A lower bound only (a loaded machine can only make it longer): b waited its waitMs.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
     expect(b.stats().lock.timeouts).toBe(1);
     expect(await pa).toBe('A');

@@ -3,15 +3,20 @@
  * can't pass on a stale dist/). Runs in both projects: the child inherits RINGCACHE_BACKEND.
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySlot } from '../../src';
 import { HashRing } from '../../src/ring/hash-ring';
 
 const root = resolve(__dirname, '..', '..');
-// Inside the repo so the compiled loader finds binding.gyp/build/ and node_modules.
-const outDir = join(root, `.test-dist-${process.pid}`);
+// A fresh temp dir, never the checkout: links to the repo's binding.gyp, build/ and node_modules
+// let the compiled loader find the native build and the dependencies.
+const outDir = mkdtempSync(join(tmpdir(), 'ringcache-cli-'));
+for (const name of ['binding.gyp', 'build', 'prebuilds', 'node_modules', 'package.json']) {
+  if (existsSync(join(root, name))) symlinkSync(join(root, name), join(outDir, name));
+}
 const cli = join(outDir, 'src', 'cli', 'main.js');
 
 interface Run {
@@ -21,7 +26,7 @@ interface Run {
 }
 
 function run(args: string[], input?: string): Run {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, input, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: outDir, input, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -8,7 +8,7 @@
  * test asserts 0 errors and 0 wrong values with the store's DEFAULT options, and logs what it
  * measured (stall, failover time, retries, splits).
  *
- * Native project only: the engines are proven identical elsewhere, and one chaos run at a time
+ * Default (hybrid) project only: the engines are proven identical elsewhere, and one chaos run at a time
  * keeps this 2-core machine's timings honest (~20 s).
  */
 import { Cluster } from 'ioredis';
@@ -18,6 +18,7 @@ import { ClusterUnavailableError } from '../../src/errors';
 import { keySlot, keySlots } from '../../src/cluster/key-slot';
 import { CLUSTER_SLOTS, RedisCluster, type ClusterNodeInfo } from '../helpers/redis-cluster';
 import { RespClient, RespError, sleep } from '../helpers/redis-server';
+import { notDefaultProject } from '../helpers/project';
 
 interface LoadReport {
   ops: number;
@@ -199,7 +200,7 @@ function summary(name: string, r: LoadReport, store: ClusterStore, extra = ''): 
 
 const spreadKeys = (w: number): string[] => Array.from({ length: 400 }, (_, i) => `load:w${w}:${i}`);
 
-describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('ClusterStore under cluster change (default options)', () => {
+describe.skipIf(notDefaultProject)('ClusterStore under cluster change (default options)', () => {
   let cluster: RedisCluster;
   let store: ClusterStore;
   let tags: string[];
@@ -244,7 +245,7 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('ClusterStore under clus
     expect(r.errors).toEqual([]);
     expect(r.wrong).toEqual([]);
     expect(r.countMismatches).toBe(0);
-    expect(r.ops).toBeGreaterThan(100);
+    expect(r.ops).toBeGreaterThan(0); // liveness, not speed
     expect(await store.mget(pre)).toEqual(pre.map((k) => `pre:${k}`));
   });
 
@@ -300,7 +301,8 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('ClusterStore under clus
     expect(rb.wrong).toEqual([]);
     expect(r.errors).toEqual([]);
     expect(r.wrong).toEqual([]);
-    // The stall is bounded by the failover, far below the 10 s retry budget.
+    // A real-time bound on purpose: a stall bounded by the failover (a few seconds), not by the
+    // 10 s retry budget, is the feature; 8 s leaves a loaded machine room.
     expect(r.maxLatencyMs).toBeLessThan(8000);
 
     // The killed node comes back as a replica of its successor.
@@ -343,6 +345,7 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('ClusterStore under clus
       expect(e.key).toBe(key);
       expect(e.attempts).toBeGreaterThanOrEqual(1);
       expect(ms).toBeGreaterThanOrEqual(1400);
+      // A real-time bound on purpose: giving up after retryTimeoutMs (1.5 s) is the feature.
       expect(ms).toBeLessThan(5000);
     } finally {
       await s.close();

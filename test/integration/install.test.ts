@@ -6,15 +6,20 @@
  * must still succeed and fall back to the TS engine.
  *
  * Everything happens in a temp copy of the package so the working tree's build/ is untouched
- * (other test files load it concurrently). Runs once, in the `native` project.
+ * (other test files load it concurrently). Runs once, in the default (hybrid) project.
+ *
+ * No registry: the package's dependencies are installed from tarballs packed here from the repo's
+ * own node_modules (`--offline`), so the result does not depend on npm's cache or the network. Each
+ * test installs into its own fresh app, so none depends on what another one did (or on order).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySlot } from '../../src';
+import { notDefaultProject } from '../helpers/project';
 
 const root = resolve(__dirname, '..', '..');
 const env = {
@@ -61,10 +66,20 @@ const EXPECTED = (backend: string) => ({
   err: null,
 });
 
-describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('npm package install', () => {
+describe.skipIf(notDefaultProject)('npm package install', () => {
   let tmp: string;
   let tarball: string;
-  let app: string;
+  /** Tarballs of the package's runtime dependencies, packed from the repo's node_modules. */
+  let deps: string[];
+
+  /** A fresh project with the tarball installed (scripts off: the prebuild must be enough). */
+  function freshApp(name: string): string {
+    const app = join(tmp, name);
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true }));
+    run('npm', ['install', '--ignore-scripts', '--offline', '--no-package-lock', tarball, ...deps], app);
+    return app;
+  }
 
   beforeAll(() => {
     tmp = mkdtempSync(join(tmpdir(), 'ringcache-install-'));
@@ -82,11 +97,12 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('npm package install', (
     const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
     if (!tgz) throw new Error('npm pack wrote no tarball');
     tarball = join(tmp, tgz);
-
-    app = join(tmp, 'app');
-    mkdirSync(app);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-    run('npm', ['install', '--ignore-scripts', '--prefer-offline', '--no-package-lock', tarball], app);
+    const depDir = join(tmp, 'deps');
+    mkdirSync(depDir);
+    const { dependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    for (const name of Object.keys(dependencies)) run('npm', ['pack', '--ignore-scripts', '--pack-destination', depDir, join(root, 'node_modules', name)], tmp);
+    deps = readdirSync(depDir).map((f) => join(depDir, f));
+    expect(deps).toHaveLength(Object.keys(dependencies).length);
   }, 600_000);
 
   afterAll(() => {
@@ -108,6 +124,7 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('npm package install', (
   });
 
   it('uses the prebuild after an install with --ignore-scripts (CommonJS and ESM)', () => {
+    const app = freshApp('app-prebuild');
     const cjs = node(app, CHECK_CJS);
     expect(cjs.stderr).toBe('');
     expect(JSON.parse(cjs.stdout)).toEqual(EXPECTED('native'));
@@ -117,6 +134,7 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('npm package install', (
   });
 
   it('falls back to the TS engine when no prebuild matches and the compiler fails', () => {
+    const app = freshApp('app-no-compiler');
     const dir = join(app, 'node_modules', 'ringcache');
     rmSync(join(dir, 'prebuilds'), { recursive: true, force: true });
     rmSync(join(dir, 'build'), { recursive: true, force: true });
@@ -144,6 +162,10 @@ describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('npm package install', (
   });
 
   it('builds from source when a compiler is present and no prebuild matches', () => {
+    const app = freshApp('app-compiler');
+    const dir = join(app, 'node_modules', 'ringcache');
+    rmSync(join(dir, 'prebuilds'), { recursive: true, force: true });
+    expect(JSON.parse(node(app, CHECK_CJS).stdout).backend).toBe('js'); // nothing native left to load
     run('npm', ['rebuild', 'ringcache'], app);
     expect(JSON.parse(node(app, CHECK_CJS).stdout)).toEqual(EXPECTED('native'));
   });

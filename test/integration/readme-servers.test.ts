@@ -2,6 +2,7 @@
  * The README's ```js server examples, run against real servers started here: the loopback
  * ports written in the README (7000 a cluster node, 6380-6382 standalone nodes, 22121
  * nutcracker over those three) are replaced by the ports of the servers this test started.
+ * Default (hybrid) project only: the configuration a README reader runs.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,11 +13,12 @@ import { Nutcracker } from '../helpers/nutcracker';
 import { codeBlocks, runBlock } from '../helpers/readme-blocks';
 import { RedisCluster } from '../helpers/redis-cluster';
 import { RedisServer } from '../helpers/redis-server';
+import { notDefaultProject } from '../helpers/project';
 
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
 const blocks = codeBlocks(readme, 'js server');
 
-describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('README server examples', () => {
+describe.skipIf(notDefaultProject)('README server examples', () => {
   let cluster: RedisCluster | undefined;
   let nodes: RedisServer[] = [];
   let proxy: Nutcracker | undefined;

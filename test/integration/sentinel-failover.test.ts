@@ -9,7 +9,7 @@
  * answer, the value just written. The stall (the longest operation, and the gap in completed
  * operations) is printed.
  *
- * Native project only (RINGCACHE_BACKEND=js skips it): a timing-driven failover that takes ~10 s
+ * Default (hybrid) project only: a timing-driven failover that takes ~10 s
  * of wall time, and nothing in it depends on the engine.
  */
 import Redis from 'ioredis';
@@ -19,8 +19,9 @@ import { RingStore, type RingNodeEvent } from '../../src/routing/ring-store';
 import type { KeyValueStore } from '../../src/routing/store';
 import { RedisSentinel } from '../helpers/redis-sentinel';
 import { RedisServer, redisCall, redisInfo, sleep } from '../helpers/redis-server';
+import { notDefaultProject } from '../helpers/project';
 
-const skip = process.env.RINGCACHE_BACKEND === 'js';
+const skip = notDefaultProject;
 let setup: RedisSentinel;
 let plain: RedisServer;
 let readyMs = 0;
@@ -92,7 +93,7 @@ function longestGap(completions: number[], from: number, to: number): number {
   return gap;
 }
 
-describe.skipIf(skip)('Sentinel-backed nodes (native project only)', () => {
+describe.skipIf(skip)('Sentinel-backed nodes (default project only)', () => {
   it('kill -9 of the master under load: the stores follow the promoted replica with 0 errors and 0 wrong values; the old master rejoins', async () => {
     const sentinelNode = { sentinels: setup.endpoints, name: setup.name };
     const ring = new RingStore([sentinelNode, `127.0.0.1:${plain.port}`]);
@@ -138,8 +139,9 @@ describe.skipIf(skip)('Sentinel-backed nodes (native project only)', () => {
       const remotePort = (c: unknown) => (c as { stream?: { remotePort?: number } }).stream?.remotePort;
       expect(remotePort(ring.client(setup.name))).toBe(promoted);
       expect(remotePort(single.client)).toBe(promoted);
-      expect(r.completions.filter((c) => c > killedAt + failoverMs).length).toBeGreaterThan(100);
-      expect(s.completions.filter((c) => c > killedAt + failoverMs).length).toBeGreaterThan(100);
+      // Liveness, not speed: both completed operations after the failover.
+      expect(r.completions.filter((c) => c > killedAt + failoverMs).length).toBeGreaterThan(0);
+      expect(s.completions.filter((c) => c > killedAt + failoverMs).length).toBeGreaterThan(0);
 
       // The old master comes back as a replica of the new one and receives its writes.
       await setup.rejoinAsReplica(killed);

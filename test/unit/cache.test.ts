@@ -2,6 +2,10 @@
  * TieredCache over in-memory stores (MemoryStore, ChaosStore): API, values, TTLs, stampede,
  * batches, namespaces, tags, fail-safe, timeouts, circuit breaker, epochs, observability.
  * Redis-backed behaviour (bus, lock, kill -9) is in test/integration/cache*.test.ts.
+ *
+ * Where time is logic (TTLs, grace, timeouts, the circuit breaker) the test runs on the fake
+ * clock (test/helpers/fake-clock.ts) and checks both sides of each bound (1 ms before and after)
+ * instead of sleeping past it with a margin.
  */
 import diagnostics_channel from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -11,6 +15,7 @@ import { decodeEntry, encodeEntry } from '../../src/cache/envelope';
 import { jsonSerializer } from '../../src/cache/serializer';
 import { CacheTimeoutError, CacheWriteError, LoaderError } from '../../src/errors';
 import { ChaosStore, MemoryStore } from '../helpers/chaos-store';
+import { advance, useFakeClock, useRealClock } from '../helpers/fake-clock';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -21,8 +26,8 @@ function make(opts: TieredCacheOptions = {}): { cache: TieredCache; mem: MemoryS
   return { cache, mem, chaos };
 }
 
-afterEach(() => {
-  vi.useRealTimers();
+afterEach(async () => {
+  await useRealClock();
 });
 
 describe('values', () => {
@@ -134,13 +139,16 @@ describe('levels and TTLs', () => {
   });
 
   it('promotes L2 hits into L1 for the remaining TTL capped by the L1 TTL', async () => {
+    await useFakeClock();
     const mem = new MemoryStore();
     await new TieredCache({ l2: mem }).set('k', 'v', { ttlMs: 150 });
     const chaos = new ChaosStore(mem);
     const b = new TieredCache({ l2: chaos, l1: { ttlMs: 10_000 } });
     expect(await b.get('k')).toBe('v');
     expect(b.peek('k')).toBe('v');
-    await sleep(170);
+    await advance(149);
+    expect(b.peek('k')).toBe('v');
+    await advance(2);
     // Logical expiry of the entry (150 ms) ends the L1 life too, despite L1's 10 s.
     expect(b.peek('k')).toBeUndefined();
     expect(await b.get('k')).toBeUndefined();
@@ -149,18 +157,22 @@ describe('levels and TTLs', () => {
     const c = new TieredCache({ l2: chaos, l1: { ttlMs: 50 } });
     expect(await c.get('k2')).toBe('v');
     const before = chaos.count('getBuffer') + chaos.count('mgetBuffer');
-    await sleep(70);
+    await advance(49);
+    expect(await c.get('k2')).toBe('v'); // L1 TTL not over: no L2 read
+    expect(chaos.count('getBuffer') + chaos.count('mgetBuffer')).toBe(before);
+    await advance(2);
     expect(await c.get('k2')).toBe('v'); // L1 TTL over: re-read from L2
     expect(chaos.count('getBuffer') + chaos.count('mgetBuffer')).toBe(before + 1);
   });
 
   it('per-call TTL overrides and jitter shorten the L2 TTL within bounds', async () => {
+    await useFakeClock(); // time stands still: each TTL is read exactly
     const { cache, mem } = make({ jitter: 0.5 });
     for (let i = 0; i < 50; i++) await cache.set(`j${i}`, i, { ttlMs: 10_000 });
     const now = Date.now();
     const ttls = [...mem.data.values()].map((e) => e.until - now);
-    expect(Math.max(...ttls)).toBeLessThanOrEqual(10_000 + 5);
-    expect(Math.min(...ttls)).toBeGreaterThanOrEqual(5_000 - 50);
+    expect(Math.max(...ttls)).toBeLessThanOrEqual(10_000);
+    expect(Math.min(...ttls)).toBeGreaterThanOrEqual(5_000);
     expect(new Set(ttls.map((t) => Math.round(t / 100))).size).toBeGreaterThan(5);
   });
 
@@ -227,6 +239,7 @@ describe('stampede protection', () => {
   });
 
   it('negative caching: undefined from the loader is cached for negativeTtlMs, opt-out per call', async () => {
+    await useFakeClock();
     const { cache } = make({ negativeTtlMs: 300 });
     let calls = 0;
     const loader = () => {
@@ -237,7 +250,10 @@ describe('stampede protection', () => {
     expect(await cache.getOrSet('missing', loader)).toBeUndefined();
     expect(calls).toBe(1);
     expect(await cache.has('missing')).toBe(false);
-    await sleep(350);
+    await advance(299);
+    await cache.getOrSet('missing', loader);
+    expect(calls).toBe(1);
+    await advance(2);
     await cache.getOrSet('missing', loader);
     expect(calls).toBe(2);
     let calls2 = 0;
@@ -336,15 +352,17 @@ describe('namespaces and tags', () => {
 
 describe('resilience', () => {
   it('L2 errors never fail a read: get falls back to L1 or undefined, getOrSet to the loader', async () => {
+    await useFakeClock();
     const { cache, chaos } = make({ l1: { ttlMs: 30 }, graceMs: 5_000 });
     await cache.set('k', 'v');
     chaos.alwaysThrow();
-    await sleep(40);
+    await advance(31);
     // L1 TTL over, L2 down: the L1 entry (still logically fresh) serves.
     expect(await cache.get('k')).toBe('v');
     expect(await cache.get('unknown')).toBeUndefined();
     expect(await cache.getOrSet('other', () => 'loaded')).toBe('loaded');
-    expect(cache.stats().l2.errors).toBeGreaterThan(0);
+    // Three failed reads (k, unknown, other) and other's failed write: each counted.
+    expect(cache.stats().l2.errors).toBe(4);
   });
 
   it("l2WriteFailure 'throw' (default): writes reject with CacheWriteError and L1 does not keep the value", async () => {
@@ -394,18 +412,18 @@ describe('resilience', () => {
   });
 
   it('markers expire in L2 after twice the longest entry lifetime plus a minute (or markerTtlMs)', async () => {
+    await useFakeClock(); // time stands still: each marker TTL is read exactly
     const { cache, mem } = make({ ttlMs: 10_000, graceMs: 5_000 });
     const until = (k: string) => (mem.data.get(k) as { until: number }).until - Date.now();
     await cache.clear();
-    expect(until('__rc:n:')).toBeGreaterThan(2 * 15_000 + 60_000 - 1000);
-    expect(until('__rc:n:')).toBeLessThanOrEqual(2 * 15_000 + 60_000);
+    expect(until('__rc:n:')).toBe(2 * 15_000 + 60_000);
     // A per-call TTL longer than the defaults lengthens the markers written afterwards.
     await cache.set('long', 1, { ttlMs: 100_000 });
     await cache.deleteByTag('t');
-    expect(until('__rc:t:t')).toBeGreaterThan(2 * 105_000 + 60_000 - 1000);
+    expect(until('__rc:t:t')).toBe(2 * 105_000 + 60_000);
     const fixed = make({ markerTtlMs: 5_000 });
     await fixed.cache.clear();
-    expect((fixed.mem.data.get('__rc:n:') as { until: number }).until - Date.now()).toBeLessThanOrEqual(5_000);
+    expect((fixed.mem.data.get('__rc:n:') as { until: number }).until - Date.now()).toBe(5_000);
     const never = make({ markerTtlMs: Infinity });
     await never.cache.clear();
     expect((never.mem.data.get('__rc:n:') as { until: number }).until).toBe(Infinity);
@@ -416,15 +434,19 @@ describe('resilience', () => {
   });
 
   it('fail-safe: a failing loader serves the stale value within the grace period, then throws', async () => {
+    await useFakeClock();
     const { cache } = make({ ttlMs: 50, graceMs: 300, failSafeThrottleMs: 20 });
     expect(await cache.getOrSet('k', () => 'v1')).toBe('v1');
-    await sleep(70);
+    await advance(51);
     const failing = () => {
       throw new Error('db down');
     };
     expect(await cache.getOrSet('k', failing)).toBe('v1');
     expect(cache.stats().staleServed).toBe(1);
-    await sleep(400);
+    await advance(21); // past the throttle, still within grace (50 + 300 ms)
+    expect(await cache.getOrSet('k', failing)).toBe('v1');
+    expect(cache.stats().staleServed).toBe(2);
+    await advance(350 - 72 + 1); // 1 ms past the end of grace
     const err = await cache.getOrSet('k', failing).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LoaderError);
     expect((err as LoaderError).code).toBe('ERR_RINGCACHE_LOADER');
@@ -432,10 +454,11 @@ describe('resilience', () => {
   });
 
   it('fail-safe from L2: another instance serves the stale L2 envelope when its loader fails', async () => {
+    await useFakeClock();
     const mem = new MemoryStore();
     const a = new TieredCache({ l2: mem, ttlMs: 40, graceMs: 5000 });
     await a.getOrSet('k', () => 'v1');
-    await sleep(60);
+    await advance(41);
     const b = new TieredCache({ l2: mem });
     expect(await b.get('k')).toBeUndefined(); // plain get: expired is a miss
     expect(
@@ -446,101 +469,146 @@ describe('resilience', () => {
   });
 
   it('soft timeout answers stale at once and refreshes in the background; hard timeout rejects', async () => {
+    await useFakeClock();
     const { cache } = make({ ttlMs: 30, graceMs: 10_000 });
     await cache.getOrSet('k', () => 'old');
-    await sleep(40);
+    await advance(31);
     let done = false;
-    const t0 = Date.now();
-    const v = await cache.getOrSet(
-      'k',
-      async () => {
-        await sleep(500);
-        done = true;
-        return 'new';
-      },
-      { softTimeoutMs: 30, ttlMs: 10_000 },
-    );
-    expect(v).toBe('old');
-    expect(Date.now() - t0).toBeLessThan(400);
-    await vi.waitFor(() => expect(done).toBe(true));
-    await sleep(10);
+    let answered = false;
+    const pending = cache
+      .getOrSet(
+        'k',
+        async () => {
+          await sleep(500);
+          done = true;
+          return 'new';
+        },
+        { softTimeoutMs: 30, ttlMs: 10_000 },
+      )
+      .finally(() => (answered = true));
+    await advance(29);
+    expect(answered).toBe(false); // the loader gets its soft timeout…
+    await advance(2);
+    expect(answered).toBe(true); // … then the stale value answers, at 30 ms, not 500
+    expect(await pending).toBe('old');
+    expect(done).toBe(false);
+    await advance(470);
+    expect(done).toBe(true);
     expect(await cache.get('k')).toBe('new');
 
-    const err = await cache
+    let hardDone = false;
+    const hard = cache
       .getOrSet('h', () => sleep(200).then(() => 'late'), { hardTimeoutMs: 40, ttlMs: 10_000 })
-      .catch((e: unknown) => e);
+      .catch((e: unknown) => e)
+      .finally(() => (hardDone = true));
+    await advance(39);
+    expect(hardDone).toBe(false);
+    await advance(2);
+    const err = await hard;
     expect(err).toBeInstanceOf(CacheTimeoutError);
     expect((err as CacheTimeoutError).timeoutMs).toBe(40);
     // The loader kept running and filled the cache.
-    await sleep(220);
+    expect(await cache.get('h')).toBeUndefined();
+    await advance(160);
     expect(await cache.get('h')).toBe('late');
   });
 
   it('getOrSetMany: hard timeout serves stale values or rejects; the late result is still stored', async () => {
+    await useFakeClock();
     const { cache } = make({ ttlMs: 30, graceMs: 10_000 });
     await cache.getOrSetMany(['a'], async () => ['a0']);
-    await sleep(40); // 'a' expired, within grace
+    await advance(31); // 'a' expired, within grace
     const slow = (keys: string[]) => sleep(150).then(() => keys.map((k) => `${k}1`));
-    expect(await cache.getOrSetMany(['a'], slow, { hardTimeoutMs: 30, ttlMs: 10_000 })).toEqual(['a0']);
-    const err = await cache.getOrSetMany(['a', 'b'], slow, { hardTimeoutMs: 30, ttlMs: 10_000 }).catch((e: unknown) => e);
+    const stale = cache.getOrSetMany(['a'], slow, { hardTimeoutMs: 30, ttlMs: 10_000 });
+    await advance(31);
+    expect(await stale).toEqual(['a0']);
+    const failed = cache.getOrSetMany(['a', 'b'], slow, { hardTimeoutMs: 30, ttlMs: 10_000 }).catch((e: unknown) => e);
+    await advance(31);
+    const err = await failed;
     expect(err).toBeInstanceOf(CacheTimeoutError);
-    await sleep(200);
+    await advance(150);
     expect(await cache.getMany(['a', 'b'])).toEqual(['a1', 'b1']);
     expect(cache.stats().loader.timeouts).toBe(2);
   });
 
   it('getOrSetMany: soft timeout answers stale values at once and refreshes in the background', async () => {
+    await useFakeClock();
     const { cache } = make({ ttlMs: 30, graceMs: 10_000 });
     await cache.getOrSetMany(['a', 'b'], async (keys) => keys.map((k) => `${k}0`));
-    await sleep(40); // expired, within grace
+    await advance(31); // expired, within grace
     let done = 0;
     const slow = (keys: string[]) =>
       sleep(300).then(() => {
         done++;
         return keys.map((k) => `${k}1`);
       });
-    let t0 = Date.now();
-    expect(await cache.getOrSetMany(['a', 'b'], slow, { softTimeoutMs: 30, ttlMs: 10_000 })).toEqual(['a0', 'b0']);
-    expect(Date.now() - t0).toBeLessThan(200);
+    let answered = false;
+    const first = cache.getOrSetMany(['a', 'b'], slow, { softTimeoutMs: 30, ttlMs: 10_000 }).finally(() => (answered = true));
+    await advance(29);
+    expect(answered).toBe(false);
+    await advance(2);
+    expect(answered).toBe(true); // at the soft timeout, not after the 300 ms load
+    expect(await first).toEqual(['a0', 'b0']);
     expect(cache.stats().staleServed).toBe(2);
-    await vi.waitFor(() => expect(done).toBe(1));
-    await sleep(10);
+    expect(done).toBe(0);
+    await advance(270);
+    expect(done).toBe(1);
     expect(await cache.getMany(['a', 'b'])).toEqual(['a1', 'b1']);
     // A key without a stale value keeps the batch waiting (for the load, up to the hard
     // timeout); the stale keys are answered at the soft timeout and refreshed meanwhile.
     await cache.set('s', 's0', { ttlMs: 20 });
-    await sleep(30);
-    t0 = Date.now();
-    expect(await cache.getOrSetMany(['s', 'fresh'], slow, { softTimeoutMs: 30, ttlMs: 10_000 })).toEqual(['s1', 'fresh1']);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
-    const err = await cache.getOrSetMany(['s2', 'x'], slow, { softTimeoutMs: 30, hardTimeoutMs: 60, ttlMs: 10_000 }).catch((e: unknown) => e);
+    await advance(21);
+    answered = false;
+    const waiting = cache.getOrSetMany(['s', 'fresh'], slow, { softTimeoutMs: 30, ttlMs: 10_000 }).finally(() => (answered = true));
+    await advance(299);
+    expect(answered).toBe(false); // past the soft timeout: still waiting for 'fresh'
+    await advance(2);
+    expect(await waiting).toEqual(['s1', 'fresh1']);
+    const failing = cache.getOrSetMany(['s2', 'x'], slow, { softTimeoutMs: 30, hardTimeoutMs: 60, ttlMs: 10_000 }).catch((e: unknown) => e);
+    await advance(61);
+    const err = await failing;
     expect(err).toBeInstanceOf(CacheTimeoutError);
     expect((err as CacheTimeoutError).timeoutMs).toBe(60);
+    await advance(300); // let the background load end inside the fake clock
   });
 
   it('an L2 call past l2TimeoutMs counts as an L2 error and the read falls back', async () => {
+    await useFakeClock();
     const { cache, chaos } = make({ l2TimeoutMs: 30 });
     chaos.delay(200);
-    const t0 = Date.now();
-    expect(await cache.getOrSet('k', () => 'fromLoader')).toBe('fromLoader');
-    expect(Date.now() - t0).toBeLessThan(150 + 200); // the write also waits ≤ 30 ms
-    expect(cache.stats().l2.timeouts).toBeGreaterThanOrEqual(1);
+    let answered = false;
+    const p = cache.getOrSet('k', () => 'fromLoader').finally(() => (answered = true));
+    // The read gives up at 30 ms (not at the 200 ms reply), the loader answers, and its SET waits
+    // for L2 up to l2TimeoutMs too: 60 ms in all.
+    await advance(59);
+    expect(answered).toBe(false);
+    await advance(2);
+    expect(answered).toBe(true);
+    expect(await p).toBe('fromLoader');
+    expect(cache.stats().l2).toMatchObject({ timeouts: 2, errors: 2 }); // the read and the SET
+    await advance(200); // the late replies arrive and change nothing
+    expect(cache.stats().l2).toMatchObject({ timeouts: 2, errors: 2 });
   });
 
   it('get(): an L2 reply slower than l2TimeoutMs resolves from the L1 entry or as a miss', async () => {
+    await useFakeClock();
     const { cache, chaos } = make({ l2TimeoutMs: 30, l1: { ttlMs: 10 } });
     await cache.set('k', 'v');
-    await sleep(20);
+    await advance(11);
     chaos.delay(300);
-    const t0 = Date.now();
-    expect(await cache.get('k')).toBe('v'); // past its L1 TTL, within its logical TTL
-    expect(await cache.get('none')).toBeUndefined();
-    expect(await cache.getMany(['k', 'none'])).toEqual(['v', undefined]);
-    expect(Date.now() - t0).toBeLessThan(250);
+    const settle = async <T>(p: Promise<T>): Promise<T> => {
+      await advance(31); // each read gives up at l2TimeoutMs, long before the 300 ms reply
+      return p;
+    };
+    expect(await settle(cache.get('k'))).toBe('v'); // past its L1 TTL, within its logical TTL
+    expect(await settle(cache.get('none'))).toBeUndefined();
+    expect(await settle(cache.getMany(['k', 'none']))).toEqual(['v', undefined]);
     expect(cache.stats().l2.timeouts).toBe(3);
+    await advance(300);
   });
 
   it('circuit breaker opens after consecutive failures, skips L2, and a half-open probe closes it', async () => {
+    await useFakeClock();
     const mem = new MemoryStore();
     const chaos = new ChaosStore(mem);
     const cache = new TieredCache({ l2: chaos, l1: false, circuitBreaker: { failureThreshold: 3, breakDurationMs: 100 } });
@@ -555,7 +623,10 @@ describe('resilience', () => {
     expect(cache.stats().l2.skipped).toBe(10);
     chaos.neverThrow();
     await mem.set('y', encodeEntry('yes', false, Date.now(), Date.now() + 60_000, 0, undefined, jsonSerializer));
-    await sleep(120);
+    await advance(98);
+    expect(await cache.get('y')).toBeUndefined(); // still open: skipped
+    expect(cache.stats().l2.skipped).toBe(11);
+    await advance(2);
     expect(await cache.get('y')).toBe('yes'); // the probe
     expect(cache.stats().circuit).toBe('closed');
     expect(states).toEqual(['open', 'half-open', 'closed']);
@@ -565,11 +636,12 @@ describe('resilience', () => {
     const mem = new MemoryStore();
     const chaos = new ChaosStore(mem);
     const writer = new TieredCache({ l2: mem });
+    await useFakeClock();
     const cache = new TieredCache({ l2: chaos, l1: { ttlMs: 10 }, graceMs: 60_000, circuitBreaker: { failureThreshold: 2, breakDurationMs: 60_000 } });
     await cache.set('a', 'a0');
     await cache.set('b', 'b0');
     expect(await cache.getMany(['a', 'b', 'none'])).toEqual(['a0', 'b0', undefined]); // markers now known
-    await sleep(20); // past the L1 TTL: L2 is asked
+    await advance(11); // past the L1 TTL: L2 is asked
     chaos.alwaysThrow(['read']);
     const reads = () => chaos.count('mgetBuffer') + chaos.count('getBuffer');
     const before = reads();
@@ -676,35 +748,46 @@ describe('resilience', () => {
   it('batchGets: a failed or late MGET is one L2 error and every get() falls back on its own', async () => {
     const mem = new MemoryStore();
     const chaos = new ChaosStore(mem);
+    await useFakeClock();
     const cache = new TieredCache({ l2: chaos, l1: { ttlMs: 10 }, graceMs: 60_000, l2TimeoutMs: 40, circuitBreaker: false, batchGets: 256 });
     await cache.set('a', 'a0');
     await cache.set('b', 'b0');
     expect(await cache.get('warm')).toBeUndefined(); // namespace markers known
-    await sleep(20); // past the L1 TTL, within grace
+    await advance(11); // past the L1 TTL, within grace
     chaos.alwaysThrow(['read']);
+    const m0 = chaos.count('mgetBuffer');
     expect(await Promise.all([cache.get('a'), cache.get('b'), cache.get('none')])).toEqual(['a0', 'b0', undefined]);
+    expect(chaos.count('mgetBuffer') - m0).toBe(1);
     expect(cache.stats().l2.errors).toBe(1);
     chaos.neverThrow().delay(300);
-    const t0 = Date.now();
-    expect(await Promise.all([cache.get('a'), cache.get('none'), cache.get('b')])).toEqual(['a0', undefined, 'b0']);
-    expect(Date.now() - t0).toBeLessThan(250);
+    let answered = false;
+    const late = Promise.all([cache.get('a'), cache.get('none'), cache.get('b')]).finally(() => (answered = true));
+    await advance(39);
+    expect(answered).toBe(false);
+    await advance(2);
+    expect(await late).toEqual(['a0', undefined, 'b0']); // at l2TimeoutMs, not at the 300 ms reply
+    expect(chaos.count('mgetBuffer') - m0).toBe(2);
     expect(cache.stats().l2).toMatchObject({ errors: 2, timeouts: 1 });
     chaos.delay(0);
-    await sleep(300); // the late replies arrive and change nothing
+    await advance(300); // the late replies arrive and change nothing
     expect(cache.stats().l2).toMatchObject({ errors: 2, timeouts: 1 });
     await cache.close();
   });
 
   it('eager refresh reloads in the background once past the threshold', async () => {
+    await useFakeClock();
     const { cache } = make({ ttlMs: 1000, eagerRefreshThreshold: 0.5 });
     let n = 0;
     const loader = async () => `v${++n}`;
     expect(await cache.getOrSet('k', loader)).toBe('v1');
+    await advance(499);
     expect(await cache.getOrSet('k', loader)).toBe('v1');
-    await sleep(600);
+    await advance(1);
+    expect(n).toBe(1); // not yet past the threshold: no refresh
+    await advance(2);
     expect(await cache.getOrSet('k', loader)).toBe('v1'); // served at once, refresh started
-    await vi.waitFor(() => expect(n).toBe(2));
-    await sleep(5);
+    await advance(1);
+    expect(n).toBe(2);
     expect(await cache.getOrSet('k', loader)).toBe('v2');
   });
 });

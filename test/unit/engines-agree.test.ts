@@ -1,11 +1,13 @@
 /**
  * The C++ core and the TypeScript engine give bit-identical answers: every Engine method on
  * 100k+ seeded random inputs (keys of every shape, random ring tables), compared as arrays.
- * Runs once, in the `native` project (with RINGCACHE_BACKEND=js the binding is not loaded).
+ * Runs once, in the `native` project (the engines are built here, whatever the project's own;
+ * test/unit/engine-configs.test.ts compares the hybrid dispatch too).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { engines, type Engine, type Key } from '../../src/engine';
 import { loadNativeBinding, nativeEngine } from '../../src/engine/native';
+import { project } from '../helpers/project';
 import { randomTable } from '../helpers/engine-inputs';
 import { ringBatches, ringFind, singleKeyMethods, slotBatches } from '../helpers/engines-differential';
 import { randomKey, rng } from '../helpers/random-keys';
@@ -16,7 +18,7 @@ let native: Engine;
 /** Keys of every shape: lengths 0..300, ASCII, brace-heavy, UTF-16 with lone surrogates, views. */
 let keys: Key[] = [];
 
-describe.skipIf(process.env.RINGCACHE_BACKEND === 'js')('native engine ≡ TypeScript engine', () => {
+describe.runIf(project === 'native')('native engine ≡ TypeScript engine', () => {
   beforeAll(() => {
     native = nativeEngine(loadNativeBinding());
     const r = rng(0xa9ee);

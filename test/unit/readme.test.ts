@@ -26,6 +26,17 @@ describe('README examples', () => {
     expect(checked).toBeGreaterThanOrEqual(10);
   });
 
+  it('checks approximate claims (≈) with a tolerance, and refuses ones it cannot parse', async () => {
+    const approx = blocks.flatMap((b) => b.code.split('\n').filter((l) => /\/\/\s*≈/.test(l)));
+    expect(approx.length).toBeGreaterThanOrEqual(2); // the movement fractions
+    const run = (code: string) => runBlock({ line: 1, code }, modules);
+    expect(await run('0.0909 + 0.009; // ≈ 1/11 moved')).toBe(1); // within 10 %
+    await expect(run('0.0909 + 0.01; // ≈ 1/11 moved')).rejects.toThrow(/claimed ≈/);
+    await expect(run('0.5; // ≈ 0.4 ± 0.05')).rejects.toThrow(/claimed ≈ 0.4 ± 0.05/);
+    expect(await run('0.44; // ≈ 0.4 ± 0.05')).toBe(1);
+    await expect(run('0.5; // ≈ about half')).rejects.toThrow(/does not parse/);
+  });
+
   for (const block of blocks) {
     it(`block at README.md:${block.line} runs and its values hold`, async () => {
       await runBlock(block, modules);
