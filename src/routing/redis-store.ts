@@ -17,9 +17,21 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Key } from '../engine';
 import { StoreClosedError } from '../errors';
-import { checkKey, checkKeys, describe } from '../validate';
+import { checkInteger, checkKey, checkKeys, describe } from '../validate';
 import { checkEntries, checkTtl, checkValue, classify, toArg } from './arguments';
-import { connectionOptions, createClient, lastConnectionError, loadIoredis, parseNode, type ConnectionOptions, type NodeSpec } from './connection';
+import {
+  clientOptions,
+  connectionOptions,
+  createClient,
+  lastConnectionError,
+  loadIoredis,
+  parseNode,
+  type ConnectionOptions,
+  type Ioredis,
+  type NodeSpec,
+  type ParsedNode,
+} from './connection';
+import { MASTER, checkReadOptions, checkScaleReads, noReplicasError, SentinelReplicas, type ReadOptions, type ScaleReads } from './replicas';
 import type { KeyValueStore, StoreValue } from './store';
 
 /** Options of {@link RedisStore}. */
@@ -30,6 +42,50 @@ export interface RedisStoreOptions extends ConnectionOptions {
    * @default 'redis'
    */
   endpoint?: 'redis' | 'twemproxy';
+  /**
+   * Where reads go (ioredis's vocabulary): `'master'`; `'slave'`, the replicas Sentinel reports
+   * (the master when none is usable); `'all'`, master and replicas in turn. Writes always go to
+   * the master. Needs a Sentinel-managed node (`{ sentinels, name }`): anything else is a
+   * RangeError naming this option. See `replicas.ts` for what a replica read may return.
+   * @default 'master'
+   */
+  scaleReads?: ScaleReads;
+  /**
+   * With replica reads: pause between two polls of the sentinels' replica list (and replica
+   * health checks). A replica that dies stops getting reads at once (its connection closes).
+   * @default 1000
+   */
+  replicaRefreshMs?: number;
+}
+
+/** The default {@link RedisStoreOptions} of replica reads. */
+export const DEFAULT_REPLICA_OPTIONS: Readonly<Required<Pick<RedisStoreOptions, 'scaleReads' | 'replicaRefreshMs'>>> = Object.freeze({
+  scaleReads: 'master',
+  replicaRefreshMs: 1000,
+});
+
+/**
+ * The replica set for a node under `policy`, or undefined for master reads; RangeError naming
+ * `name` when the node is not Sentinel-managed (it has no replicas to read from).
+ */
+export function replicasFor(
+  io: Ioredis,
+  node: ParsedNode,
+  policy: ScaleReads,
+  name: string,
+  refreshMs: number,
+  options: ConnectionOptions,
+): SentinelReplicas | undefined {
+  if (policy === 'master') return undefined;
+  const spec = node.kind === 'instance' ? (node.spec as Redis).options : (node.spec as RedisOptions);
+  const sentinel = node.kind === 'sentinel' || (node.kind === 'instance' && Array.isArray(spec.sentinels) && spec.sentinels.length > 0);
+  if (!sentinel) throw noReplicasError(policy, name, `node ${node.defaultId} is not Sentinel-managed ({ sentinels, name })`);
+  return new SentinelReplicas(io, spec, {
+    policy,
+    optionName: name,
+    refreshMs,
+    replicaOptions: { ...clientOptions('plain', options), ...options.redisOptions },
+  });
 }
 
 /** ioredis options a twemproxy listener needs: it closes the connection on unknown commands. */
@@ -53,6 +109,8 @@ export class RedisStore implements KeyValueStore {
   readonly #owned: boolean;
   readonly #node: string;
   readonly #ReplyError: new (...args: unknown[]) => Error;
+  /** Replica connections (reads), or undefined with `scaleReads: 'master'`. */
+  readonly #replicas: SentinelReplicas | undefined;
   #closed = false;
 
   /**
@@ -69,8 +127,15 @@ export class RedisStore implements KeyValueStore {
     }
     const conn = connectionOptions(options);
     const parsed = parseNode(node, 'node');
-    this.#ReplyError = loadIoredis('RedisStore').ReplyError;
+    const policy = checkScaleReads(options.scaleReads);
+    const refreshMs = options.replicaRefreshMs ?? DEFAULT_REPLICA_OPTIONS.replicaRefreshMs;
+    checkInteger(refreshMs, 'options.replicaRefreshMs', 1, 2 ** 31 - 1);
+    if (policy !== 'master' && endpoint === 'twemproxy') throw noReplicasError(policy, 'options.scaleReads', "endpoint 'twemproxy' has none");
+    const io = loadIoredis('RedisStore');
+    this.#ReplyError = io.ReplyError;
+    const replicas = replicasFor(io, parsed, policy, 'options.scaleReads', refreshMs, options);
     const { client, owned } = createClient(parsed, conn, endpoint === 'twemproxy' ? TWEMPROXY_CLIENT_OPTIONS : {});
+    this.#replicas = replicas;
     this.#client = client;
     this.#owned = owned;
     this.#node = parsed.defaultId;
@@ -81,6 +146,16 @@ export class RedisStore implements KeyValueStore {
     return this.#client;
   }
 
+  /** The read policy in force (`'master'` unless replica reads were turned on). */
+  get scaleReads(): ScaleReads {
+    return this.#replicas?.policy ?? 'master';
+  }
+
+  /** The replicas reads are spread over (`host:port`, usable now or not); empty with master reads. */
+  get replicas(): { id: string; usable: boolean }[] {
+    return this.#replicas?.replicas ?? [];
+  }
+
   /** The node's name in errors: `host:port`, the socket path, or the Sentinel master name. */
   get node(): string {
     return this.#node;
@@ -89,9 +164,11 @@ export class RedisStore implements KeyValueStore {
   // Each method is one async layer over the ioredis call (no inner helper to await): the
   // store sits on the hot path of the tiered cache.
 
-  async get(key: Key): Promise<string | null> {
+  async get(key: Key, options?: ReadOptions): Promise<string | null> {
     checkKey(key);
+    checkReadOptions(options);
     this.#checkOpen();
+    if (this.#replicas !== undefined && options?.fromMaster !== true) return this.#replicaRead('GET', key, (c) => c.get(toArg(key)));
     try {
       return await this.#client.get(toArg(key));
     } catch (err) {
@@ -99,9 +176,11 @@ export class RedisStore implements KeyValueStore {
     }
   }
 
-  async getBuffer(key: Key): Promise<Buffer | null> {
+  async getBuffer(key: Key, options?: ReadOptions): Promise<Buffer | null> {
     checkKey(key);
+    checkReadOptions(options);
     this.#checkOpen();
+    if (this.#replicas !== undefined && options?.fromMaster !== true) return this.#replicaRead('GET', key, (c) => c.getBuffer(toArg(key)));
     try {
       return await this.#client.getBuffer(toArg(key));
     } catch (err) {
@@ -133,10 +212,12 @@ export class RedisStore implements KeyValueStore {
     }
   }
 
-  async mget(keys: readonly Key[]): Promise<(string | null)[]> {
+  async mget(keys: readonly Key[], options?: ReadOptions): Promise<(string | null)[]> {
     checkKeys(keys);
+    checkReadOptions(options);
     this.#checkOpen();
     if (keys.length === 0) return [];
+    if (this.#replicas !== undefined && options?.fromMaster !== true) return this.#replicaRead('MGET', keys[0], (c) => c.mget(keys.map(toArg)));
     try {
       return await this.#client.mget(keys.map(toArg));
     } catch (err) {
@@ -144,10 +225,12 @@ export class RedisStore implements KeyValueStore {
     }
   }
 
-  async mgetBuffer(keys: readonly Key[]): Promise<(Buffer | null)[]> {
+  async mgetBuffer(keys: readonly Key[], options?: ReadOptions): Promise<(Buffer | null)[]> {
     checkKeys(keys);
+    checkReadOptions(options);
     this.#checkOpen();
     if (keys.length === 0) return [];
+    if (this.#replicas !== undefined && options?.fromMaster !== true) return this.#replicaRead('MGET', keys[0], (c) => c.mgetBuffer(keys.map(toArg)));
     try {
       return await this.#client.mgetBuffer(keys.map(toArg));
     } catch (err) {
@@ -198,11 +281,23 @@ export class RedisStore implements KeyValueStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#replicas?.close();
     if (!this.#owned) return;
     try {
       await this.#client.quit();
     } catch {
       this.#client.disconnect();
+    }
+  }
+
+  /** A read on a replica; on the master when none is usable or the replica failed. */
+  async #replicaRead<T>(command: string, key: Key, read: (c: Redis) => Promise<T>): Promise<T> {
+    try {
+      const v = await this.#replicas!.read(read);
+      return v === MASTER ? await read(this.#client) : v;
+    } catch (err) {
+      if (err instanceof RangeError) throw err;
+      throw this.#error(err, command, key);
     }
   }
 
