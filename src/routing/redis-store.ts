@@ -17,75 +17,20 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Key } from '../engine';
 import { StoreClosedError } from '../errors';
-import { checkInteger, checkKey, checkKeys, describe } from '../validate';
+import { checkKey, checkKeys, describe } from '../validate';
 import { checkEntries, checkTtl, checkValue, classify, toArg } from './arguments';
-import {
-  clientOptions,
-  connectionOptions,
-  createClient,
-  lastConnectionError,
-  loadIoredis,
-  parseNode,
-  type ConnectionOptions,
-  type Ioredis,
-  type NodeSpec,
-  type ParsedNode,
-} from './connection';
-import { MASTER, checkReadOptions, checkScaleReads, noReplicasError, SentinelReplicas, type ReadOptions, type ScaleReads } from './replicas';
+import { connectionOptions, createClient, lastConnectionError, loadIoredis, parseNode, type ConnectionOptions, type NodeSpec } from './connection';
+import { MASTER, checkReadOptions, noReplicasError, replicaReadOptions, replicasFor, type ReadOptions, type ReplicaReadOptions, type ScaleReads, type SentinelReplicas } from './replicas';
 import type { KeyValueStore, StoreValue } from './store';
 
 /** Options of {@link RedisStore}. */
-export interface RedisStoreOptions extends ConnectionOptions {
+export interface RedisStoreOptions extends ConnectionOptions, ReplicaReadOptions {
   /**
    * What the client talks to. `'twemproxy'`: a nutcracker listener (RESP2, none of the
    * connection-setup commands it refuses). Applies to a client the store creates.
    * @default 'redis'
    */
   endpoint?: 'redis' | 'twemproxy';
-  /**
-   * Where reads go (ioredis's vocabulary): `'master'`; `'slave'`, the replicas Sentinel reports
-   * (the master when none is usable); `'all'`, master and replicas in turn. Writes always go to
-   * the master. Needs a Sentinel-managed node (`{ sentinels, name }`): anything else is a
-   * RangeError naming this option. See `replicas.ts` for what a replica read may return.
-   * @default 'master'
-   */
-  scaleReads?: ScaleReads;
-  /**
-   * With replica reads: pause between two polls of the sentinels' replica list (and replica
-   * health checks). A replica that dies stops getting reads at once (its connection closes).
-   * @default 1000
-   */
-  replicaRefreshMs?: number;
-}
-
-/** The default {@link RedisStoreOptions} of replica reads. */
-export const DEFAULT_REPLICA_OPTIONS: Readonly<Required<Pick<RedisStoreOptions, 'scaleReads' | 'replicaRefreshMs'>>> = Object.freeze({
-  scaleReads: 'master',
-  replicaRefreshMs: 1000,
-});
-
-/**
- * The replica set for a node under `policy`, or undefined for master reads; RangeError naming
- * `name` when the node is not Sentinel-managed (it has no replicas to read from).
- */
-export function replicasFor(
-  io: Ioredis,
-  node: ParsedNode,
-  policy: ScaleReads,
-  name: string,
-  refreshMs: number,
-  options: ConnectionOptions,
-): SentinelReplicas | undefined {
-  if (policy === 'master') return undefined;
-  const spec = node.kind === 'instance' ? (node.spec as Redis).options : (node.spec as RedisOptions);
-  const sentinel = node.kind === 'sentinel' || (node.kind === 'instance' && Array.isArray(spec.sentinels) && spec.sentinels.length > 0);
-  if (!sentinel) throw noReplicasError(policy, name, `node ${node.defaultId} is not Sentinel-managed ({ sentinels, name })`);
-  return new SentinelReplicas(io, spec, {
-    policy,
-    optionName: name,
-    refreshMs,
-    replicaOptions: { ...clientOptions('plain', options), ...options.redisOptions },
-  });
 }
 
 /** ioredis options a twemproxy listener needs: it closes the connection on unknown commands. */
@@ -127,9 +72,7 @@ export class RedisStore implements KeyValueStore {
     }
     const conn = connectionOptions(options);
     const parsed = parseNode(node, 'node');
-    const policy = checkScaleReads(options.scaleReads);
-    const refreshMs = options.replicaRefreshMs ?? DEFAULT_REPLICA_OPTIONS.replicaRefreshMs;
-    checkInteger(refreshMs, 'options.replicaRefreshMs', 1, 2 ** 31 - 1);
+    const { policy, refreshMs } = replicaReadOptions(options);
     if (policy !== 'master' && endpoint === 'twemproxy') throw noReplicasError(policy, 'options.scaleReads', "endpoint 'twemproxy' has none");
     const io = loadIoredis('RedisStore');
     this.#ReplyError = io.ReplyError;

@@ -23,9 +23,9 @@
  * matters (the tiered cache does, for keys invalidated within `replicaLagMs`).
  */
 import type { Redis, RedisOptions } from 'ioredis';
-import { describe } from '../validate';
+import { checkInteger, describe } from '../validate';
 import { isNodeFailure } from './arguments';
-import type { Ioredis } from './connection';
+import { clientOptions, type ConnectionOptions, type Ioredis, type ParsedNode } from './connection';
 
 /**
  * Where reads go (ioredis's `scaleReads`): `'master'` (every read on the master), `'slave'`
@@ -45,6 +45,63 @@ export interface ReadOptions {
    */
   fromMaster?: boolean;
 }
+
+/** The replica-read options of the stores over Sentinel (`RedisStore`, `RingStore`). */
+export interface ReplicaReadOptions {
+  /**
+   * Where reads go (ioredis's vocabulary): `'master'`; `'slave'`, the replicas Sentinel reports
+   * (the master when none is usable); `'all'`, master and replicas in turn. Writes always go to
+   * the master. Needs Sentinel-managed nodes (`{ sentinels, name }`): a store with none is a
+   * RangeError naming this option. See `replicas.ts` for what a replica read may return.
+   * @default 'master'
+   */
+  scaleReads?: ScaleReads;
+  /**
+   * With replica reads: pause between two polls of the sentinels' replica list (and replica
+   * health checks). A replica that dies stops getting reads at once (its connection closes).
+   * @default 1000
+   */
+  replicaRefreshMs?: number;
+}
+
+/** The default {@link ReplicaReadOptions}. */
+export const DEFAULT_REPLICA_OPTIONS: Readonly<Required<ReplicaReadOptions>> = Object.freeze({
+  scaleReads: 'master',
+  replicaRefreshMs: 1000,
+});
+
+/** Checks the {@link ReplicaReadOptions} (errors name the option) and fills in defaults. */
+export function replicaReadOptions(o: ReplicaReadOptions): { policy: ScaleReads; refreshMs: number } {
+  const policy = checkScaleReads(o.scaleReads);
+  const refreshMs = o.replicaRefreshMs ?? DEFAULT_REPLICA_OPTIONS.replicaRefreshMs;
+  checkInteger(refreshMs, 'options.replicaRefreshMs', 1, 2 ** 31 - 1);
+  return { policy, refreshMs };
+}
+
+/**
+ * The replica set for a node under `policy`, or undefined for master reads; RangeError naming
+ * `name` when the node is not Sentinel-managed (it has no replicas to read from).
+ */
+export function replicasFor(
+  io: Ioredis,
+  node: ParsedNode,
+  policy: ScaleReads,
+  name: string,
+  refreshMs: number,
+  options: ConnectionOptions & ReplicaReadOptions,
+): SentinelReplicas | undefined {
+  if (policy === 'master') return undefined;
+  const spec = node.kind === 'instance' ? (node.spec as Redis).options : (node.spec as RedisOptions);
+  const sentinel = node.kind === 'sentinel' || (node.kind === 'instance' && Array.isArray(spec.sentinels) && spec.sentinels.length > 0);
+  if (!sentinel) throw noReplicasError(policy, name, `node ${node.defaultId} is not Sentinel-managed ({ sentinels, name })`);
+  return new SentinelReplicas(io, spec, {
+    policy,
+    optionName: name,
+    refreshMs,
+    replicaOptions: { ...clientOptions('plain', options), ...options.redisOptions },
+  });
+}
+
 
 /** Checks per-read options (TypeError naming `options` / `options.fromMaster`). */
 export function checkReadOptions(o: unknown): asserts o is ReadOptions | undefined {
