@@ -123,6 +123,14 @@ export interface ClusterStoreOptions {
    * @default 'master'
    */
   scaleReads?: ScaleReads;
+  /**
+   * With replica reads: how often ioredis reloads its slot table (`slotsRefreshInterval`), so
+   * a replica added, revived or promoted is seen (ioredis otherwise reloads only on MOVED or a
+   * lost connection). Redis 7.0 lists a replica in CLUSTER SLOTS only once its replication
+   * offset is non-zero: replicas of a master that was never written to get no reads.
+   * @default 1000
+   */
+  replicaRefreshMs?: number;
   /** Any other ioredis `ClusterOptions`, when the store creates the `Cluster`. */
   clusterOptions?: ClusterOptions;
 }
@@ -137,6 +145,7 @@ export const DEFAULT_CLUSTER_STORE_OPTIONS: Readonly<Required<Omit<ClusterStoreO
   retryDelayOnClusterDown: 200,
   retryDelayOnTryAgain: 0,
   scaleReads: 'master',
+  replicaRefreshMs: 1000,
 });
 
 /** Counters, for diagnostics and tests (plain numbers, no allocation on the hot path). */
@@ -149,6 +158,8 @@ export interface ClusterStoreStats {
   scriptFallbacks: number;
   /** Cross-slot script calls that succeeded. */
   scriptCalls: number;
+  /** Replica reads: keys a replica answered as missing, read again on the master. */
+  missRereads: number;
 }
 
 /** One public call's retry state, shared by all the commands it sends. */
@@ -319,7 +330,7 @@ export class ClusterStore implements KeyValueStore {
   readonly #prefix: string;
   #crossSlotScripts: boolean;
   #closed = false;
-  readonly #stats: ClusterStoreStats = { retries: 0, splits: 0, scriptFallbacks: 0, scriptCalls: 0 };
+  readonly #stats: ClusterStoreStats = { retries: 0, splits: 0, scriptFallbacks: 0, scriptCalls: 0, missRereads: 0 };
   /** `sha@host:port` of the scripts known to be cached on each node. */
   readonly #scriptLoaded = new Set<string>();
   #lastConnectionError: Error | undefined;
@@ -329,7 +340,8 @@ export class ClusterStore implements KeyValueStore {
   readonly #selector: ReadSelector | undefined;
   /** Replica reads: whether the cluster was checked for replicas, and the error if it has none. */
   #replicaCheck: Promise<void> | undefined;
-  #replicasChecked = false;
+  /** The check found replicas. */
+  #replicasOk = false;
   #noReplicas: RangeError | undefined;
 
   /**
@@ -355,6 +367,7 @@ export class ClusterStore implements KeyValueStore {
     this.#retryDelayMs = o.retryDelayMs;
     this.#crossSlotScripts = o.crossSlotScripts;
     let policy = checkScaleReads(o.scaleReads);
+    checkInteger(o.replicaRefreshMs, 'options.replicaRefreshMs', 1, 2 ** 31 - 1);
 
     const io = loadIoredis();
     this.#Command = io.Command;
@@ -376,7 +389,12 @@ export class ClusterStore implements KeyValueStore {
       this.#selector = policy === 'master' ? undefined : new ReadSelector(policy);
       const created = new io.Cluster([...cluster], {
         ...o.clusterOptions,
-        ...(this.#selector === undefined ? {} : { scaleReads: this.#selector.select as unknown as ClusterOptions['scaleReads'] }),
+        ...(this.#selector === undefined
+          ? {}
+          : {
+              scaleReads: this.#selector.select as unknown as ClusterOptions['scaleReads'],
+              slotsRefreshInterval: o.clusterOptions?.slotsRefreshInterval ?? o.replicaRefreshMs,
+            }),
         maxRedirections: o.maxRedirections,
         retryDelayOnFailover: o.retryDelayOnFailover,
         retryDelayOnClusterDown: o.retryDelayOnClusterDown,
@@ -433,11 +451,12 @@ export class ClusterStore implements KeyValueStore {
     this.#checkOpen();
     const k = this.#fullKey(key);
     const op = this.#begin(encoding, options);
-    if (op.replica && !this.#replicasChecked) await this.#checkReplicas();
+    if (op.replica && !this.#replicasOk) await this.#checkReplicas();
     const slot = keySlot(k);
     const read = async (): Promise<Reply> => {
       const v = (await this.#send(slot, 'get', [toArg(k)], key, op)) as Reply;
       // Missing on a replica: maybe not replicated yet, or moved away by a migration.
+      if (v === null && op.replica) this.#stats.missRereads++;
       return v === null && op.replica ? ((await this.#send(slot, 'get', [toArg(k)], key, this.#onMaster(op))) as Reply) : v;
     };
     return this.#bounded(op, read(), 'GET', key);
@@ -483,7 +502,7 @@ export class ClusterStore implements KeyValueStore {
     const full = this.#fullKeys(keys);
     const args = full.map(toArg);
     const op = this.#begin(encoding, options);
-    if (op.replica && !this.#replicasChecked) await this.#checkReplicas();
+    if (op.replica && !this.#replicasOk) await this.#checkReplicas();
     const slots = keySlots(full);
     const batch = this.#batch(slots, {
       perSlot: (slot, idx) => this.#mgetSlot(slot, idx, args, keys, out, op),
@@ -703,6 +722,7 @@ export class ClusterStore implements KeyValueStore {
     const missing: number[] = [];
     for (let i = 0; i < out.length; i++) if (out[i] === null) missing.push(i);
     if (missing.length === 0) return Promise.resolve();
+    this.#stats.missRereads += missing.length;
     const onMaster = this.#onMaster(op);
     const tasks: Promise<void>[] = [];
     this.#corked(() => {
@@ -727,10 +747,10 @@ export class ClusterStore implements KeyValueStore {
     this.#replicaCheck ??= (async () => {
       try {
         const text = String(await this.#cluster.sendCommand(new this.#Command('cluster', ['NODES'], { replyEncoding: 'utf8' })));
-        this.#noReplicas = /^\S+ \S+ (?:\S+,)?slave[ ,]/m.test(text)
-          ? undefined
-          : noReplicasError(this.#selector!.policy, 'options.scaleReads', 'the cluster lists no replica (CLUSTER NODES)');
-        this.#replicasChecked = true;
+        this.#replicasOk = /^\S+ \S+ (?:\S+,)?slave[ ,]/m.test(text);
+        if (!this.#replicasOk) {
+          this.#noReplicas = noReplicasError(this.#selector!.policy, 'options.scaleReads', 'the cluster lists no replica (CLUSTER NODES)');
+        }
       } catch {
         this.#replicaCheck = undefined; // unknown yet: the read itself reports the failure
       }

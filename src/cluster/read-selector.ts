@@ -4,7 +4,7 @@
  * command with the slot's connections (`[master, ...replicas]`, as in its slot table) and for
  * nothing else (writes always go to the master).
  *
- * What ioredis's own `'slave'`/`'all'` do not: a replica whose connection is not ready (killed,
+ * What ioredis's own `'slave'`/`'all'` do not: a replica whose connection was lost (killed,
  * reconnecting) gets no reads — ioredis would queue them on that connection until it gives up —
  * so a dead replica's reads move at once to the others, or to the master; and a command marked
  * with {@link ReadSelector.toMaster} goes to the master (reads that must see the latest write).
@@ -15,6 +15,14 @@ import type { ScaleReads } from '../routing/replicas';
 /** What the selector needs of an ioredis connection. */
 interface Conn {
   status: string;
+}
+
+/**
+ * Ready, or never connected yet: ioredis creates a cluster's connections lazily (`wait`) and
+ * connects on their first command. Not a connection that was lost (`reconnecting`, `close`, `end`).
+ */
+function usable(c: Conn | undefined): boolean {
+  return c !== undefined && (c.status === 'ready' || c.status === 'wait');
 }
 
 export class ReadSelector {
@@ -36,14 +44,14 @@ export class ReadSelector {
     const master = nodes[0];
     if (nodes.length < 2 || this.#toMaster.has(command)) return master;
     let ready = 0;
-    for (let i = 1; i < nodes.length; i++) if (nodes[i]?.status === 'ready') ready++;
+    for (let i = 1; i < nodes.length; i++) if (usable(nodes[i])) ready++;
     if (ready === 0) return master;
     const turns = this.policy === 'all' ? ready + 1 : ready;
     let k = this.#next++ % turns;
     if (this.#next >= 0x3fffffff) this.#next = 0;
     if (k === ready) return master;
     for (let i = 1; i < nodes.length; i++) {
-      if (nodes[i]?.status === 'ready' && k-- === 0) return nodes[i];
+      if (usable(nodes[i]) && k-- === 0) return nodes[i];
     }
     return master;
   };
