@@ -93,3 +93,12 @@ export async function readCalls(ports: readonly number[], before?: Map<number, R
 export async function snapshot(ports: readonly number[]): Promise<Map<number, Record<string, number>>> {
   return new Map(await Promise.all(ports.map(async (p) => [p, await commandCalls(p)] as const)));
 }
+
+/** Polls `cond` every 25 ms (liveness, not speed: the deadline only ends a hung test). */
+export async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}

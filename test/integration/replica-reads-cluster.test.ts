@@ -16,7 +16,7 @@ import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterStore } from '../../src/cluster/cluster-store';
 import { notDefaultProject } from '../helpers/project';
-import { dataKeys, readCalls, readLoad, snapshot, valueOf } from '../helpers/read-load';
+import { dataKeys, readCalls, readLoad, snapshot, until, valueOf } from '../helpers/read-load';
 import { RedisCluster } from '../helpers/redis-cluster';
 import { RespClient, RespError, sleep } from '../helpers/redis-server';
 
@@ -70,14 +70,6 @@ async function replicasListed(...stores: ClusterStore[]): Promise<void> {
   for (const s of stores) {
     await s.get('warm-up');
     await until(() => listed(s), 'replicas in the slot table (CLUSTER SLOTS omits a replica until its offset is non-zero)');
-  }
-}
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
   }
 }
 

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/routing/redis-store';
 import { RingStore } from '../../src/routing/ring-store';
 import { notDefaultProject } from '../helpers/project';
-import { dataKeys, readCalls, readLoad, seed, snapshot } from '../helpers/read-load';
+import { dataKeys, readCalls, readLoad, seed, snapshot, until } from '../helpers/read-load';
 import { RedisSentinel } from '../helpers/redis-sentinel';
 import { sleep } from '../helpers/redis-server';
 
@@ -35,15 +35,6 @@ afterAll(async () => {
 
 const node = () => ({ sentinels: setup.endpoints, name: setup.name });
 const dataPorts = () => setup.data.filter((d) => d.proc).map((d) => d.port);
-
-/** Polls `cond` (liveness, not speed: the deadline only ends a hung test). */
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 describe.skipIf(skip)('scaleReads over Sentinel', () => {
   it("'slave' and 'all': at least 60 % of reads on the replicas, by each server's commandstats; both replicas share them", async () => {
