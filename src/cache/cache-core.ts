@@ -21,6 +21,7 @@ import { isIoredis, rawClientOf, toStore } from './l2-source';
 import { RedisStore } from '../routing/redis-store';
 import { L1, L1Entry } from './l1';
 import { Markers } from './markers';
+import { lagGuardedReads, type ReplicaLagGuard } from './replica-lag';
 import { LeaseLock } from './lease-lock';
 import { DEFAULT_BUS_OPTIONS, DEFAULT_LOCK_OPTIONS, DEFAULT_TIERED_CACHE_OPTIONS, type CacheEntryOptions, type LockOptions, type TieredCacheOptions } from './options';
 import { checkBool, checkNum, checkString, resolveEntry, stripUndefined, type Resolved } from './resolve-options';
@@ -95,6 +96,8 @@ export class CacheCore extends EventEmitter {
   /** L2 reads (hot path): the store's, or straight to a plain ioredis `Redis` you gave as L2. */
   readonly #getBuffer: (key: string) => Promise<Buffer | null>;
   readonly #mgetBuffer: (keys: string[]) => Promise<(Buffer | null)[]>;
+  /** L2 reads from replicas: recently invalidated keys are read from the master (replica-lag.ts). */
+  readonly #lag: ReplicaLagGuard | undefined;
   readonly #l2TimeoutMs: number;
   /** options.batchGets: most keys per coalesced MGET, 0 = one GET per get(). */
   readonly #batchMax: number;
@@ -197,6 +200,8 @@ export class CacheCore extends EventEmitter {
       this.#getBuffer = (k) => store!.getBuffer(k);
       this.#mgetBuffer = (ks) => store!.mgetBuffer(ks);
     }
+    const lag = lagGuardedReads(store, checkNum(o.replicaLagMs, 'options.replicaLagMs', 0), coarseNow);
+    if (lag !== undefined) ({ guard: this.#lag, getBuffer: this.#getBuffer, mgetBuffer: this.#mgetBuffer } = lag);
     if (o.circuitBreaker !== false && this.store !== undefined) {
       const cb = { ...d.circuitBreaker, ...stripUndefined(o.circuitBreaker ?? {}) };
       checkNum(cb.failureThreshold, 'options.circuitBreaker.failureThreshold', 1);
@@ -317,12 +322,14 @@ export class CacheCore extends EventEmitter {
 
   /** A key changed (here or elsewhere): drop it from L1 and block older in-flight results. */
   invalidateKey(lk: string): void {
+    this.#lag?.noteKey(this.prefix + lk, coarseNow());
     this.#seq++;
     if (this.#inflight > 0) this.#keySeq.set(lk, this.#seq);
     this.l1?.delete(lk);
   }
 
   #invalidateBroad(): void {
+    this.#lag?.noteAll(coarseNow());
     this.#seq++;
     this.#broadSeq = this.#seq;
   }
@@ -569,9 +576,11 @@ export class CacheCore extends EventEmitter {
         }
         break;
       case 'n':
+        this.#lag?.noteAll(now); // markers are read from L2 too
         this.#markers.apply(`n:${m.n ?? ''}`, m.at ?? now, now);
         break;
       case 'g':
+        this.#lag?.noteAll(now);
         if (Array.isArray(m.k)) for (const t of m.k) this.#markers.apply(`t:${t}`, m.at ?? now, now);
         break;
       case 'a':

@@ -299,6 +299,11 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     }));
   }
 
+  /** The read policy of the Sentinel-managed nodes (`'master'` unless replica reads were turned on). */
+  get scaleReads(): ScaleReads {
+    return this.#scaleReads;
+  }
+
   /** The ioredis client of node `id`. */
   client(id: string): Redis | undefined {
     return this.#members.get(id)?.client;
