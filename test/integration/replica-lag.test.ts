@@ -30,7 +30,7 @@ import { redisCall, sleep } from '../helpers/redis-server';
 
 const skip = notDefaultProject;
 const LAG_MS = 300;
-const ROUNDS = 12;
+const ROUNDS = 10;
 let setup: RedisSentinel;
 
 beforeAll(async () => {
