@@ -19,7 +19,8 @@ import { ClusterStore } from '../src/cluster/cluster-store';
 import type { ScaleReads } from '../src/routing/replicas';
 import { RedisStore } from '../src/routing/redis-store';
 import type { KeyValueStore } from '../src/routing/store';
-import { runGroup, serverHelper, type BenchOptions, type BenchRow, type BenchTask } from './lib';
+import { runGroup, serverHelper, type BenchOptions, type BenchRow } from './lib';
+import { task } from './store.bench';
 
 const CONCURRENCY = 100;
 const LOOP_READS = 5000;
@@ -63,19 +64,6 @@ async function readCalls(h: Helpers, ports: readonly number[]): Promise<number> 
   return n;
 }
 
-function getTask(name: string, store: KeyValueStore): BenchTask {
-  let at = 0;
-  return {
-    name,
-    opsPerCall: CONCURRENCY,
-    fn: async () => {
-      const p: Promise<unknown>[] = new Array(CONCURRENCY);
-      for (let j = 0; j < CONCURRENCY; j++) p[j] = store.get(KEYS[at++ % KEYS.length]);
-      await Promise.all(p);
-    },
-  };
-}
-
 /** The master-commands-per-read rows of one suite. */
 async function masterShare(h: Helpers, suite: string, stores: Map<ScaleReads, KeyValueStore>, masters: () => Promise<number[]>): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
@@ -113,7 +101,7 @@ async function suiteRows(h: Helpers, suite: string, stores: Map<ScaleReads, KeyV
   for (const s of stores.values()) await s.mget(KEYS.slice(0, 100)); // connect every node
   await new Promise((r) => setTimeout(r, 1500)); // replicas synced and listed (cluster: slot table refresh)
   const rows = await masterShare(h, suite, stores, masters);
-  rows.push(...(await runGroup(suite, 'replica reads: GET, 100 in flight', [...stores].map(([p, s]) => getTask(`scaleReads '${p}'`, s)), opts)));
+  rows.push(...(await runGroup(suite, 'replica reads: GET, 100 in flight', [...stores].map(([p, s]) => task(`scaleReads '${p}'`, CONCURRENCY, (i) => s.get(KEYS[i % KEYS.length]))), opts)));
   return rows;
 }
 
