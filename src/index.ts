@@ -33,6 +33,7 @@ export {
 export { RedisStore, TWEMPROXY_CLIENT_OPTIONS, type RedisStoreOptions } from './routing/redis-store';
 export { DEFAULT_CONNECTION_OPTIONS, clientOptions, type ConnectionOptions, type NodeSpec } from './routing/connection';
 export type { KeyValueStore, StoreValue } from './routing/store';
+export { DEFAULT_REPLICA_OPTIONS, type ReadOptions, type ReplicaReadOptions, type ScaleReads } from './routing/replicas';
 
 // Rings
 export {
