@@ -199,9 +199,9 @@ export class CacheCore extends EventEmitter {
     } else {
       this.#getBuffer = (k) => store!.getBuffer(k);
       this.#mgetBuffer = (ks) => store!.mgetBuffer(ks);
+      const lag = lagGuardedReads(store, checkNum(o.replicaLagMs, 'options.replicaLagMs', 0), coarseNow);
+      if (lag !== undefined) ({ guard: this.#lag, getBuffer: this.#getBuffer, mgetBuffer: this.#mgetBuffer } = lag);
     }
-    const lag = lagGuardedReads(store, checkNum(o.replicaLagMs, 'options.replicaLagMs', 0), coarseNow);
-    if (lag !== undefined) ({ guard: this.#lag, getBuffer: this.#getBuffer, mgetBuffer: this.#mgetBuffer } = lag);
     if (o.circuitBreaker !== false && this.store !== undefined) {
       const cb = { ...d.circuitBreaker, ...stripUndefined(o.circuitBreaker ?? {}) };
       checkNum(cb.failureThreshold, 'options.circuitBreaker.failureThreshold', 1);
@@ -566,6 +566,7 @@ export class CacheCore extends EventEmitter {
   #onBusMessage(m: BusMessage): void {
     if (channels.bus.hasSubscribers) channels.bus.publish({ cache: this.name, reason: 'message', message: m });
     const now = coarseNow();
+    if (m.t !== 'k') this.#lag?.noteAll(now); // clear, tags, flush: markers and keys unknown, all from the master
     switch (m.t) {
       case 'k':
         if (Array.isArray(m.k)) {
@@ -576,11 +577,9 @@ export class CacheCore extends EventEmitter {
         }
         break;
       case 'n':
-        this.#lag?.noteAll(now); // markers are read from L2 too
         this.#markers.apply(`n:${m.n ?? ''}`, m.at ?? now, now);
         break;
       case 'g':
-        this.#lag?.noteAll(now);
         if (Array.isArray(m.k)) for (const t of m.k) this.#markers.apply(`t:${t}`, m.at ?? now, now);
         break;
       case 'a':
