@@ -20,7 +20,7 @@ import { StoreClosedError } from '../errors';
 import { checkKey, checkKeys, describe } from '../validate';
 import { checkEntries, checkTtl, checkValue, classify, toArg } from './arguments';
 import { connectionOptions, createClient, lastConnectionError, loadIoredis, parseNode, type ConnectionOptions, type NodeSpec } from './connection';
-import { MASTER, checkReadOptions, noReplicasError, replicaReadOptions, replicasFor, type ReadOptions, type ReplicaReadOptions, type ScaleReads, type SentinelReplicas } from './replicas';
+import { checkReadOptions, noReplicasError, replicaReadOptions, replicasFor, type ReadOptions, type ReplicaReadOptions, type ScaleReads, type SentinelReplicas } from './replicas';
 import type { KeyValueStore, StoreValue } from './store';
 
 /** Options of {@link RedisStore}. */
@@ -233,15 +233,22 @@ export class RedisStore implements KeyValueStore {
     }
   }
 
-  /** A read on a replica; on the master when none is usable or the replica failed. */
-  async #replicaRead<T>(command: string, key: Key, read: (c: Redis) => Promise<T>): Promise<T> {
+  /**
+   * A read on a replica; on the master when none is usable or the replica failed. No async
+   * layer of its own (hot path): the replica's promise, with a fallback on failure.
+   */
+  #replicaRead<T>(command: string, key: Key, read: (c: Redis) => Promise<T>): Promise<T> {
+    const r = this.#replicas!;
+    if (!r.polled) return r.firstPoll().then(() => this.#replicaRead(command, key, read));
+    const onMaster = (): Promise<T> => read(this.#client).catch((err: unknown) => Promise.reject(this.#error(err, command, key)));
+    let c: Redis | undefined;
     try {
-      const v = await this.#replicas!.read(read);
-      return v === MASTER ? await read(this.#client) : v;
+      c = r.pick();
     } catch (err) {
-      if (err instanceof RangeError) throw err;
-      throw this.#error(err, command, key);
+      return Promise.reject(err); // the RangeError of a master with no replica
     }
+    if (c === undefined) return onMaster();
+    return read(c).catch((err: unknown) => (r.failed(c, err) ? onMaster() : Promise.reject(this.#error(err, command, key))));
   }
 
   #checkOpen(): void {

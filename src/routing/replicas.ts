@@ -225,10 +225,7 @@ export class SentinelReplicas {
    * node). A reply error of the command itself (WRONGTYPE) rejects as is.
    */
   async read<T>(read: (c: Redis) => Promise<T>): Promise<T | typeof MASTER> {
-    if (!this.#polled) {
-      await this.ready;
-      this.#polled = true;
-    }
+    if (!this.#polled) await this.firstPoll();
     const c = this.pick();
     if (c === undefined) return MASTER;
     try {
@@ -237,6 +234,17 @@ export class SentinelReplicas {
       if (this.failed(c, err)) return MASTER;
       throw err;
     }
+  }
+
+  /** Whether the first poll is done (until then, reads wait for {@link firstPoll}). */
+  get polled(): boolean {
+    return this.#polled;
+  }
+
+  /** Resolves once the first poll of the sentinels is done. */
+  async firstPoll(): Promise<void> {
+    await this.ready;
+    this.#polled = true;
   }
 
   /** A read on `client` failed: if the node failed, stop using it until it proves healthy again. */
