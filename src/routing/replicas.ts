@@ -312,7 +312,12 @@ export class SentinelReplicas {
       if (host === undefined || !Number.isInteger(port)) continue;
       const id = `${host}:${port}`;
       healthy.add(id);
-      if (!this.#replicas.has(id)) this.#add(id, host, port);
+      if (!this.#replicas.has(id)) {
+        // ioredis's natMap (an object or a function of 'host:port'), as for the master.
+        const nat = this.#spec.natMap;
+        const to = (typeof nat === 'function' ? nat(id) : nat?.[id]) as { host?: string; port?: number } | null | undefined;
+        this.#add(id, to?.host ?? host, to?.port ?? port);
+      }
     }
     for (const [id, r] of this.#replicas) {
       if (!healthy.has(id)) {
