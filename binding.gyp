@@ -1,6 +1,7 @@
 {
-  # One target, plain Node-API C calls (no node-addon-api): NAPI_VERSION 8 makes one binary
-  # serve every Node >= 18 (prebuildify --napi tags it as napi).
+  # One target over node-addon-api (header-only), built without C++ exceptions: errors are
+  # thrown as pending JS exceptions (native/binding/napi-util.h). NAPI_VERSION 8 makes one
+  # binary serve every Node >= 18 (prebuildify --napi tags it as napi).
   "targets": [
     {
       "target_name": "ringcache",
@@ -22,7 +23,8 @@
         "native/binding/slot-functions.cc",
         "native/binding/typed-array.cc"
       ],
-      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags!": ["-fexceptions", "-O2"],
       "cflags_cc!": ["-fexceptions", "-O2"],
       "cflags": ["-O3", "-Wall", "-Wextra", "-fvisibility=hidden"],

@@ -1,25 +1,29 @@
 /**
- * Cache suite: TieredCache against bentocache and cacheable (devDependencies), in the same run,
- * with raw lru-cache / raw ioredis as the floor each group is compared with.
+ * Cache suite: TieredCache against bentocache and cacheable (devDependencies), each in its
+ * strongest idiomatic configuration with its defaults as extra rows, and the raw clients as
+ * the floor or the like-for-like baseline.
  *
  * - `L1 hit, async get`: one awaited `get` at a time on keys held in memory. Baseline
- *   bentocache (memory driver). Target: ringcache ≥ 10× bentocache and ≥ 4 M ops/s.
- * - `L1 hit, sync`: raw lru-cache `get` (baseline) against `TieredCache.peek`. Target ≥ 0.5×.
- * - `L2 hit, 64 in flight`: 64 concurrent `get`s that all go to Redis (ringcache and
- *   bentocache with no L1, cacheable with @keyv/redis as its only store). Baseline raw ioredis
- *   with auto-pipelining. Target: ringcache ≥ 0.8×. ringcache coalesces the get()s of one turn
- *   into one MGET (`batchGets`); the `batchGets: false` row is one GET per get().
- * - `getMany, 64 keys`: one batch read of 64 keys from Redis. Baseline one raw `MGET`.
- *   Target: ringcache ≥ 0.7×.
+ *   bentocache's memory driver with `serialize: false` and the same L1 size as ours (it then
+ *   returns the stored object, as ringcache does); cacheable with `useClone: false`; both
+ *   with their defaults (copies per read); ringcache as configured by default and with
+ *   `freeze: true`; an awaited `Map` / lru-cache get as the floor.
+ * - `L1 hit, sync`: raw lru-cache `get` (baseline) against `TieredCache.peek`, `Map` floor.
+ * - `L2 hit, 64 in flight`: 64 concurrent `get`s of JSON values that all go to Redis.
+ *   Baseline: a DataLoader (the `dataloader` package, `cache: false`) that merges the gets of
+ *   one tick into one `MGET` + `JSON.parse` — the same work ringcache's `batchGets` does.
+ *   Also raw auto-pipelined ioredis `get` (no parsing, and with it), one raw `MGET` of the 64
+ *   keys (no parsing), ringcache with and without `batchGets`, bentocache, cacheable.
+ * - `L2 hit, 64 workers, gets spread across ticks`: 64 closed-loop workers, each awaiting its
+ *   `get` before the next, so gets arrive in ticks of their own as replies come back: not the
+ *   ideal case for `batchGets` (or DataLoader).
+ * - `getMany, 64 keys`: one batch read of 64 keys. Baseline one raw `MGET` (no parsing); the
+ *   JSON floor (raw `MGET` + `JSON.parse`) and the msgpackr serializer as rows.
  *
  * The `100 B Buffers` groups repeat the two L2 groups with Buffer values (stored raw, no
  * serializer): what the cache itself costs over the client.
  *
- * The `… + JSON.parse (reference)` rows show what decoding the values alone costs on top of the
- * raw client (a cache returns objects; raw ioredis returns strings).
- *
- * Round-trip groups run 5 rounds in alternating task order and keep each task's best round
- * (the least disturbed by the other suites sharing this machine's 2 cores).
+ * Every group: medians of the rounds (bench/lib `runGroup`), Redis pinned apart where possible.
  *
  * Redis: `redis` (a URL) or, by default, a `redis-server` started on a free loopback port with
  * the test helper (source checkout only) and stopped afterwards. The suite writes `bench:*`
@@ -29,8 +33,9 @@
  */
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
+import { msgpackSerializer } from '../src/cache/msgpack-serializer';
 import { TieredCache } from '../src/cache/tiered-cache';
-import { makeKeys, runGroup, runMain, serverHelper, type BenchOptions, type BenchRow, type BenchTask } from './lib';
+import { makeKeys, optionalRequire, pinApart, runGroup, runMain, serverHelper, type BenchOptions, type BenchRow, type BenchTask } from './lib';
 
 /** Options of {@link runCacheBench}. */
 export interface CacheBenchOptions extends BenchOptions {
@@ -40,21 +45,27 @@ export interface CacheBenchOptions extends BenchOptions {
 
 const CONCURRENCY = 64;
 const BATCH = 64;
+/** Sequential gets per worker per call in the spread-across-ticks group. */
+const PER_WORKER = 4;
 
 let sink = 0;
 
 type Bento = { get(o: { key: string }): Promise<unknown>; set(o: { key: string; value: unknown; ttl?: string }): Promise<unknown>; getMany?(o: { keys: string[] }): Promise<unknown[]>; disconnect(): Promise<void> };
 type Cacheable = { get(k: string): Promise<unknown>; set(k: string, v: unknown): Promise<unknown>; getMany(k: string[]): Promise<unknown[]>; disconnect(): Promise<void> };
 
+type DataLoaderCtor = new <K, V>(batch: (keys: readonly K[]) => Promise<V[]>, o?: { cache?: boolean }) => { load(key: K): Promise<V> };
+const DataLoader = optionalRequire<DataLoaderCtor>('dataloader');
+
 const esm = <T>(name: string): Promise<T | undefined> => (import(name) as Promise<T>).catch(() => undefined);
 
-async function bentocache(redisUrl: string | undefined): Promise<Bento | undefined> {
+/** bentocache: memory L1 of `maxItems` (`serialize` as given), or a Redis L2 only. */
+async function bentocache(redisUrl: string | undefined, memory: { maxItems: number; serialize?: boolean } = { maxItems: 100_000 }): Promise<Bento | undefined> {
   const mod = await esm<{ BentoCache: new (o: unknown) => Bento; bentostore: () => { useL1Layer(d: unknown): unknown; useL2Layer(d: unknown): unknown } }>('bentocache');
   if (mod === undefined) return undefined;
   if (redisUrl === undefined) {
     const mem = await esm<{ memoryDriver: (o: unknown) => unknown }>('bentocache/drivers/memory');
     if (mem === undefined) return undefined;
-    return new mod.BentoCache({ default: 'c', stores: { c: mod.bentostore().useL1Layer(mem.memoryDriver({ maxItems: 100_000 })) } });
+    return new mod.BentoCache({ default: 'c', stores: { c: mod.bentostore().useL1Layer(mem.memoryDriver(memory)) } });
   }
   const red = await esm<{ redisDriver: (o: unknown) => unknown }>('bentocache/drivers/redis');
   if (red === undefined) return undefined;
@@ -65,24 +76,26 @@ async function bentocache(redisUrl: string | undefined): Promise<Bento | undefin
   });
 }
 
-async function cacheable(redisUrl: string | undefined): Promise<Cacheable | undefined> {
-  const mod = await esm<{ Cacheable: new (o?: unknown) => Cacheable }>('cacheable');
+/** cacheable: its default in-memory store, or one with `memory` options, or @keyv/redis only. */
+async function cacheable(redisUrl: string | undefined, memory?: { useClone: boolean; lruSize: number }): Promise<Cacheable | undefined> {
+  const mod = await esm<{ Cacheable: new (o?: unknown) => Cacheable; createKeyv: (o: unknown) => unknown }>('cacheable');
   if (mod === undefined) return undefined;
-  if (redisUrl === undefined) return new mod.Cacheable();
+  if (redisUrl === undefined) return memory ? new mod.Cacheable({ primary: mod.createKeyv(memory) }) : new mod.Cacheable();
   const kr = await esm<{ default: new (url: string) => unknown; Keyv: new (o: unknown) => unknown }>('@keyv/redis');
   if (kr === undefined) return undefined;
   return new mod.Cacheable({ primary: new kr.Keyv({ store: new kr.default(redisUrl) }) });
 }
 
 /** A redis URL and a stop function: `url`, or a server started with the test helper. */
-async function redisServer(url: string | undefined): Promise<{ url: string; stop: () => Promise<void> }> {
+async function redisServer(url: string | undefined, onProgress?: (m: string) => void): Promise<{ url: string; stop: () => Promise<void> }> {
   if (url !== undefined) return { url, stop: async () => {} };
-  const helper = await serverHelper<{ RedisServer: { start(): Promise<{ port: number; stop(): Promise<void> }> } }>(
+  const helper = await serverHelper<{ RedisServer: { start(): Promise<{ port: number; pid: number | undefined; stop(): Promise<void> }> } }>(
     'redis-server',
     'cache',
     '--redis redis://HOST:PORT',
   );
   const server = await helper.RedisServer.start();
+  if (server.pid !== undefined) onProgress?.(`cache: ${pinApart([server.pid])}`);
   return { url: `redis://127.0.0.1:${server.port}`, stop: () => server.stop() };
 }
 
@@ -124,6 +137,28 @@ function concurrent(name: string, keys: readonly string[], get: (k: string) => P
   };
 }
 
+/**
+ * `CONCURRENCY` workers, each awaiting its own `get` before issuing the next (`PER_WORKER` in
+ * a row): the gets arrive spread over the ticks in which replies come back.
+ */
+function closedLoop(name: string, keys: readonly string[], get: (k: string) => Promise<unknown>): BenchTask {
+  let at = 0;
+  const worker = async (): Promise<number> => {
+    let n = 0;
+    for (let j = 0; j < PER_WORKER; j++) if ((await get(keys[at++ % keys.length])) !== undefined) n++;
+    return n;
+  };
+  return {
+    name,
+    opsPerCall: CONCURRENCY * PER_WORKER,
+    fn: async () => {
+      const p: Promise<number>[] = new Array(CONCURRENCY);
+      for (let j = 0; j < CONCURRENCY; j++) p[j] = worker();
+      for (const n of await Promise.all(p)) sink ^= n;
+    },
+  };
+}
+
 /** One batch call of `BATCH` keys (ops = keys), cycling through batches of `keys`. */
 function batch(name: string, keys: readonly string[], many: (ks: string[]) => Promise<unknown[]>): BenchTask {
   const batches: string[][] = [];
@@ -138,21 +173,6 @@ function batch(name: string, keys: readonly string[], many: (ks: string[]) => Pr
   };
 }
 
-/** Best-of-`rounds` ns/op per task (alternating order), ratios to the first task. */
-async function bestOf(group: string, tasks: BenchTask[], opts: BenchOptions, rounds = 5): Promise<BenchRow[]> {
-  const best = new Map<string, number>();
-  for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 1 ? [...tasks].reverse() : tasks;
-    const rows = await runGroup('cache', group, order, opts, tasks[0].name);
-    for (const row of rows) best.set(row.name, Math.min(best.get(row.name) ?? Infinity, row.nsPerOp));
-  }
-  const baseNs = best.get(tasks[0].name)!;
-  return tasks.map((t) => {
-    const ns = best.get(t.name)!;
-    return { suite: 'cache', group, name: t.name, nsPerOp: ns, opsPerSec: 1e9 / ns, ratio: baseNs / ns, baseline: tasks[0].name };
-  });
-}
-
 /** The getOrSet loader of keys that are all in L2: never called. */
 const unexpectedLoad = (): never => {
   throw new Error('bench: a key expected in L2 was loaded');
@@ -165,57 +185,68 @@ export async function runCacheBench(opts: CacheBenchOptions = {}): Promise<Bench
   const n = Math.min(Math.max(opts.keys ?? 1000, BATCH), 10_000);
   const keys = makeKeys(n, 12, 24, 6).map((k) => `bench:${k}`);
   const rows: BenchRow[] = [];
+  // L1 groups are CPU-bound (this process's CPU time); the L2 groups wait on Redis (wall time).
+  const cpu: CacheBenchOptions = { ...opts, clock: opts.clock ?? 'cpu' };
+  const wall: CacheBenchOptions = { ...opts, clock: 'wall' };
 
   // --- L1 ------------------------------------------------------------------------------------
-  const lru = new LRUCache<string, object>({ max: n * 2 });
-  const ours = new TieredCache({ l1: { maxEntries: n * 2 } });
-  const bentoMem = await bentocache(undefined);
-  const cacheableMem = await cacheable(undefined);
+  const size = n * 2;
+  const lru = new LRUCache<string, object>({ max: size });
+  const map = new Map<string, object>();
+  const ours = new TieredCache({ l1: { maxEntries: size } });
+  const oursFrozen = new TieredCache({ l1: { maxEntries: size }, freeze: true });
+  const bentoMem = await bentocache(undefined, { maxItems: size, serialize: false });
+  const bentoDefault = await bentocache(undefined, { maxItems: size });
+  const cacheableMem = await cacheable(undefined, { useClone: false, lruSize: size });
+  const cacheableDefault = await cacheable(undefined);
   for (let i = 0; i < n; i++) {
     lru.set(keys[i], valueOf(i));
+    map.set(keys[i], valueOf(i));
     await ours.set(keys[i], valueOf(i));
-    await bentoMem?.set({ key: keys[i], value: valueOf(i), ttl: '1h' });
-    await cacheableMem?.set(keys[i], valueOf(i));
+    await oursFrozen.set(keys[i], valueOf(i));
+    for (const b of [bentoMem, bentoDefault]) await b?.set({ key: keys[i], value: valueOf(i), ttl: '1h' });
+    for (const c of [cacheableMem, cacheableDefault]) await c?.set(keys[i], valueOf(i));
   }
+  // Same semantics as ringcache's default L1 (the stored object comes back, no copy) first;
+  // the peers' defaults (a copy per read) as extra rows.
   const l1Tasks: BenchTask[] = [];
-  if (bentoMem) l1Tasks.push(serial('bentocache get (memory)', keys, (k) => bentoMem.get({ key: k })));
-  if (cacheableMem) l1Tasks.push(serial('cacheable get (memory)', keys, (k) => cacheableMem.get(k)));
+  if (bentoMem) l1Tasks.push(serial('bentocache get (memory, serialize: false)', keys, (k) => bentoMem.get({ key: k })));
+  if (cacheableMem) l1Tasks.push(serial('cacheable get (memory, useClone: false)', keys, (k) => cacheableMem.get(k)));
   l1Tasks.push(serial('ringcache TieredCache.get (L1)', keys, (k) => ours.get(k)));
+  l1Tasks.push(serial('ringcache TieredCache.get (L1, freeze: true)', keys, (k) => oursFrozen.get(k)));
+  if (bentoDefault) l1Tasks.push(serial('bentocache get (memory, defaults)', keys, (k) => bentoDefault.get({ key: k })));
+  if (cacheableDefault) l1Tasks.push(serial('cacheable get (memory, defaults)', keys, (k) => cacheableDefault.get(k)));
+  l1Tasks.push(serial('Map get, awaited (floor)', keys, async (k) => map.get(k)));
   l1Tasks.push(serial('lru-cache get, awaited (floor)', keys, async (k) => lru.get(k)));
-  rows.push(...(await runGroup('cache', 'L1 hit, async get', l1Tasks, opts)));
+  rows.push(...(await runGroup('cache', 'L1 hit, async get', l1Tasks, { ...cpu, warmUp: 1 })));
 
+  const syncLoop = (name: string, get: (k: string) => unknown): BenchTask => ({
+    name,
+    opsPerCall: n,
+    fn: () => {
+      let c = 0;
+      for (let i = 0; i < n; i++) if (get(keys[i]) !== undefined) c++;
+      sink ^= c;
+    },
+  });
   const peekTasks: BenchTask[] = [
-    {
-      name: 'lru-cache get',
-      opsPerCall: n,
-      fn: () => {
-        let c = 0;
-        for (let i = 0; i < n; i++) if (lru.get(keys[i]) !== undefined) c++;
-        sink ^= c;
-      },
-    },
-    {
-      name: 'ringcache TieredCache.peek',
-      opsPerCall: n,
-      fn: () => {
-        let c = 0;
-        for (let i = 0; i < n; i++) if (ours.peek(keys[i]) !== undefined) c++;
-        sink ^= c;
-      },
-    },
+    syncLoop('lru-cache get', (k) => lru.get(k)),
+    syncLoop('ringcache TieredCache.peek', (k) => ours.peek(k)),
+    syncLoop('Map get (floor)', (k) => map.get(k)),
   ];
-  rows.push(...(await runGroup('cache', 'L1 hit, sync', peekTasks, opts)));
-  await bentoMem?.disconnect();
-  await cacheableMem?.disconnect();
+  rows.push(...(await runGroup('cache', 'L1 hit, sync', peekTasks, cpu)));
+  for (const c of [bentoMem, bentoDefault, cacheableMem, cacheableDefault]) await c?.disconnect();
 
   // --- L2 ------------------------------------------------------------------------------------
-  const { url, stop } = await redisServer(opts.redis);
+  const { url, stop } = await redisServer(opts.redis, opts.onProgress);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Redis: RedisClass } = require('ioredis') as typeof import('ioredis');
   const raw: Redis = new RedisClass(url, { enableAutoPipelining: true });
   const ourClient: Redis = new RedisClass(url, { enableAutoPipelining: true });
   const l2 = new TieredCache({ l2: ourClient, l1: false });
   const l2Single = new TieredCache({ l2: ourClient, l1: false, batchGets: false });
+  // msgpackr is an optional peer: the MessagePack rows run where it is installed.
+  const mp = optionalRequire<unknown>('msgpackr') ? new TieredCache({ l2: ourClient, l1: false, serializer: msgpackSerializer() }) : undefined;
   const bentoRedis = await bentocache(url);
   const cacheableRedis = await cacheable(url);
   try {
@@ -225,30 +256,48 @@ export async function runCacheBench(opts: CacheBenchOptions = {}): Promise<Bench
     const cKeys = keys.map((k) => `cacheable:${k}`);
     await raw.mset(rawKeys.flatMap((k, i) => [k, JSON.stringify(valueOf(i))]));
     await l2.setMany(ourKeys.map((k, i) => [k, valueOf(i)]), { ttlMs: 3_600_000 });
+    const mpKeys = keys.map((k) => `rcmp:${k}`);
+    await mp?.setMany(mpKeys.map((k, i) => [k, valueOf(i)]), { ttlMs: 3_600_000 });
     for (let i = 0; i < n; i++) {
       await bentoRedis?.set({ key: bentoKeys[i], value: valueOf(i), ttl: '1h' });
       await cacheableRedis?.set(cKeys[i], valueOf(i));
     }
 
-    const l2Tasks: BenchTask[] = [
-      concurrent('ioredis get (auto-pipelining)', rawKeys, (k) => raw.get(k)),
+    const parse = (v: string | null): unknown => (v === null ? undefined : JSON.parse(v));
+    // DataLoader: the gets of one tick merged into one MGET + JSON.parse (no result cache).
+    const loader = DataLoader ? new DataLoader<string, unknown>(async (ks) => (await raw.mget(...ks)).map(parse), { cache: false }) : undefined;
+    const l2Tasks: BenchTask[] = [];
+    if (loader) l2Tasks.push(concurrent('DataLoader → ioredis mget + JSON.parse', rawKeys, (k) => loader.load(k)));
+    l2Tasks.push(
+      concurrent('ioredis get (auto-pipelining), no parse', rawKeys, (k) => raw.get(k)),
+      concurrent('ioredis get (auto-pipelining) + JSON.parse', rawKeys, (k) => raw.get(k).then(parse)),
+      batch('one raw MGET of the 64 keys, no parse', rawKeys, (ks) => raw.mget(ks)),
       concurrent('ringcache TieredCache.get (L2)', ourKeys, (k) => l2.get(k)),
       concurrent('ringcache TieredCache.get (L2, batchGets: false)', ourKeys, (k) => l2Single.get(k)),
       concurrent('ringcache TieredCache.getOrSet (L2)', ourKeys, (k) => l2.getOrSet(k, unexpectedLoad)),
-      concurrent('ioredis get + JSON.parse (reference)', rawKeys, (k) => raw.get(k).then((v) => (v === null ? v : JSON.parse(v)))),
-    ];
+    );
     if (bentoRedis) l2Tasks.push(concurrent('bentocache get (redis L2)', bentoKeys, (k) => bentoRedis.get({ key: k })));
     if (cacheableRedis) l2Tasks.push(concurrent('cacheable get (@keyv/redis)', cKeys, (k) => cacheableRedis.get(k)));
-    rows.push(...(await bestOf(`L2 hit, ${CONCURRENCY} in flight`, l2Tasks, opts)));
+    rows.push(...(await runGroup('cache', `L2 hit, ${CONCURRENCY} in flight`, l2Tasks, wall)));
+
+    const spread: BenchTask[] = [];
+    if (loader) spread.push(closedLoop('DataLoader → ioredis mget + JSON.parse', rawKeys, (k) => loader.load(k)));
+    spread.push(
+      closedLoop('ioredis get (auto-pipelining) + JSON.parse', rawKeys, (k) => raw.get(k).then(parse)),
+      closedLoop('ringcache TieredCache.get (L2)', ourKeys, (k) => l2.get(k)),
+      closedLoop('ringcache TieredCache.get (L2, batchGets: false)', ourKeys, (k) => l2Single.get(k)),
+    );
+    rows.push(...(await runGroup('cache', `L2 hit, ${CONCURRENCY} workers, gets spread across ticks`, spread, wall)));
 
     const manyTasks: BenchTask[] = [
-      batch('ioredis mget', rawKeys, (ks) => raw.mget(ks)),
+      batch('ioredis mget (one raw MGET, no parse)', rawKeys, (ks) => raw.mget(ks)),
       batch('ringcache TieredCache.getMany (L2)', ourKeys, (ks) => l2.getMany(ks)),
       batch('ioredis mget + JSON.parse (reference)', rawKeys, (ks) => raw.mget(ks).then((vs) => vs.map((v) => (v === null ? v : JSON.parse(v))))),
     ];
+    if (mp) manyTasks.push(batch('ringcache TieredCache.getMany (L2, msgpackSerializer)', mpKeys, (ks) => mp.getMany(ks)));
     if (bentoRedis?.getMany) manyTasks.push(batch('bentocache getMany (redis L2)', bentoKeys, (ks) => bentoRedis.getMany!({ keys: ks })));
     if (cacheableRedis) manyTasks.push(batch('cacheable getMany (@keyv/redis)', cKeys, (ks) => cacheableRedis.getMany(ks)));
-    rows.push(...(await bestOf(`getMany, ${BATCH} keys`, manyTasks, opts)));
+    rows.push(...(await runGroup('cache', `getMany, ${BATCH} keys`, manyTasks, wall)));
 
     // The same with 100-byte Buffer values (stored raw, no serializer): the cache's own cost.
     const blob = (i: number): Buffer => Buffer.alloc(100, i & 0xff);
@@ -257,16 +306,16 @@ export async function runCacheBench(opts: CacheBenchOptions = {}): Promise<Bench
     await raw.mset(rawBin.flatMap((k, i) => [k, blob(i)]));
     await l2.setMany(ourBin.map((k, i) => [k, blob(i)]), { ttlMs: 3_600_000 });
     rows.push(
-      ...(await bestOf(`L2 hit, ${CONCURRENCY} in flight, 100 B Buffers`, [
+      ...(await runGroup('cache', `L2 hit, ${CONCURRENCY} in flight, 100 B Buffers`, [
         concurrent('ioredis getBuffer (auto-pipelining)', rawBin, (k) => raw.getBuffer(k)),
         concurrent('ringcache TieredCache.get (L2)', ourBin, (k) => l2.get(k)),
-      ], opts)),
+      ], wall)),
     );
     rows.push(
-      ...(await bestOf(`getMany, ${BATCH} keys, 100 B Buffers`, [
+      ...(await runGroup('cache', `getMany, ${BATCH} keys, 100 B Buffers`, [
         batch('ioredis mgetBuffer', rawBin, (ks) => raw.mgetBuffer(ks)),
         batch('ringcache TieredCache.getMany (L2)', ourBin, (ks) => l2.getMany(ks)),
-      ], opts)),
+      ], wall)),
     );
   } finally {
     await l2.close();

@@ -19,7 +19,7 @@ import { ClusterStore } from '../src/cluster/cluster-store';
 import type { ScaleReads } from '../src/routing/replicas';
 import { RedisStore } from '../src/routing/redis-store';
 import type { KeyValueStore } from '../src/routing/store';
-import { runGroup, serverHelper, type BenchOptions, type BenchRow } from './lib';
+import { rowsFromSamples, runGroup, serverHelper, type BenchOptions, type BenchRow } from './lib';
 import { task } from './store.bench';
 
 const CONCURRENCY = 100;
@@ -64,35 +64,35 @@ async function readCalls(h: Helpers, ports: readonly number[]): Promise<number> 
   return n;
 }
 
-/** The master-commands-per-read rows of one suite. */
-async function masterShare(h: Helpers, suite: string, stores: Map<ScaleReads, KeyValueStore>, masters: () => Promise<number[]>): Promise<BenchRow[]> {
-  const rows: BenchRow[] = [];
-  for (const [policy, store] of stores) {
-    const ports = await masters();
-    const before = await readCalls(h, ports);
-    const t0 = process.hrtime.bigint();
-    for (let done = 0; done < LOOP_READS; done += CONCURRENCY) {
-      await Promise.all(Array.from({ length: CONCURRENCY }, (_, j) => store.get(KEYS[(done + j) % KEYS.length])));
+/**
+ * The master-commands-per-read rows of one suite: `rounds` (default 3) loops per policy, in
+ * turn; a row's name carries the master commands per read (the same in every round: counts).
+ */
+async function masterShare(
+  h: Helpers,
+  suite: string,
+  stores: Map<ScaleReads, KeyValueStore>,
+  masters: () => Promise<number[]>,
+  rounds: number,
+): Promise<BenchRow[]> {
+  const policies = [...stores.keys()];
+  const samples = policies.map((): number[] => []);
+  const perRead = policies.map(() => 0);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < policies.length; i++) {
+      const store = stores.get(policies[i])!;
+      const ports = await masters();
+      const before = await readCalls(h, ports);
+      const t0 = process.hrtime.bigint();
+      for (let done = 0; done < LOOP_READS; done += CONCURRENCY) {
+        await Promise.all(Array.from({ length: CONCURRENCY }, (_, j) => store.get(KEYS[(done + j) % KEYS.length])));
+      }
+      samples[i].push(Number(process.hrtime.bigint() - t0) / LOOP_READS);
+      perRead[i] = Math.max(perRead[i], ((await readCalls(h, ports)) - before) / LOOP_READS);
     }
-    const nsPerOp = Number(process.hrtime.bigint() - t0) / LOOP_READS;
-    const perRead = ((await readCalls(h, ports)) - before) / LOOP_READS;
-    rows.push({
-      suite,
-      group: 'master commands per read, GET, 100 in flight',
-      name: `scaleReads '${policy}': ${perRead.toFixed(3)} master cmds/read (${((1 - perRead) * 100).toFixed(0)} % off the masters)`,
-      nsPerOp,
-      opsPerSec: 1e9 / nsPerOp,
-      ratio: 1,
-      baseline: `scaleReads 'master'`,
-    });
   }
-  const base = rows[0];
-  base.baseline = base.name;
-  for (const r of rows) {
-    r.baseline = base.name;
-    r.ratio = base.nsPerOp / r.nsPerOp;
-  }
-  return rows;
+  const names = policies.map((p, i) => `scaleReads '${p}': ${perRead[i].toFixed(3)} master cmds/read (${((1 - perRead[i]) * 100).toFixed(0)} % off the masters)`);
+  return rowsFromSamples(suite, 'master commands per read, GET, 100 in flight', names, samples, names[0], 'wall');
 }
 
 async function suiteRows(h: Helpers, suite: string, stores: Map<ScaleReads, KeyValueStore>, masters: () => Promise<number[]>, opts: BenchOptions): Promise<BenchRow[]> {
@@ -100,7 +100,7 @@ async function suiteRows(h: Helpers, suite: string, stores: Map<ScaleReads, KeyV
   await writer.mset(KEYS.map((k) => [k, `v:${k}`] as const));
   for (const s of stores.values()) await s.mget(KEYS.slice(0, 100)); // connect every node
   await new Promise((r) => setTimeout(r, 1500)); // replicas synced and listed (cluster: slot table refresh)
-  const rows = await masterShare(h, suite, stores, masters);
+  const rows = await masterShare(h, suite, stores, masters, Math.min(opts.rounds ?? 3, 3));
   rows.push(...(await runGroup(suite, 'replica reads: GET, 100 in flight', [...stores].map(([p, s]) => task(`scaleReads '${p}'`, CONCURRENCY, (i) => s.get(KEYS[i % KEYS.length]))), opts)));
   return rows;
 }

@@ -1,11 +1,12 @@
 /**
  * Store suite: what routing costs on top of ioredis, and what batching saves.
  *
- * - `GET, 1 in flight` / `GET, 100 in flight`: raw ioredis `get` with ioredis's defaults
- *   (baseline), raw `get` on the 1-node RingStore's own connection (the store's fail-fast
- *   client options: RingStore get minus this = routing alone), RedisStore and RingStore `get`
- *   — on the same server for the 1-node tasks — one request at a time (latency) and 100 at a
- *   time (throughput).
+ * - `GET, 1 in flight` / `GET, 100 in flight`: raw ioredis `get` with `enableAutoPipelining`
+ *   (baseline: the strongest idiomatic client), raw ioredis with its defaults, raw `get` on the
+ *   1-node RingStore's own connection (the store's fail-fast client options: RingStore get
+ *   minus this = routing alone), RedisStore and RingStore `get` — on the same server for the
+ *   1-node tasks — and RingStore over auto-pipelined clients; one request at a time (latency)
+ *   and 100 at a time (throughput).
  * - `client CPU per GET, 100 in flight`: the same calls, measured as this process's CPU time
  *   per operation: what routing adds (validation, hash tag, ring lookup, typed errors),
  *   without the round-trip noise that a shared machine adds to wall-clock timings.
@@ -14,10 +15,11 @@
  *   answer at once: the difference to `stub get` is exactly what RingStore adds per call.
  * - `routing step alone`: `nodeFor` per key, no I/O.
  * - `1000 keys, 4 nodes`: RingStore `mget` (one MGET per node, 4 round trips in parallel)
- *   against 1000 concurrent `get`s through the same store; raw ioredis `mget` of the 1000
- *   keys on one node for reference.
+ *   against the baseline one raw `MGET` of the 1000 keys on one node, and 1000 concurrent
+ *   `get`s through the same store.
  *
- * Timings are medians of 5 rounds run in alternating order (see {@link medianGroup}).
+ * Timings are medians of the rounds (bench/lib `runGroup`: rotated order, GC between tasks);
+ * the servers and this process are pinned to different CPUs where `taskset` allows.
  *
  * Servers: with `redis` (a URL), every node is a connection to that one server (4 ring nodes =
  * 4 connections with distinct ids: the same round trips and per-node pipelines, one server).
@@ -30,7 +32,7 @@
 import type { Redis } from 'ioredis';
 import { RedisStore } from '../src/routing/redis-store';
 import { RingStore, type RingNode } from '../src/routing/ring-store';
-import { makeKeys, runGroup, runMain, serverHelper, type BenchOptions, type BenchRow, type BenchTask } from './lib';
+import { collectGarbage, makeKeys, pinApart, rowsFromSamples, runGroup, runMain, serverHelper, type BenchOptions, type BenchRow, type BenchTask } from './lib';
 
 /** Options of {@link runStoreBench}. */
 export interface StoreBenchOptions extends BenchOptions {
@@ -44,11 +46,11 @@ const CONCURRENCY = 100;
 let sink = 0;
 
 /** Node specs and a stop function: connections to `url`, or freshly started servers. */
-async function nodes(url: string | undefined): Promise<{ specs: RingNode[]; stop: () => Promise<void> }> {
+async function nodes(url: string | undefined): Promise<{ specs: RingNode[]; pids: number[]; stop: () => Promise<void> }> {
   if (url !== undefined) {
-    return { specs: Array.from({ length: NODES }, (_, i) => ({ node: url, id: `node-${i}` })), stop: async () => {} };
+    return { specs: Array.from({ length: NODES }, (_, i) => ({ node: url, id: `node-${i}` })), pids: [], stop: async () => {} };
   }
-  const helper = await serverHelper<{ RedisServer: { start(): Promise<{ port: number; stop(): Promise<void> }> } }>(
+  const helper = await serverHelper<{ RedisServer: { start(): Promise<{ port: number; pid: number | undefined; stop(): Promise<void> }> } }>(
     'redis-server',
     'store',
     '--redis redis://HOST:PORT',
@@ -56,6 +58,7 @@ async function nodes(url: string | undefined): Promise<{ specs: RingNode[]; stop
   const servers = await Promise.all(Array.from({ length: NODES }, () => helper.RedisServer.start()));
   return {
     specs: servers.map((s) => `127.0.0.1:${s.port}`),
+    pids: servers.flatMap((s) => (s.pid === undefined ? [] : [s.pid])),
     stop: async () => {
       await Promise.all(servers.map((s) => s.stop()));
     },
@@ -107,36 +110,6 @@ function routing(name: string, store: RingStore, keys: readonly string[]): Bench
 }
 
 /**
- * Runs `tasks` in `rounds` rounds, in alternating order (so warm-up and neighbours' load fall
- * on every task alike), and keeps each task's median ns/op: round trips on a shared machine
- * vary far more than the differences measured here.
- */
-async function medianGroup(group: string, tasks: BenchTask[], opts: BenchOptions, rounds = 5): Promise<BenchRow[]> {
-  const samples = new Map<string, number[]>();
-  for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? tasks : [...tasks].reverse();
-    for (const row of await runGroup('store', group, order, opts, tasks[0].name)) {
-      const list = samples.get(row.name) ?? [];
-      list.push(row.nsPerOp);
-      samples.set(row.name, list);
-    }
-  }
-  return medianRows(group, tasks, samples);
-}
-
-/** Median of a list. */
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** Rows of `group` from per-task samples of ns/op; ratios to the first task. */
-function medianRows(group: string, tasks: readonly BenchTask[], samples: Map<string, number[]>): BenchRow[] {
-  const base = median(samples.get(tasks[0].name)!);
-  return tasks.map((t) => {
-    const nsPerOp = median(samples.get(t.name)!);
-    return { suite: 'store', group, name: t.name, nsPerOp, opsPerSec: 1e9 / nsPerOp, ratio: base / nsPerOp, baseline: tasks[0].name };
-  });
-}
-
-/**
  * Round trips to a real server: each task calls `fn` back to back for `time` ms, tasks taking
  * turns (order alternating per round), and we keep two medians per task — wall time per
  * operation, and this process's CPU time (user + system, not the servers') per operation.
@@ -144,14 +117,18 @@ function medianRows(group: string, tasks: readonly BenchTask[], samples: Map<str
  * a shared machine adds to wall time. (A plain loop: tinybench's per-iteration timing of
  * sub-millisecond async calls skewed wall times by ±25 % on a loaded machine.)
  */
-async function roundTripGroups(wallGroup: string, cpuGroup: string | undefined, tasks: BenchTask[], opts: BenchOptions, rounds = 5): Promise<BenchRow[]> {
+async function roundTripGroups(wallGroup: string, cpuGroup: string | undefined, tasks: BenchTask[], opts: BenchOptions): Promise<BenchRow[]> {
   const time = opts.time ?? 300;
+  const rounds = Math.max(1, opts.rounds ?? 5);
   opts.onProgress?.(`store: ${wallGroup}`);
-  const wall = new Map<string, number[]>(tasks.map((t) => [t.name, []]));
-  const cpu = new Map<string, number[]>(tasks.map((t) => [t.name, []]));
+  const wall = tasks.map((): number[] => []);
+  const cpu = tasks.map((): number[] => []);
   for (const t of tasks) await t.fn();
   for (let r = 0; r < rounds; r++) {
-    for (const t of r % 2 === 0 ? tasks : [...tasks].reverse()) {
+    for (let j = 0; j < tasks.length; j++) {
+      const i = (j + r) % tasks.length;
+      const t = tasks[i];
+      collectGarbage();
       const cpu0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       const deadline = Date.now() + time;
@@ -162,12 +139,13 @@ async function roundTripGroups(wallGroup: string, cpuGroup: string | undefined, 
       }
       const ns = Number(process.hrtime.bigint() - t0);
       const used = process.cpuUsage(cpu0);
-      wall.get(t.name)!.push(ns / ops);
-      cpu.get(t.name)!.push(((used.user + used.system) * 1000) / ops);
+      wall[i].push(ns / ops);
+      cpu[i].push(((used.user + used.system) * 1000) / ops);
     }
   }
-  const rows = medianRows(wallGroup, tasks, wall);
-  if (cpuGroup !== undefined) rows.push(...medianRows(cpuGroup, tasks, cpu));
+  const names = tasks.map((t) => t.name);
+  const rows = rowsFromSamples('store', wallGroup, names, wall, names[0], 'wall');
+  if (cpuGroup !== undefined) rows.push(...rowsFromSamples('store', cpuGroup, names, cpu, names[0], 'cpu'));
   return rows;
 }
 
@@ -176,19 +154,32 @@ export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Bench
   const keyCount = Math.max(opts.keys ?? 1000, 1000);
   const keys = makeKeys(keyCount, 11, 40, 7);
   const batch = keys.slice(0, 1000);
-  const { specs, stop } = await nodes(opts.redis);
+  const { specs, pids, stop } = await nodes(opts.redis);
+  if (pids.length) opts.onProgress?.(`store: ${pinApart(pids)}`);
   const first = specs[0];
   const firstSpec = typeof first === 'object' && first !== null && 'node' in first ? first.node : first;
   const redisStore = new RedisStore(firstSpec);
   // The baseline: a plain ioredis client with ioredis's own defaults.
   const { host, port, db, username, password } = redisStore.client.options;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const raw: Redis = new (require('ioredis') as typeof import('ioredis')).Redis({ host, port, db, username, password });
+  const { Redis: RedisClass } = require('ioredis') as typeof import('ioredis');
+  const raw: Redis = new RedisClass({ host, port, db, username, password });
+  // The strongest idiomatic client: ioredis with auto-pipelining (the baseline).
+  const rawAuto: Redis = new RedisClass({ host, port, db, username, password, enableAutoPipelining: true });
   const one = new RingStore([first]);
   // The 1-node RingStore's own connection: RingStore get minus this is the routing alone.
   const oneClient = one.client(one.nodes[0].id)!;
   const ring = new RingStore(specs);
+  // The same ring over auto-pipelined clients the caller made (RingStore takes clients too).
+  const autoClients = ring.nodes.map((n) => {
+    const o = ring.client(n.id)!.options;
+    return { node: new RedisClass({ host: o.host, port: o.port, db: o.db, enableAutoPipelining: true }), id: n.id };
+  });
+  const ringAuto = new RingStore(autoClients);
   const rows: BenchRow[] = [];
+  // The no-I/O groups are CPU-bound (this process's CPU time); round trips are wall time.
+  const cpu: BenchOptions = { ...opts, clock: opts.clock ?? 'cpu' };
+  const wall: BenchOptions = { ...opts, clock: 'wall' };
   try {
     // Every key exists (on its ring node and on the first node), so reads return values.
     await ring.mset(keys.map((k) => [k, `value-of-${k}`]));
@@ -196,11 +187,13 @@ export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Bench
     const k = (i: number): string => keys[i % keys.length];
 
     const getTasks = (n: number): BenchTask[] => [
-      task('ioredis get', n, (i) => raw.get(k(i))),
+      task('ioredis get (enableAutoPipelining)', n, (i) => rawAuto.get(k(i))),
+      task('ioredis get (defaults)', n, (i) => raw.get(k(i))),
       task('ioredis get, store client options', n, (i) => oneClient.get(k(i))),
       task('RedisStore get', n, (i) => redisStore.get(k(i))),
       task('RingStore get (1 node)', n, (i) => one.get(k(i))),
       task(`RingStore get (${NODES} nodes)`, n, (i) => ring.get(k(i))),
+      task(`RingStore get (${NODES} nodes, auto-pipelined clients)`, n, (i) => ringAuto.get(k(i))),
     ];
     rows.push(...(await roundTripGroups('GET, 1 in flight', undefined, getTasks(1), opts)));
     rows.push(
@@ -215,11 +208,11 @@ export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Bench
     const stubRing = new RingStore(stubs);
     const direct = stubs[0] as unknown as { get(key: string): Promise<string | null> };
     rows.push(
-      ...(await medianGroup(`get over a stub client (no I/O), ${CONCURRENCY} in flight`, [
+      ...(await runGroup('store', `get over a stub client (no I/O), ${CONCURRENCY} in flight`, [
         task('stub get (no store)', CONCURRENCY, (i) => direct.get(k(i))),
         task('RingStore get (1 stub node)', CONCURRENCY, (i) => stubOne.get(k(i))),
         task(`RingStore get (${NODES} stub nodes)`, CONCURRENCY, (i) => stubRing.get(k(i))),
-      ], opts)),
+      ], cpu)),
     );
     await Promise.all([stubOne.close(), stubRing.close()]);
 
@@ -228,41 +221,38 @@ export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Bench
     const tagged = new RingStore(specs, { hashTag: '{}' });
     try {
       rows.push(
-        ...(await medianGroup('routing step alone, per key', [
+        ...(await runGroup('store', 'routing step alone, per key', [
           routing('RingStore.nodeFor (1 node)', one, batch),
           routing(`RingStore.nodeFor (${NODES} nodes)`, ring, batch),
           routing(`RingStore.nodeFor (${NODES} nodes, hashTag)`, tagged, batch),
-        ], opts)),
+        ], cpu)),
       );
     } finally {
       await tagged.close();
     }
 
     rows.push(
-      ...(await medianGroup(
-        `1000 keys, ${NODES} nodes`,
-        [
-          task('RingStore get × 1000 (concurrent)', batch.length, (i) => ring.get(batch[i % batch.length])),
-          {
-            name: 'RingStore mget (1 MGET per node)',
-            opsPerCall: batch.length,
-            fn: async () => {
-              sink ^= (await ring.mget(batch)).length;
-            },
+      ...(await runGroup('store', `1000 keys, ${NODES} nodes`, [
+        {
+          name: 'ioredis mget, 1 node (one raw MGET)',
+          opsPerCall: batch.length,
+          fn: async () => {
+            sink ^= (await rawAuto.mget(batch)).length;
           },
-          {
-            name: 'ioredis mget, 1 node (reference)',
-            opsPerCall: batch.length,
-            fn: async () => {
-              sink ^= (await raw.mget(batch)).length;
-            },
+        },
+        {
+          name: `RingStore mget (1 MGET per node, ${NODES} nodes)`,
+          opsPerCall: batch.length,
+          fn: async () => {
+            sink ^= (await ring.mget(batch)).length;
           },
-        ],
-        opts,
-      )),
+        },
+        task(`RingStore get × 1000 (concurrent, ${NODES} nodes)`, batch.length, (i) => ring.get(batch[i % batch.length])),
+      ], wall)),
     );
   } finally {
-    await Promise.all([one.close(), ring.close(), redisStore.close(), raw.quit()]);
+    await Promise.all([one.close(), ring.close(), ringAuto.close(), redisStore.close(), raw.quit(), rawAuto.quit()]);
+    for (const c of autoClients) c.node.disconnect();
     await stop();
   }
   if (sink === -1) console.log(sink);

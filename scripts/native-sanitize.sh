@@ -5,8 +5,10 @@
 #      references) built with -fsanitize=address,undefined and -Werror, then run;
 #   2. the same driver, plain -O2 -g, under valgrind memcheck (errors and leaks fail);
 #   3. the addon itself built with -fsanitize=address,undefined into build/native-sanitize/addon
-#      and test/unit/native-binding.test.ts (vectors, junk-argument fuzz, getters that detach
-#      buffers mid-batch) run against it with libasan/libubsan preloaded into node.
+#      and the tests that take their binding from test/helpers/load-binding.ts run against it
+#      with libasan/libubsan preloaded into node: native-binding.test.ts (vectors, junk-argument
+#      fuzz, getters that detach buffers mid-batch), batch-aliasing.test.ts (out over an input)
+#      and shared-offsets-race.test.ts (a Worker rewriting shared offsets mid-call).
 #
 #   scripts/native-sanitize.sh                  # g++ (CXX=clang++ for the driver with clang)
 #   ITERATIONS=20000 SEED=7 scripts/native-sanitize.sh
@@ -47,13 +49,15 @@ fi
 if [[ "${SKIP_ADDON:-}" == "1" ]]; then
   echo "== 3. addon under ASan skipped (SKIP_ADDON=1)"
 else
-  echo "== 3. addon, ASan+UBSan, test/unit/native-binding.test.ts"
+  echo "== 3. addon, ASan+UBSan: native-binding, batch-aliasing, shared-offsets-race tests"
   # A copy, so build/Release (what everyone else loads) is never a sanitizer build. npm runs
   # node-gyp with its nodedir config (a bare node-gyp would try to download headers).
   addon="$out/addon"
   rm -rf "$addon"
   mkdir -p "$addon"
   cp -R "$root/binding.gyp" "$root/native" "$addon/"
+  # binding.gyp finds node-addon-api's headers through require() from the build directory.
+  ln -s "$root/node_modules" "$addon/node_modules"
   printf '{"name":"ringcache-sanitize","private":true,"scripts":{"build":"node-gyp rebuild"}}\n' >"$addon/package.json"
   # gyp's Makefile appends CXXFLAGS/LDFLAGS after binding.gyp's own flags, so -O1 wins.
   CXXFLAGS="${sanitize[*]} -O1 -g -fno-omit-frame-pointer" LDFLAGS="${sanitize[*]}" \
@@ -64,9 +68,13 @@ else
     exit 1
   fi
   preload="$(g++ -print-file-name=libasan.so):$(g++ -print-file-name=libubsan.so)"
-  # V8 keeps memory alive to the end on purpose: leak reports would be noise here.
+  # V8 keeps memory alive to the end on purpose: leak reports would be noise here. Node
+  # installs its own SIGSEGV handler, which would swallow ASan's report of a wild read: keep
+  # ASan's (allow_user_segv_handler=0:handle_segv=1).
   (cd "$root" && LD_PRELOAD="$preload" RINGCACHE_NATIVE_DIR="$addon" \
-    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-    npx vitest run test/unit/native-binding.test.ts --project native --pool=forks)
+    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:allow_user_segv_handler=0:handle_segv=1" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    npx vitest run test/unit/native-binding.test.ts test/unit/batch-aliasing.test.ts \
+      test/unit/shared-offsets-race.test.ts --project native --pool=forks)
 fi
 echo "== native-sanitize: clean"

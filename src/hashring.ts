@@ -16,6 +16,7 @@ import {
   HashRing as Ring,
   type HashFunction as RingHashFunction,
   type HashRingOptions as RingOptions,
+  type LookupCache,
   type RingNode as RingPoint,
   type ServerEntry,
   type ServersSpec,
@@ -42,6 +43,8 @@ declare namespace HashRing {
   type Node = RingPoint;
   /** A custom hash function. */
   type HashFunction = RingHashFunction;
+  /** `ring.cache`: hashring's lookup-cache interface (`get`, `set`, `del`, `reset`, `forEach`). */
+  type Cache = LookupCache;
 }
 
 export = HashRing;

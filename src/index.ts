@@ -46,6 +46,7 @@ export {
   type ServersSpec,
   type ServerWeight,
   type HostPort,
+  type LookupCache,
 } from './ring/hash-ring';
 export { ModuloRing, type ModuloRingOptions } from './ring/modulo-ring';
 export {

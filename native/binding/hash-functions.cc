@@ -12,41 +12,34 @@ namespace ringcache {
 namespace binding {
 namespace {
 
-napi_value Uint32Result(napi_env env, uint32_t value) {
-  napi_value result;
-  return Check(env, napi_create_uint32(env, value, &result)) ? result : nullptr;
-}
-
 // f(key) for the single-key functions whose only argument is the key.
 template <auto Hash>
-napi_value OneKey(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
+napi_value OneKey(napi_env raw_env, napi_callback_info info) {
+  const Args<1> args(raw_env, info);
   KeyReader key;
-  if (!GetArgs(env, info, argv) || !key.Read(env, argv[0], {"key"})) return nullptr;
-  return Uint32Result(env, Hash(key.data(), key.size()));
+  if (!args.ok || !key.Read(args.env, args[0], {"key"})) return nullptr;
+  return Uint32Result(args.env, Hash(key.data(), key.size()));
 }
 
 }  // namespace
 
-napi_value Md5(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+// A null napi_value returns undefined to JS, or the pending exception.
+napi_value Md5(napi_env raw_env, napi_callback_info info) {
+  const Args<2> args(raw_env, info);
   KeyReader key;
   Span<uint8_t> out;
-  if (!GetArgs(env, info, argv) || !key.Read(env, argv[0], {"key"}) || !GetOut(env, argv[1], kMd5DigestSize, &out)) {
-    return nullptr;
+  if (args.ok && key.Read(args.env, args[0], {"key"}) && GetOut(args.env, args[1], kMd5DigestSize, &out)) {
+    ringcache::Md5(key.data(), key.size(), out.data);
   }
-  ringcache::Md5(key.data(), key.size(), out.data);
   return nullptr;
 }
 
-napi_value Murmur3(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+napi_value Murmur3(napi_env raw_env, napi_callback_info info) {
+  const Args<2> args(raw_env, info);
   KeyReader key;
   uint32_t seed;
-  if (!GetArgs(env, info, argv) || !key.Read(env, argv[0], {"key"}) || !GetUint32(env, argv[1], {"seed"}, &seed)) {
-    return nullptr;
-  }
-  return Uint32Result(env, ringcache::Murmur3(key.data(), key.size(), seed));
+  if (!args.ok || !key.Read(args.env, args[0], {"key"}) || !GetUint32(args.env, args[1], {"seed"}, &seed)) return nullptr;
+  return Uint32Result(args.env, ringcache::Murmur3(key.data(), key.size(), seed));
 }
 
 napi_value Md5Uint32(napi_env env, napi_callback_info info) { return OneKey<ringcache::Md5Uint32>(env, info); }

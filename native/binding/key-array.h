@@ -7,38 +7,44 @@
 
 #include <cstdint>
 
+#include "chunk.h"
 #include "key-reader.h"
 #include "napi-util.h"
+#include "typed-array.h"
 
 namespace ringcache {
 namespace binding {
 
-/** Keys per chunk: one re-read of the outputs per this many keys. */
-constexpr uint32_t kKeyChunk = 256;
-
 /** Checks that `keys` is an Array and reads its length (TypeError otherwise). */
-bool GetKeyArray(napi_env env, napi_value keys, uint32_t* length);
+bool GetKeyArray(Napi::Env env, Napi::Value keys, uint32_t* length);
 
 /**
  * For keys [0, length): `chunk[j] = hash(bytes, size)` per key, then `flush(start, chunk, count)`
  * per chunk. `hash` and `flush` return values / bool; false from flush means an exception is
- * pending. Element i is named `keys[i]` in errors.
+ * pending. Element i is named `keys[i]` in errors. A Uint8Array key must not overlap
+ * `written`, the part of `out` the call writes (RangeError, see CheckApart): its address
+ * stays put while JS runs (a detach fails the next flush; a resizable buffer never moves).
  */
 template <typename R, typename Hash, typename Flush>
-bool ForEachKeyChunk(napi_env env, napi_value keys, uint32_t length, Hash hash, Flush flush) {
+bool ForEachKeyChunk(Napi::Env env, Napi::Value keys, uint32_t length, ByteRange written, Hash hash, Flush flush) {
   KeyReader reader;
   R chunk[kKeyChunk];
-  for (uint32_t start = 0; start < length; start += kKeyChunk) {
-    const uint32_t count = length - start < kKeyChunk ? length - start : kKeyChunk;
+  return ForEachChunk(length, [&](uint32_t start, uint32_t count) {
     for (uint32_t j = 0; j < count; ++j) {
       napi_value key;
-      if (!Check(env, napi_get_element(env, keys, start + j, &key))) return false;
-      if (!reader.Read(env, key, {"keys", static_cast<ptrdiff_t>(start + j)})) return false;
+      const ArgName name{"keys", static_cast<ptrdiff_t>(start + j)};
+      // The C call: Napi::Object::Get would wrap a failure in a generic error of its own.
+      if (!Check(env, napi_get_element(env, keys, start + j, &key)) || !reader.Read(env, Napi::Value(env, key), name)) {
+        return false;
+      }
+      if (reader.borrowed()) {
+        const auto begin = reinterpret_cast<uintptr_t>(reader.data());
+        if (!CheckApart(env, written, ByteRange{begin, begin + reader.size()}, name)) return false;
+      }
       chunk[j] = hash(reader.data(), reader.size());
     }
-    if (!flush(start, chunk, count)) return false;
-  }
-  return true;
+    return flush(start, chunk, count);
+  });
 }
 
 }  // namespace binding

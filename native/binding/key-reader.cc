@@ -9,8 +9,9 @@ namespace binding {
 
 KeyReader::~KeyReader() { std::free(heap_); }
 
-bool KeyReader::Read(napi_env env, napi_value value, ArgName arg) {
+bool KeyReader::Read(Napi::Env env, Napi::Value value, ArgName arg) {
   size_t copied = 0;
+  borrowed_ = false;
   const napi_status status = napi_get_value_string_utf8(env, value, inline_, kInlineSize, &copied);
   if (status == napi_ok) {
     // V8 never writes part of a character, so a truncated copy stops up to 3 bytes short of
@@ -26,10 +27,11 @@ bool KeyReader::Read(napi_env env, napi_value value, ArgName arg) {
   void* bytes = nullptr;
   if (!GetTypedArray(env, value, napi_uint8_array, "a string or Uint8Array", arg, &bytes, &size_)) return false;
   data_ = static_cast<const uint8_t*>(bytes);
+  borrowed_ = true;
   return true;
 }
 
-bool KeyReader::ReadLongString(napi_env env, napi_value value, size_t copied) {
+bool KeyReader::ReadLongString(Napi::Env env, Napi::Value value, size_t copied) {
   size_t full = 0;
   if (!Check(env, napi_get_value_string_utf8(env, value, nullptr, 0, &full))) return false;
   if (full == copied) {
@@ -42,8 +44,7 @@ bool KeyReader::ReadLongString(napi_env env, napi_value value, size_t copied) {
     heap_size_ = 0;
     heap_ = static_cast<char*>(std::malloc(full + 1));
     if (heap_ == nullptr) {
-      napi_throw_error(env, "ERR_MEMORY_ALLOCATION_FAILED", "out of memory reading a string key");
-      return false;
+      return ThrowError(env, "ERR_MEMORY_ALLOCATION_FAILED", "out of memory reading a string key");
     }
     heap_size_ = full + 1;
   }

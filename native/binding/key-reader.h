@@ -24,13 +24,15 @@ class KeyReader {
   ~KeyReader();
 
   /** False with a TypeError (or out-of-memory Error) pending. */
-  bool Read(napi_env env, napi_value value, ArgName arg);
+  bool Read(Napi::Env env, Napi::Value value, ArgName arg);
 
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
+  /** True when the bytes are the Uint8Array's own memory (a string is copied into the reader). */
+  bool borrowed() const { return borrowed_; }
 
  private:
-  bool ReadLongString(napi_env env, napi_value value, size_t copied);
+  bool ReadLongString(Napi::Env env, Napi::Value value, size_t copied);
 
   static constexpr size_t kInlineSize = 256;
   char inline_[kInlineSize];
@@ -38,6 +40,7 @@ class KeyReader {
   size_t heap_size_ = 0;
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
+  bool borrowed_ = false;
 };
 
 }  // namespace binding

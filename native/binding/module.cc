@@ -6,26 +6,28 @@ namespace ringcache {
 namespace binding {
 namespace {
 
-napi_value Init(napi_env env, napi_value exports) {
-  napi_value abi;
-  if (!Check(env, napi_create_uint32(env, kAbiVersion, &abi))) return nullptr;
-  constexpr auto kMethod = static_cast<napi_property_attributes>(napi_enumerable | napi_writable | napi_configurable);
-  const napi_property_descriptor properties[] = {
-      {"abiVersion", nullptr, nullptr, nullptr, nullptr, abi, napi_enumerable, nullptr},
-      {"md5", nullptr, Md5, nullptr, nullptr, nullptr, kMethod, nullptr},
-      {"md5Uint32", nullptr, Md5Uint32, nullptr, nullptr, nullptr, kMethod, nullptr},
-      {"murmur3", nullptr, Murmur3, nullptr, nullptr, nullptr, kMethod, nullptr},
-      {"crc16", nullptr, Crc16, nullptr, nullptr, nullptr, kMethod, nullptr},
-      {"keySlot", nullptr, KeySlot, nullptr, nullptr, nullptr, kMethod, nullptr},
-      {"keySlots", nullptr, KeySlots, nullptr, nullptr, nullptr, kMethod, nullptr},
-      {"keySlotsPacked", nullptr, KeySlotsPacked, nullptr, nullptr, nullptr, kMethod, nullptr},
-      {"ringFind", nullptr, RingFind, nullptr, nullptr, nullptr, kMethod, nullptr},
-      {"ringLookup", nullptr, RingLookup, nullptr, nullptr, nullptr, kMethod, nullptr},
-      {"ringLookupPacked", nullptr, RingLookupPacked, nullptr, nullptr, nullptr, kMethod, nullptr},
-  };
-  if (!Check(env, napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties))) {
-    return nullptr;
-  }
+constexpr auto kMethod = static_cast<napi_property_attributes>(napi_enumerable | napi_writable | napi_configurable);
+
+// A method property over a plain napi_callback (functions.h: Args<N> instead of
+// Napi::CallbackInfo; Napi::Function::New<f> takes only CallbackInfo callbacks).
+Napi::PropertyDescriptor Method(const char* name, napi_callback cb) {
+  return Napi::PropertyDescriptor(napi_property_descriptor{name, nullptr, cb, nullptr, nullptr, nullptr, kMethod, nullptr});
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.DefineProperties({
+      Napi::PropertyDescriptor::Value("abiVersion", Napi::Number::New(env, kAbiVersion), napi_enumerable),
+      Method("md5", Md5),
+      Method("md5Uint32", Md5Uint32),
+      Method("murmur3", Murmur3),
+      Method("crc16", Crc16),
+      Method("keySlot", KeySlot),
+      Method("keySlots", KeySlots),
+      Method("keySlotsPacked", KeySlotsPacked),
+      Method("ringFind", RingFind),
+      Method("ringLookup", RingLookup),
+      Method("ringLookupPacked", RingLookupPacked),
+  });
   return exports;
 }
 
@@ -33,4 +35,9 @@ napi_value Init(napi_env env, napi_value exports) {
 }  // namespace binding
 }  // namespace ringcache
 
-NAPI_MODULE(NODE_GYP_MODULE_NAME, ringcache::binding::Init)
+namespace {
+// NODE_API_MODULE pastes its second argument into a name: it takes a plain identifier.
+Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return ringcache::binding::Init(env, exports); }
+}  // namespace
+
+NODE_API_MODULE(NODE_GYP_MODULE_NAME, InitModule)

@@ -34,38 +34,41 @@ void FormatName(ArgName arg, char* out, size_t size) {
   }
 }
 
-bool Throw(napi_env env, bool range, ArgName arg, const char* text) {
+// Thrown with a Node-style `code`, as Node's own argument errors.
+void ThrowWithCode(Napi::Error error, const char* code) {
+  if (error.IsEmpty()) return;  // creating it failed: that left an exception pending
+  if (code != nullptr) error.Set("code", Napi::String::New(error.Env(), code));
+  error.ThrowAsJavaScriptException();
+}
+
+bool Throw(Napi::Env env, bool range, ArgName arg, const char* text) {
   char name[64];
   FormatName(arg, name, sizeof name);
   char message[256];
   std::snprintf(message, sizeof message, "%s %s", name, text);
   if (range) {
-    napi_throw_range_error(env, kRangeError, message);
+    ThrowWithCode(Napi::RangeError::New(env, message), kRangeError);
   } else {
-    napi_throw_type_error(env, kTypeError, message);
+    ThrowWithCode(Napi::TypeError::New(env, message), kTypeError);
   }
   return false;
 }
 
 }  // namespace
 
-bool Check(napi_env env, napi_status status) {
+bool Check(Napi::Env env, napi_status status) {
   if (status == napi_ok) return true;
-  bool pending = false;
-  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return false;
+  if (env.IsExceptionPending()) return false;
   const napi_extended_error_info* info = nullptr;
   const char* message = "Node-API call failed";
   if (napi_get_last_error_info(env, &info) == napi_ok && info != nullptr && info->error_message != nullptr) {
     message = info->error_message;
   }
-  napi_throw_error(env, nullptr, message);
-  return false;
+  return ThrowError(env, nullptr, message);
 }
 
-const char* Describe(napi_env env, napi_value value) {
-  napi_valuetype type;
-  if (napi_typeof(env, value, &type) != napi_ok) return "unknown";
-  switch (type) {
+const char* Describe(Napi::Value value) {
+  switch (value.Type()) {
     case napi_undefined: return "undefined";
     case napi_null: return "null";
     case napi_boolean: return "boolean";
@@ -77,28 +80,40 @@ const char* Describe(napi_env env, napi_value value) {
     case napi_external: return "external";
     case napi_object: break;
   }
-  bool is = false;
-  if (napi_is_typedarray(env, value, &is) == napi_ok && is) {
-    napi_typedarray_type ta;
-    if (napi_get_typedarray_info(env, value, &ta, nullptr, nullptr, nullptr, nullptr) == napi_ok) {
-      return TypedArrayName(ta);
-    }
+  napi_typedarray_type ta;
+  if (napi_get_typedarray_info(value.Env(), value, &ta, nullptr, nullptr, nullptr, nullptr) == napi_ok) {
+    return TypedArrayName(ta);
   }
-  if (napi_is_array(env, value, &is) == napi_ok && is) return "Array";
-  if (napi_is_arraybuffer(env, value, &is) == napi_ok && is) return "ArrayBuffer";
-  if (napi_is_dataview(env, value, &is) == napi_ok && is) return "DataView";
+  if (value.IsArray()) return "Array";
+  if (value.IsArrayBuffer()) return "ArrayBuffer";
+  if (value.IsDataView()) return "DataView";
   return "object";
 }
 
-bool ThrowTypeError(napi_env env, ArgName arg, const char* expected, napi_value value) {
+napi_value Uint32Result(Napi::Env env, uint32_t value) {
+  napi_value result;
+  return Check(env, napi_create_uint32(env, value, &result)) ? result : nullptr;
+}
+
+napi_value Int32Result(Napi::Env env, int32_t value) {
+  napi_value result;
+  return Check(env, napi_create_int32(env, value, &result)) ? result : nullptr;
+}
+
+bool ThrowTypeError(Napi::Env env, ArgName arg, const char* expected, Napi::Value value) {
   char text[160];
-  std::snprintf(text, sizeof text, "must be %s (received %s)", expected, Describe(env, value));
+  std::snprintf(text, sizeof text, "must be %s (received %s)", expected, Describe(value));
   return Throw(env, false, arg, text);
 }
 
-bool ThrowTypeProblem(napi_env env, ArgName arg, const char* problem) { return Throw(env, false, arg, problem); }
+bool ThrowTypeProblem(Napi::Env env, ArgName arg, const char* problem) { return Throw(env, false, arg, problem); }
 
-bool ThrowRangeError(napi_env env, ArgName arg, const char* problem) { return Throw(env, true, arg, problem); }
+bool ThrowRangeError(Napi::Env env, ArgName arg, const char* problem) { return Throw(env, true, arg, problem); }
+
+bool ThrowError(Napi::Env env, const char* code, const char* message) {
+  ThrowWithCode(Napi::Error::New(env, message), code);
+  return false;
+}
 
 }  // namespace binding
 }  // namespace ringcache

@@ -8,7 +8,9 @@ namespace ringcache {
 namespace binding {
 namespace {
 
-bool GetNumber(napi_env env, napi_value value, ArgName arg, double* out) {
+// One napi_get_value_double, its status telling a non-number: Napi::Number::DoubleValue would
+// need a type check first (two crossings) and throws a generic error of its own.
+bool GetNumber(Napi::Env env, Napi::Value value, ArgName arg, double* out) {
   const napi_status status = napi_get_value_double(env, value, out);
   if (status == napi_number_expected) return ThrowTypeError(env, arg, "a number", value);
   return Check(env, status);
@@ -19,7 +21,7 @@ bool IsIntegerIn(double d, double min, double max) { return d >= min && d <= max
 
 }  // namespace
 
-bool GetUint32(napi_env env, napi_value value, ArgName arg, uint32_t* out) {
+bool GetUint32(Napi::Env env, Napi::Value value, ArgName arg, uint32_t* out) {
   double d;
   if (!GetNumber(env, value, arg, &d)) return false;
   if (!std::isfinite(d)) return ThrowRangeError(env, arg, "must be a finite number");
@@ -34,7 +36,7 @@ bool GetUint32(napi_env env, napi_value value, ArgName arg, uint32_t* out) {
   return true;
 }
 
-bool GetShift(napi_env env, napi_value value, unsigned* out) {
+bool GetShift(Napi::Env env, Napi::Value value, unsigned* out) {
   double d;
   if (!GetNumber(env, value, {"shift"}, &d)) return false;
   if (!IsIntegerIn(d, kMinRingShift, kMaxRingShift)) {
@@ -44,7 +46,7 @@ bool GetShift(napi_env env, napi_value value, unsigned* out) {
   return true;
 }
 
-bool GetRingHash(napi_env env, napi_value value, unsigned* out) {
+bool GetRingHash(Napi::Env env, Napi::Value value, unsigned* out) {
   double d;
   if (!GetNumber(env, value, {"hash"}, &d)) return false;
   if (d != 0 && d != 1) return ThrowRangeError(env, {"hash"}, "must be 0 (md5) or 1 (murmur3)");

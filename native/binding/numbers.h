@@ -13,13 +13,13 @@ namespace binding {
  * ToUint32 of a finite number (what napi_get_value_uint32 and `x >>> 0` give: truncate, then
  * modulo 2^32). TypeError for a non-number, RangeError for NaN and +-Infinity.
  */
-bool GetUint32(napi_env env, napi_value value, ArgName arg, uint32_t* out);
+bool GetUint32(Napi::Env env, Napi::Value value, ArgName arg, uint32_t* out);
 
 /** The ring shift: an integer in 8..32 (TypeError for a non-number, else RangeError). */
-bool GetShift(napi_env env, napi_value value, unsigned* out);
+bool GetShift(Napi::Env env, Napi::Value value, unsigned* out);
 
 /** The ring key hash selector: 0 (md5) or 1 (murmur3). */
-bool GetRingHash(napi_env env, napi_value value, unsigned* out);
+bool GetRingHash(Napi::Env env, Napi::Value value, unsigned* out);
 
 }  // namespace binding
 }  // namespace ringcache

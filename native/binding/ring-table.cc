@@ -9,7 +9,7 @@
 namespace ringcache {
 namespace binding {
 
-bool GetRingView(napi_env env, napi_value points, napi_value buckets, unsigned shift, RingView* view) {
+bool GetRingView(Napi::Env env, Napi::Value points, Napi::Value buckets, unsigned shift, RingView* view) {
   Span<uint32_t> p;
   Span<uint32_t> b;
   if (!GetSpan(env, points, {"points"}, &p) || !GetSpan(env, buckets, {"buckets"}, &b)) return false;
@@ -28,8 +28,9 @@ bool GetRingView(napi_env env, napi_value points, napi_value buckets, unsigned s
   return true;
 }
 
-bool GetRingTable(napi_env env, const napi_value args[3], unsigned* shift, RingView* view) {
-  return GetShift(env, args[2], shift) && GetRingView(env, args[0], args[1], *shift, view);
+bool GetRingTable(Napi::Env env, Napi::Value points, Napi::Value buckets, Napi::Value shift_value, unsigned* shift,
+                  RingView* view) {
+  return GetShift(env, shift_value, shift) && GetRingView(env, points, buckets, *shift, view);
 }
 
 }  // namespace binding

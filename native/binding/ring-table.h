@@ -14,10 +14,11 @@ namespace binding {
  * `points.length`, `points.length <= 2^31 - 1` (results are int32). RangeError otherwise.
  * The contents of the buckets are not checked: the core clamps every read.
  */
-bool GetRingView(napi_env env, napi_value points, napi_value buckets, unsigned shift, RingView* view);
+bool GetRingView(Napi::Env env, Napi::Value points, Napi::Value buckets, unsigned shift, RingView* view);
 
-/** The leading (points, buckets, shift) arguments: `args[2]` checked by GetShift, then GetRingView. */
-bool GetRingTable(napi_env env, const napi_value args[3], unsigned* shift, RingView* view);
+/** The leading (points, buckets, shift) arguments: `shift` checked by GetShift, then GetRingView. */
+bool GetRingTable(Napi::Env env, Napi::Value points, Napi::Value buckets, Napi::Value shift_value, unsigned* shift,
+                  RingView* view);
 
 }  // namespace binding
 }  // namespace ringcache

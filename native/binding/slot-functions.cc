@@ -10,33 +10,40 @@
 namespace ringcache {
 namespace binding {
 
-napi_value KeySlots(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+napi_value KeySlots(napi_env raw_env, napi_callback_info info) {
+  const Args<2> args(raw_env, info);
+  const Napi::Env env = args.env;
+  const Napi::Value keys = args[0];
+  const Napi::Value out_value = args[1];
   uint32_t length;
   Span<uint16_t> out;
-  if (!GetArgs(env, info, argv) || !GetKeyArray(env, argv[0], &length) || !GetOut(env, argv[1], length, &out)) {
-    return nullptr;
-  }
+  if (!args.ok || !GetKeyArray(env, keys, &length) || !GetOut(env, out_value, length, &out)) return nullptr;
   const auto slot = [](const uint8_t* data, size_t size) { return ringcache::KeySlot(data, size); };
   const auto flush = [&](uint32_t start, const uint16_t* chunk, uint32_t count) {
     // Reading the keys may have run JS: take the output afresh.
-    if (!GetOut(env, argv[1], size_t{start} + count, &out)) return false;
+    if (!GetOut(env, out_value, size_t{start} + count, &out)) return false;
     std::memcpy(out.data + start, chunk, count * sizeof(uint16_t));
     return true;
   };
-  ForEachKeyChunk<uint16_t>(env, argv[0], length, slot, flush);
+  ForEachKeyChunk<uint16_t>(env, keys, length, BytesOf(out, length), slot, flush);
   return nullptr;
 }
 
-napi_value KeySlotsPacked(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
+napi_value KeySlotsPacked(napi_env raw_env, napi_callback_info info) {
+  const Args<3> args(raw_env, info);
+  const Napi::Env env = args.env;
   PackedKeys keys;
   Span<uint16_t> out;
-  if (!GetArgs(env, info, argv) || !GetPackedKeys(env, argv[0], argv[1], &keys) ||
-      !GetOut(env, argv[2], keys.count, &out)) {
+  if (!args.ok || !GetPackedKeys(env, args[0], args[1], &keys) || !GetOut(env, args[2], keys.count, &out) || !CheckApart(env, BytesOf(out, keys.count), BytesOf(keys.data), {"data"}) ||
+      !CheckApart(env, BytesOf(out, keys.count), BytesOf(keys.offsets), {"offsets"})) {
     return nullptr;
   }
-  for (size_t i = 0; i < keys.count; ++i) out.data[i] = ringcache::KeySlot(keys.key(i), keys.key_size(i));
+  OffsetChunk chunk(keys);
+  ForEachChunk(keys.count, [&](size_t start, size_t count) {
+    if (!chunk.Load(env, start, count)) return false;
+    for (size_t j = 0; j < count; ++j) out.data[start + j] = ringcache::KeySlot(chunk.key(j), chunk.key_size(j));
+    return true;
+  });
   return nullptr;
 }
 

@@ -11,7 +11,7 @@ alignas(8) uint8_t empty_storage[8];
 
 }  // namespace
 
-bool GetTypedArray(napi_env env, napi_value value, napi_typedarray_type type, const char* type_name, ArgName arg,
+bool GetTypedArray(Napi::Env env, Napi::Value value, napi_typedarray_type type, const char* type_name, ArgName arg,
                    void** data, size_t* size) {
   napi_typedarray_type actual;
   napi_value buffer;
@@ -31,11 +31,23 @@ bool GetTypedArray(napi_env env, napi_value value, napi_typedarray_type type, co
   return true;
 }
 
-bool CheckOutLength(napi_env env, ArgName arg, size_t have, size_t need) {
+bool CheckOutLength(Napi::Env env, ArgName arg, size_t have, size_t need) {
   if (have >= need) return true;
   char text[96];
   std::snprintf(text, sizeof text, "length must be at least %zu (received %zu)", need, have);
   return ThrowRangeError(env, arg, text);
+}
+
+bool CheckApart(Napi::Env env, ByteRange out, ByteRange input, ArgName input_name) {
+  const bool empty = out.begin == out.end || input.begin == input.end;
+  if (empty || out.end <= input.begin || input.end <= out.begin) return true;
+  char text[96];
+  if (input_name.index >= 0) {
+    std::snprintf(text, sizeof text, "must not overlap %s[%td]", input_name.name, input_name.index);
+  } else {
+    std::snprintf(text, sizeof text, "must not overlap %s", input_name.name);
+  }
+  return ThrowRangeError(env, {"out"}, text);
 }
 
 }  // namespace binding

@@ -27,6 +27,20 @@ inline void StoreLe32(uint8_t* p, uint32_t v) {
   p[3] = static_cast<uint8_t>(v >> 24);
 }
 
+/**
+ * One read of a word that JS can reach: a SharedArrayBuffer may be written by another thread
+ * while native code runs. A relaxed atomic load (a plain move on x86 and arm64) keeps the
+ * compiler from reading the location again where the code uses the local copy, so a value is
+ * checked and used as the same value.
+ */
+inline uint32_t LoadOnce(const uint32_t* p) {
+#if defined(__GNUC__) || defined(__clang__)
+  return __atomic_load_n(p, __ATOMIC_RELAXED);
+#else
+  return *static_cast<const volatile uint32_t*>(p);
+#endif
+}
+
 }  // namespace ringcache
 
 #endif  // RINGCACHE_CORE_BYTES_H_

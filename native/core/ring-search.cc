@@ -1,5 +1,7 @@
 #include "ring-search.h"
 
+#include "bytes.h"
+
 namespace ringcache {
 
 namespace {
@@ -24,8 +26,10 @@ inline uint32_t FindIn(const Table& t, uint32_t hash) {
   uint32_t hi = n;
   if (b + 1 < t.bucket_count) {
     // Clamp so a corrupt index can only make the answer wrong, never read out of bounds.
-    const uint32_t bucket_hi = t.buckets[b + 1] < n ? t.buckets[b + 1] : n;
-    const uint32_t bucket_lo = t.buckets[b];
+    // Each entry is read once: a shared index may change between a check and a second read.
+    const uint32_t raw_hi = LoadOnce(t.buckets + b + 1);
+    const uint32_t bucket_hi = raw_hi < n ? raw_hi : n;
+    const uint32_t bucket_lo = LoadOnce(t.buckets + b);
     if (bucket_lo <= bucket_hi) {
       lo = bucket_lo;
       hi = bucket_hi;

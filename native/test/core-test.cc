@@ -21,6 +21,8 @@
 #include "../core/md5.h"
 #include "../core/murmur3.h"
 #include "../core/ring-search.h"
+// napi-free: the binding's chunk cursor, run here over lengths no JS test can allocate.
+#include "../binding/chunk.h"
 
 namespace {
 
@@ -309,6 +311,31 @@ void RandomRings(Rng& rng, int iterations) {
   }
 }
 
+// The chunk cursor covers [0, length) exactly once, in order, for every uint32 length up to
+// 2^32 - 1 (the largest JS array), where a cursor stepped by 256 would wrap to 0.
+void ChunkCursor() {
+  using binding::ForEachChunk;
+  using binding::kKeyChunk;
+  for (const uint32_t length : {0u, 1u, 255u, 256u, 257u, 512u, 0xFFFFFF00u, 0xFFFFFF01u, 0xFFFFFFFEu, 0xFFFFFFFFu}) {
+    const uint64_t want_chunks = (uint64_t{length} + kKeyChunk - 1) / kKeyChunk;
+    uint64_t chunks = 0;
+    uint64_t covered = 0;
+    bool in_order = true;
+    ForEachChunk(length, [&](uint32_t start, uint32_t count) {
+      in_order = in_order && start == covered && count >= 1 && count <= kKeyChunk;
+      covered += count;
+      // A wrapped cursor would start over at 0: stop it instead of looping forever.
+      return ++chunks <= want_chunks;
+    });
+    EXPECT_EQ(chunks, want_chunks, "chunk count");
+    EXPECT_EQ(covered, uint64_t{length}, "keys covered");
+    EXPECT_EQ(in_order, true, "chunks in order");
+  }
+  int calls = 0;
+  EXPECT_EQ(ForEachChunk(uint32_t{600}, [&](uint32_t, uint32_t) { return ++calls < 2; }), false, "stops at false");
+  EXPECT_EQ(calls, 2, "no call after false");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -318,6 +345,7 @@ int main(int argc, char** argv) {
   Murmur3Vectors();
   SlotVectors();
   RingVectors();
+  ChunkCursor();
   RandomHashes(rng, iterations);
   RandomPackedHashes(rng, iterations / 4);
   RandomRings(rng, iterations / 4);

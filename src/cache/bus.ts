@@ -46,6 +46,8 @@ export interface BusMessage {
   at?: number;
   /** `k` only: 1 when the keys were written or deleted explicitly (not filled by a load). */
   w?: 1;
+  /** `n`, `g` only: 1 when the marker's L2 write failed (drop the covered L1 entries, re-read the marker from L2). */
+  r?: 1;
 }
 
 export interface BusHandler {

@@ -7,7 +7,11 @@
  * set/delete or a bus message — bumps a global sequence number and records it for that key while
  * any L2 read or load is in flight. A read or load remembers the sequence number at its start and
  * may put its result into L1 (or L2, for a load) only if the key was not invalidated since.
- * Broad invalidations (namespace clear, tags, bus loss or gap) block every older read.
+ * Broad invalidations (namespace clear, tags, bus loss or gap) block every older read. The same
+ * check guards fail-safe: a stale value answers only if its key was not invalidated since the
+ * read or load began. An invalidation also detaches the key's in-flight loads, so a later caller
+ * never joins a load that began before it. The per-key table keeps only what an open read can
+ * still need, and is bounded (see {@link MAX_KEY_EPOCHS}).
  */
 import { EventEmitter } from 'node:events';
 import type { Cluster, Redis } from 'ioredis';
@@ -23,20 +27,22 @@ import { L1, L1Entry } from './l1';
 import { Markers } from './markers';
 import { lagGuardedReads, type ReplicaLagGuard } from './replica-lag';
 import { LeaseLock } from './lease-lock';
-import { DEFAULT_BUS_OPTIONS, DEFAULT_LOCK_OPTIONS, DEFAULT_TIERED_CACHE_OPTIONS, type CacheEntryOptions, type LockOptions, type TieredCacheOptions } from './options';
-import { checkBool, checkNum, checkString, resolveEntry, stripUndefined, type Resolved } from './resolve-options';
+import { DEFAULT_BUS_OPTIONS, DEFAULT_LOCK_OPTIONS, DEFAULT_TIERED_CACHE_OPTIONS, type BusOptions, type CacheEntryOptions, type LockOptions, type TieredCacheOptions } from './options';
+import { checkBool, checkDelay, checkFlagOrObject, checkInt, checkNum, checkString, resolveEntry, stripUndefined, type Resolved } from './resolve-options';
 import { jsonSerializer, type Serializer } from './serializer';
 import { SingleFlight, type FlightSlot } from './single-flight';
 import { channels, newCounters, type Counters, type TieredCacheStats } from './stats';
-import { now as coarseNow } from './clock';
+import { now as coarseNow, stamp } from './clock';
 import { DeadlineQueue, withTimeout, type QueuedDeadline } from './timeouts';
 
 
 /** A namespace view: its path, its L1/L2 key prefix and the markers its entries are checked against. */
 export interface View {
-  /** '' for the root, else `a` or `a:b`. */
+  /** '' for the root, else `a` or `a:b`: the namespace names, escaped (see tiered-cache.ts), joined. */
   readonly ns: string;
-  /** '' for the root, else `a:` or `a:b:`. */
+  /** The namespace names, unescaped. */
+  readonly segments: readonly string[];
+  /** '' for the root, else `@a@` or `@a:b@`. */
   readonly keyPrefix: string;
   /** Marker names of the root and of every level of `ns` (`n:`, `n:a`, `n:a:b`). */
   readonly markers: readonly string[];
@@ -60,21 +66,13 @@ export type BulkLoader<V> = (keys: string[]) => Promise<readonly (V | undefined)
 
 
 
-let lastStamp = 0;
-/**
- * Creation and clear times: wall-clock milliseconds with sub-millisecond precision, strictly
- * increasing within the process, so a `set` right after a `clear` (same millisecond) is newer
- * than the clear. Across processes the comparison is as good as the clocks' sync.
- */
-export function stamp(): number {
-  const t = performance.timeOrigin + performance.now();
-  lastStamp = t > lastStamp ? t : lastStamp + 0.001;
-  return lastStamp;
-}
+export { stamp };
 
 /** How long after writing a loaded value an invalidation of that key triggers a repair DEL. */
 const LOAD_REPAIR_WINDOW_MS = 2000;
 const LOAD_REPAIR_MAX_KEYS = 10_000;
+/** Most per-key invalidation epochs kept while reads are in flight (then one broad invalidation). */
+const MAX_KEY_EPOCHS = 10_000;
 /** Keys per coalesced MGET of get()s when options.batchGets is not given (one Redis endpoint). */
 const DEFAULT_BATCH_GETS = 256;
 
@@ -122,9 +120,20 @@ export class CacheCore extends EventEmitter {
 
   // Epochs (see the file comment).
   #seq = 0;
-  #inflight = 0;
   #broadSeq = 0;
+  /** The newest epoch a read or load began in. */
+  #lastBegin = -1;
+  /** Epoch → reads/loads that began in it and are still in flight (ascending: epochs only grow). */
+  readonly #open = new Map<number, number>();
+  /** Key → epoch of its last invalidation, kept in ascending epoch order (see {@link #end}). */
   readonly #keySeq = new Map<string, number>();
+  /**
+   * L1 key → its load (lock wait, loader, store) while it runs, also past the timeouts of the
+   * callers that started it: a caller that comes after a timeout joins it rather than run the
+   * loader again. Dropped when the key is invalidated (a later caller must not get a value
+   * loaded before the change).
+   */
+  readonly #loads = new Map<string, Promise<Candidate>>();
   /** L1 key → when this instance last wrote a loaded value for it to L2 (bus only; see #repairLoadWrites). */
   readonly #loadWrites = new Map<string, number>();
   readonly #markers: Markers;
@@ -153,8 +162,8 @@ export class CacheCore extends EventEmitter {
     if (o.l1 !== false) {
       if (typeof o.l1 !== 'object' || o.l1 === null) throw new TypeError(`Expected an object or false for options.l1 but received ${describe(o.l1)}`);
       const l1o = { ...d.l1, ...stripUndefined(o.l1) };
-      const maxEntries = l1o.maxEntries === undefined ? undefined : checkNum(l1o.maxEntries, 'options.l1.maxEntries', 1);
-      const maxBytes = l1o.maxBytes === undefined ? undefined : checkNum(l1o.maxBytes, 'options.l1.maxBytes', 1);
+      const maxEntries = l1o.maxEntries === undefined ? undefined : checkInt(l1o.maxEntries, 'options.l1.maxEntries', 1);
+      const maxBytes = l1o.maxBytes === undefined ? undefined : checkInt(l1o.maxBytes, 'options.l1.maxBytes', 1);
       if (maxEntries === undefined && maxBytes === undefined) throw new TypeError('Expected options.l1.maxEntries or options.l1.maxBytes to bound L1 but received neither');
       l1TtlMs = checkNum(l1o.ttlMs, 'options.l1.ttlMs', 1);
       this.l1 = new L1({ maxEntries, maxBytes });
@@ -189,7 +198,7 @@ export class CacheCore extends EventEmitter {
     const plainRedis = isIoredis(l2) && (l2 as Cluster).isCluster !== true;
     const singleEndpoint = plainRedis || store instanceof RedisStore;
     this.#batchMax =
-      o.batchGets === false ? 0 : o.batchGets === undefined ? (singleEndpoint ? DEFAULT_BATCH_GETS : 0) : checkNum(o.batchGets, 'options.batchGets', 1);
+      o.batchGets === false ? 0 : o.batchGets === undefined ? (singleEndpoint ? DEFAULT_BATCH_GETS : 0) : checkInt(o.batchGets, 'options.batchGets', 1, undefined, true);
     if (plainRedis) {
       // The RedisStore wrapper adds two async layers per call; reads skip them (their errors are
       // caught and counted here anyway). Writes go through the store.
@@ -202,28 +211,33 @@ export class CacheCore extends EventEmitter {
       const lag = lagGuardedReads(store, checkNum(o.replicaLagMs, 'options.replicaLagMs', 0), coarseNow);
       if (lag !== undefined) ({ guard: this.#lag, getBuffer: this.#getBuffer, mgetBuffer: this.#mgetBuffer } = lag);
     }
+    if (o.circuitBreaker !== false && (typeof o.circuitBreaker !== 'object' || o.circuitBreaker === null)) {
+      throw new TypeError(`Expected an object or false for options.circuitBreaker but received ${describe(o.circuitBreaker)}`);
+    }
     if (o.circuitBreaker !== false && this.store !== undefined) {
-      const cb = { ...d.circuitBreaker, ...stripUndefined(o.circuitBreaker ?? {}) };
-      checkNum(cb.failureThreshold, 'options.circuitBreaker.failureThreshold', 1);
+      const cb = { ...d.circuitBreaker, ...stripUndefined(o.circuitBreaker) };
+      checkInt(cb.failureThreshold, 'options.circuitBreaker.failureThreshold', 1);
       checkNum(cb.breakDurationMs, 'options.circuitBreaker.breakDurationMs', 0);
       this.#breaker = new CircuitBreaker(cb, (state) => this.#emit('circuit:change', { state }));
     }
 
-    if (o.lock !== false) {
-      const lo: LockOptions = { ...DEFAULT_LOCK_OPTIONS, ...(o.lock === true ? {} : stripUndefined(o.lock)) };
+    const lock = checkFlagOrObject<LockOptions>(o.lock, 'options.lock');
+    if (lock !== false) {
+      const lo: LockOptions = { ...DEFAULT_LOCK_OPTIONS, ...(lock === true ? {} : stripUndefined(lock)) };
       const client = lo.client ?? rawClientOf(l2);
       if (!isIoredis(client)) throw new TypeError('Expected options.lock.client, or an L2 that is (or wraps) an ioredis client, for options.lock');
       this.#lock = new LeaseLock(client, {
-        leaseMs: checkNum(lo.leaseMs, 'options.lock.leaseMs', 1),
+        leaseMs: checkInt(lo.leaseMs, 'options.lock.leaseMs', 1),
         waitMs: checkNum(lo.waitMs, 'options.lock.waitMs', 0),
-        pollMs: checkNum(lo.pollMs, 'options.lock.pollMs', 1),
+        pollMs: checkDelay(lo.pollMs, 'options.lock.pollMs', 1),
       });
     }
 
     this.#trusted = true;
     let degraded = 0;
-    if (o.bus !== false && o.bus !== undefined) {
-      const bo = o.bus === true ? {} : o.bus;
+    const bus = checkFlagOrObject<BusOptions>(o.bus, 'options.bus');
+    if (bus !== false) {
+      const bo = bus === true ? {} : bus;
       degraded = checkNum(bo.degradedL1TtlMs ?? DEFAULT_BUS_OPTIONS.degradedL1TtlMs, 'options.bus.degradedL1TtlMs', 0);
       const client = bo.client ?? rawClientOf(l2);
       if (!isIoredis(client)) throw new TypeError('Expected options.bus.client, or an L2 that is (or wraps) an ioredis client, for options.bus');
@@ -289,6 +303,7 @@ export class CacheCore extends EventEmitter {
         flushes: c.flushes,
       },
       circuit: this.circuitState,
+      tracked: { inflight: this.#inflightCount(), keyEpochs: this.#keySeq.size, markers: this.#markers.size, flights: this.flights.size, loads: this.#loads.size, loadWrites: this.#loadWrites.size },
     };
   }
 
@@ -305,13 +320,46 @@ export class CacheCore extends EventEmitter {
   // ------------------------------------------------------------------------------------------
   // Epochs
 
-  #begin(): number {
-    this.#inflight++;
-    return this.#seq;
+  /** Reads and loads in flight (each holder of an open epoch). */
+  #inflightCount(): number {
+    let n = 0;
+    for (const c of this.#open.values()) n += c;
+    return n;
   }
 
-  #end(): void {
-    if (--this.#inflight === 0) this.#keySeq.clear();
+  /** A read or load begins: returns its epoch (its `start`); pair with {@link #end}. */
+  #begin(): number {
+    const s = this.#seq;
+    this.#open.set(s, (this.#open.get(s) ?? 0) + 1);
+    this.#lastBegin = s;
+    return s;
+  }
+
+  /** One more holder of an open epoch (a load running past its caller); pair with {@link #end}. */
+  #retain(start: number): void {
+    this.#open.set(start, this.#open.get(start)! + 1);
+  }
+
+  /**
+   * A read or load of epoch `start` is done. A key's entry only blocks what began before it,
+   * so the entries at or below the oldest epoch still open go (the table is in epoch order).
+   */
+  #end(start: number): void {
+    const n = this.#open.get(start)!;
+    if (n > 1) {
+      this.#open.set(start, n - 1);
+      return;
+    }
+    this.#open.delete(start);
+    const oldest = this.#open.keys().next();
+    if (oldest.done === true) {
+      this.#keySeq.clear();
+      return;
+    }
+    for (const [lk, s] of this.#keySeq) {
+      if (s > oldest.value) break;
+      this.#keySeq.delete(lk);
+    }
   }
 
   #valid(lk: string, start: number): boolean {
@@ -324,7 +372,17 @@ export class CacheCore extends EventEmitter {
   invalidateKey(lk: string): void {
     this.#lag?.noteKey(this.prefix + lk, coarseNow());
     this.#seq++;
-    if (this.#inflight > 0) this.#keySeq.set(lk, this.#seq);
+    // Only while something that began after the last broad invalidation is in flight (what
+    // began before it is blocked anyway).
+    if (this.#open.size > 0 && this.#lastBegin >= this.#broadSeq) {
+      this.flights.forget(lk);
+      this.#loads.delete(lk);
+      this.#keySeq.delete(lk); // re-inserted at the end: the table stays in epoch order
+      this.#keySeq.set(lk, this.#seq);
+      // A load that never ends (a hung loader) keeps its epoch open: past the bound, block
+      // every older read instead (they store nothing; callers still get their values).
+      if (this.#keySeq.size > MAX_KEY_EPOCHS) this.#invalidateBroad();
+    }
     this.l1?.delete(lk);
   }
 
@@ -332,6 +390,10 @@ export class CacheCore extends EventEmitter {
     this.#lag?.noteAll(coarseNow());
     this.#seq++;
     this.#broadSeq = this.#seq;
+    // Every key entry blocks only reads older than this: they are all blocked now.
+    this.#keySeq.clear();
+    this.flights.forgetAll();
+    this.#loads.clear();
   }
 
   #flushL1(): void {
@@ -472,7 +534,10 @@ export class CacheCore extends EventEmitter {
     const name = `n:${ns}`;
     this.#markers.apply(name, at, coarseNow());
     const failed = await this.#setMarker(name, at);
-    await this.publish({ t: 'n', n: ns, at });
+    // Failed: L2 keeps the old marker, so everyone (this instance too) re-reads it rather than
+    // trust this time; L1 entries it covers are dropped anyway (the SET may have landed).
+    if (failed !== undefined) this.#markers.forget(name);
+    await this.publish(failed === undefined ? { t: 'n', n: ns, at } : { t: 'n', n: ns, at, r: 1 });
     if (failed !== undefined) throw this.#writeError('clear', [`__rc:${name}`], failed.err);
   }
 
@@ -481,7 +546,10 @@ export class CacheCore extends EventEmitter {
     const now = coarseNow();
     for (const t of tags) this.#markers.apply(`t:${t}`, at, now);
     const results = await Promise.all(tags.map((t) => this.#setMarker(`t:${t}`, at)));
-    await this.publish({ t: 'g', k: [...tags], at });
+    const failedTags = tags.filter((_t, i) => results[i] !== undefined);
+    for (const t of failedTags) this.#markers.forget(`t:${t}`); // as in clearNamespace
+    if (failedTags.length < tags.length) await this.publish({ t: 'g', k: tags.filter((_t, i) => results[i] === undefined), at });
+    if (failedTags.length > 0) await this.publish({ t: 'g', k: failedTags, at, r: 1 });
     const failed = results.findIndex((r) => r !== undefined);
     if (failed >= 0) throw this.#writeError('deleteByTag', tags.filter((_t, i) => results[i] !== undefined).map((t) => `__rc:t:${t}`), results[failed]!.err);
   }
@@ -517,13 +585,25 @@ export class CacheCore extends EventEmitter {
       const ns = name.slice(2);
       if (ns === '') l1.clear();
       else {
-        const p = `${ns}:`;
-        l1.deleteWhere((k, e) => k.startsWith(p) && e.createdAt <= at);
+        // Its own keys (`@ns@…`) and its nested views' (`@ns:…`).
+        const own = `@${ns}@`;
+        const nested = `@${ns}:`;
+        l1.deleteWhere((k, e) => (k.startsWith(own) || k.startsWith(nested)) && e.createdAt <= at);
       }
     } else {
       const tag = name.slice(2);
       l1.deleteWhere((_k, e) => e.tags !== undefined && e.tags.includes(tag) && e.createdAt <= at);
     }
+  }
+
+  /** A marker from the bus: its new time, or (`r`: its L2 write failed) drop what it covers and re-read it. */
+  #applyMarker(name: string, m: BusMessage, now: number): void {
+    if (m.r !== 1) {
+      this.#markers.apply(name, m.at ?? now, now);
+      return;
+    }
+    this.#onNewerMarker(name, m.at ?? now);
+    this.#markers.forget(name);
   }
 
   #noteLoadWrites(items: readonly { lk: string }[], now: number): void {
@@ -577,10 +657,10 @@ export class CacheCore extends EventEmitter {
         }
         break;
       case 'n':
-        this.#markers.apply(`n:${m.n ?? ''}`, m.at ?? now, now);
+        this.#applyMarker(`n:${m.n ?? ''}`, m, now);
         break;
       case 'g':
-        if (Array.isArray(m.k)) for (const t of m.k) this.#markers.apply(`t:${t}`, m.at ?? now, now);
+        if (Array.isArray(m.k)) for (const t of m.k) this.#applyMarker(`t:${t}`, m, now);
         break;
       case 'a':
         this.#flushL1();
@@ -738,7 +818,7 @@ export class CacheCore extends EventEmitter {
       }
       return out;
     } finally {
-      this.#end();
+      this.#end(start);
     }
   }
 
@@ -796,7 +876,7 @@ export class CacheCore extends EventEmitter {
         (got) => done(got === undefined ? undefined : got[0], start),
         () => done(undefined, start),
       )
-      .finally(() => this.#end());
+      .finally(() => this.#end(start));
   }
 
   readonly #scheduleFlush = (b: GetBatch): void => {
@@ -851,14 +931,14 @@ export class CacheCore extends EventEmitter {
       this.#emit('l2:error', { key: lks[i], error: err });
       for (; i < lks.length; i++) dones[i](undefined, r.start);
     } finally {
-      this.#end();
+      this.#end(r.start);
     }
   }
 
   /** A batch's failure or timeout (called by {@link BatchRead}): every read gets undefined. */
   batchFail(r: BatchRead, err: unknown): void {
     this.#l2Failed(err, r.batch.lks[0]);
-    this.#end();
+    this.#end(r.start);
     for (const done of r.batch.dones) done(undefined, r.start);
   }
 
@@ -906,20 +986,32 @@ export class CacheCore extends EventEmitter {
     return slot.promise;
   }
 
-  /** Starts a background reload unless one is in flight (eager refresh). */
+  /**
+   * Starts a background reload unless one is in flight (eager refresh). It is a load of
+   * {@link #loads}, not a caller: callers that miss L1 while it runs join it with their own
+   * timeouts (a hung loader never holds them, nor a single-flight slot, forever).
+   */
   refreshInBackground<V>(view: View, key: string, lk: string, loader: Loader<V>, o: Resolved): void {
-    if (this.flights.peek(lk) !== undefined) return;
-    const slot = this.flights.claim(lk);
+    if (this.flights.peek(lk) !== undefined || this.#loads.has(lk)) return;
     const start = this.#begin();
-    this.#loadAndStore(view, key, lk, loader, o, start)
-      .then((c) => slot.resolve(c.negative ? undefined : c.value), slot.reject)
-      .finally(() => this.#end());
-    slot.promise.catch(() => {});
+    const work = this.#loadAndStore(view, key, lk, loader, o, start);
+    this.#trackLoad(lk, work, start);
+  }
+
+  /** Registers a running load of `lk` (epoch `start`, already begun) until it settles. */
+  #trackLoad(lk: string, work: Promise<Candidate>, start: number): void {
+    this.#loads.set(lk, work);
+    void work.then(
+      () => {},
+      () => {},
+    ).finally(() => {
+      if (this.#loads.get(lk) === work) this.#loads.delete(lk);
+      this.#end(start);
+    });
   }
 
   async #load<V>(view: View, key: string, lk: string, loader: Loader<V>, o: Resolved, l1e: L1Entry | undefined): Promise<unknown> {
     const start = this.#begin();
-    let handedOff = false;
     try {
       let now = coarseNow();
       let stale: Candidate | undefined =
@@ -941,6 +1033,9 @@ export class CacheCore extends EventEmitter {
       if (d !== undefined) this.counters.l2Misses++;
       if (channels.miss.hasSubscribers) channels.miss.publish({ cache: this.name, key: lk });
 
+      // A load of this key still running past its callers' timeouts: join it.
+      const running = this.#loads.get(lk);
+      if (running !== undefined) return await this.#awaitLoad(running, lk, o, stale, start);
       // Lock wait (if any) and load run as one piece of work, so the soft/hard timeouts and
       // fail-safe cover waiting for another process's load too.
       const work = (async (): Promise<Candidate> => {
@@ -956,15 +1051,13 @@ export class CacheCore extends EventEmitter {
           release?.();
         }
       })();
-      handedOff = true;
-      // The epoch window lasts until the load is stored, even past a timeout.
-      void work.then(
-        () => {},
-        () => {},
-      ).finally(() => this.#end());
-      return await this.#awaitLoad(work, lk, o, stale);
+      // The epoch window lasts until the load is stored, even past a timeout, and until this
+      // caller is answered (a stale answer is checked against it).
+      this.#retain(start);
+      this.#trackLoad(lk, work, start);
+      return await this.#awaitLoad(work, lk, o, stale, start);
     } finally {
-      if (!handedOff) this.#end();
+      this.#end(start);
     }
   }
 
@@ -996,8 +1089,8 @@ export class CacheCore extends EventEmitter {
     if (error !== undefined) this.#emit('loader:error', { key: lk, error });
   }
 
-  /** Waits for a load with the soft/hard timeouts and fail-safe. */
-  async #awaitLoad(work: Promise<Candidate>, lk: string, o: Resolved, stale: Candidate | undefined): Promise<unknown> {
+  /** Waits for a load with the soft/hard timeouts and fail-safe (`start`: the load's epoch). */
+  async #awaitLoad(work: Promise<Candidate>, lk: string, o: Resolved, stale: Candidate | undefined, start: number): Promise<unknown> {
     let p = work;
     let timedOut: 'soft' | 'hard' | undefined;
     const soft = stale !== undefined && o.softTimeoutMs > 0;
@@ -1013,26 +1106,40 @@ export class CacheCore extends EventEmitter {
       return c.negative ? undefined : c.value;
     } catch (err) {
       if (timedOut === 'hard') this.counters.loaderTimeouts++;
-      if (stale !== undefined && coarseNow() < stale.staleUntil) return this.#serveStale(lk, stale, o);
-      if (timedOut === 'soft' && o.hardTimeoutMs > o.softTimeoutMs) {
-        // The soft limit passed but the stale value expired meanwhile: keep waiting up to hard.
-        return this.#awaitLoad(work, lk, { ...o, softTimeoutMs: 0, hardTimeoutMs: o.hardTimeoutMs - o.softTimeoutMs }, undefined);
+      if (stale !== undefined && this.#servable(lk, stale, coarseNow(), start)) return this.#serveStale(lk, stale, o);
+      if (timedOut === 'soft') {
+        // The soft limit passed but the stale value expired (or was invalidated) meanwhile:
+        // keep waiting, up to the hard limit if there is one.
+        if (o.hardTimeoutMs === 0) return this.#awaitLoad(work, lk, { ...o, softTimeoutMs: 0 }, undefined, start);
+        if (o.hardTimeoutMs > o.softTimeoutMs) return this.#awaitLoad(work, lk, { ...o, softTimeoutMs: 0, hardTimeoutMs: o.hardTimeoutMs - o.softTimeoutMs }, undefined, start);
+        this.counters.loaderTimeouts++;
       }
       if (err instanceof CacheTimeoutError) throw err;
       throw new LoaderError(`Loader for key '${lk}' failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, key: lk });
     }
   }
 
-  /** Fail-safe: returns the stale value and keeps it in L1 for the throttle period. */
+  /**
+   * Whether a stale candidate may answer for `lk` now: within its grace period, and the key was
+   * not invalidated since the read or load of epoch `start` began (a value from before a
+   * delete, clear, tag deletion or newer write must not come back; clears and tag deletions
+   * are broad invalidations).
+   */
+  #servable(lk: string, stale: Candidate, now: number, start: number): boolean {
+    return now < stale.staleUntil && this.#valid(lk, start);
+  }
+
+  /** Fail-safe: returns the stale value (frozen with `freeze`) and keeps it in L1 for the throttle period. */
   #serveStale(lk: string, stale: Candidate, o: Resolved): unknown {
     this.#countStale(lk);
     const now = coarseNow();
     const l1 = this.l1;
+    const value = stale.negative ? undefined : this.#freezeValue(stale.value);
     if (l1 !== undefined && (this.#trusted || this.#degradedL1Ms > 0) && o.failSafeThrottleMs > 0) {
       const until = Math.min(stale.staleUntil, now + (this.#trusted ? o.failSafeThrottleMs : Math.min(o.failSafeThrottleMs, this.#degradedL1Ms)));
-      l1.set(lk, new L1Entry(stale.negative ? undefined : stale.value, stale.negative, until, stale.expiresAt, stale.staleUntil, stale.createdAt, stale.tags, stale.size || 1));
+      l1.set(lk, new L1Entry(value, stale.negative, until, stale.expiresAt, stale.staleUntil, stale.createdAt, stale.tags, stale.size || 1));
     }
-    return stale.negative ? undefined : stale.value;
+    return value;
   }
 
   /**
@@ -1052,7 +1159,10 @@ export class CacheCore extends EventEmitter {
       }
       const p = this.flights.peek(lk);
       if (p !== undefined) {
-        joins.push(p.then((v) => (out[i] = v)));
+        // Handled at once: the join is awaited only after our own load, and may fail first.
+        const j = p.then((v) => (out[i] = v));
+        j.catch(() => {});
+        joins.push(j);
         continue;
       }
       slots.set(lk, this.flights.claim(lk));
@@ -1088,12 +1198,12 @@ export class CacheCore extends EventEmitter {
           // The load (lease waits included) runs as one piece of work that stores its results
           // itself, so it finishes in the background past a soft or hard timeout; the epoch
           // window stays open until then.
-          this.#inflight++;
+          this.#retain(start);
           const work = this.#bulkWork(view, keys, lks, toLoad, loader, o, start);
           void work.then(
             () => {},
             () => {},
-          ).finally(() => this.#end());
+          ).finally(() => this.#end(start));
           const hard = o.hardTimeoutMs;
           // Soft timeout: only when some key has a stale value to answer, and before the hard one.
           const softMs = o.softTimeoutMs > 0 && staleOf.size > 0 && (hard === 0 || o.softTimeoutMs < hard) ? o.softTimeoutMs : 0;
@@ -1122,7 +1232,7 @@ export class CacheCore extends EventEmitter {
                 pending = [];
                 for (const i of toLoad) {
                   const s = staleOf.get(i);
-                  if (s !== undefined && now < s.staleUntil) {
+                  if (s !== undefined && this.#servable(lks[i], s, now, start)) {
                     out[i] = this.#serveStale(lks[i], s, o);
                     slots.get(lks[i])!.resolve(out[i]);
                   } else pending.push(i);
@@ -1136,7 +1246,7 @@ export class CacheCore extends EventEmitter {
             let unserved = 0;
             for (const i of pending) {
               const s = staleOf.get(i);
-              if (s !== undefined && now < s.staleUntil) {
+              if (s !== undefined && this.#servable(lks[i], s, now, start)) {
                 out[i] = this.#serveStale(lks[i], s, o);
                 slots.get(lks[i])!.resolve(out[i]);
               } else unserved++;
@@ -1160,7 +1270,7 @@ export class CacheCore extends EventEmitter {
         for (const slot of slots.values()) slot.reject(err);
         throw err;
       } finally {
-        this.#end();
+        this.#end(start);
       }
     }
     await Promise.all(joins);

@@ -5,6 +5,8 @@
  * again for another `breakDurationMs`.
  */
 
+import { now } from './clock';
+
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export interface CircuitBreakerOptions {
@@ -41,7 +43,7 @@ export class CircuitBreaker {
   }
 
   get state(): CircuitState {
-    if (this.#state === 'open' && Date.now() - this.#openedAt >= this.#breakMs) return 'half-open';
+    if (this.#state === 'open' && now() - this.#openedAt >= this.#breakMs) return 'half-open';
     return this.#state;
   }
 
@@ -52,7 +54,7 @@ export class CircuitBreaker {
   allow(): boolean {
     if (this.#state === 'closed') return true;
     if (this.#state === 'open') {
-      if (Date.now() - this.#openedAt < this.#breakMs) return false;
+      if (now() - this.#openedAt < this.#breakMs) return false;
       this.#set('half-open');
     }
     if (this.#probing) return false;
@@ -76,7 +78,7 @@ export class CircuitBreaker {
   }
 
   #open(): void {
-    this.#openedAt = Date.now();
+    this.#openedAt = now();
     this.#failures = 0;
     this.#set('open');
   }

@@ -11,18 +11,36 @@
 
 /** No clear/deletion ever recorded. */
 const NEVER = 0;
+/**
+ * Most tag marker times kept (every tag seen is one). Past it the least recently fetched are
+ * forgotten: they are fetched again when next needed, and until then an entry that depends on
+ * one does not pass (a miss, never a value from before a deletion). Namespace markers are as
+ * many as the namespaces the application uses, and are kept.
+ */
+export const MAX_TAG_MARKERS = 4096;
 
 export class Markers {
   readonly #prefix: string;
   readonly #cacheMs: number;
   readonly #onNewer: (name: string, at: number) => void;
-  /** Marker name → { at: clear time (0 = never), fetchedAt }. */
-  readonly #known = new Map<string, { at: number; fetchedAt: number }>();
+  /** Namespace marker name → { at: clear time (0 = never), fetchedAt }. */
+  readonly #namespaces = new Map<string, { at: number; fetchedAt: number }>();
+  /** The same for tag markers, in fetch order (oldest first). */
+  readonly #tags = new Map<string, { at: number; fetchedAt: number }>();
 
   constructor(prefix: string, cacheMs: number, onNewer: (name: string, at: number) => void) {
     this.#prefix = prefix;
     this.#cacheMs = cacheMs;
     this.#onNewer = onNewer;
+  }
+
+  /** Marker names whose time is known. */
+  get size(): number {
+    return this.#namespaces.size + this.#tags.size;
+  }
+
+  #known(name: string): Map<string, { at: number; fetchedAt: number }> {
+    return name.charCodeAt(0) === 116 /* t */ ? this.#tags : this.#namespaces;
   }
 
   /** The L2 key of marker `name` (`n:…` or `t:…`). */
@@ -32,20 +50,31 @@ export class Markers {
 
   /** Records a marker time (from a local clear, the bus or L2). */
   apply(name: string, at: number, now: number): void {
-    const prev = this.#known.get(name)?.at ?? NEVER;
-    this.#known.set(name, { at: Math.max(at, prev), fetchedAt: now });
+    const known = this.#known(name);
+    const prev = known.get(name)?.at ?? NEVER;
+    known.delete(name); // re-inserted at the end: the map stays in fetch order
+    known.set(name, { at: Math.max(at, prev), fetchedAt: now });
+    if (known === this.#tags && known.size > MAX_TAG_MARKERS) known.delete(known.keys().next().value!);
     if (at > prev) this.#onNewer(name, at);
+  }
+
+  /**
+   * Forgets `name`'s time, so the next read fetches it from L2 again (after a clear or tag
+   * deletion whose L2 write failed: what L2 holds is the truth).
+   */
+  forget(name: string): void {
+    this.#known(name).delete(name);
   }
 
   /** Whether `name`'s time is unknown or older than the cache period. */
   isStale(name: string, now: number): boolean {
-    const m = this.#known.get(name);
+    const m = this.#known(name).get(name);
     return m === undefined || now - m.fetchedAt >= this.#cacheMs;
   }
 
   /** Whether `name`'s time is known at all (fresh or not). */
   isKnown(name: string): boolean {
-    return this.#known.has(name);
+    return this.#known(name).has(name);
   }
 
   /** The names (of `names`) to read from L2, or undefined when all are fresh. */
@@ -63,16 +92,19 @@ export class Markers {
     }
   }
 
-  /** Whether an entry created at `createdAt` survives the known markers `names` and its tags. */
+  /**
+   * Whether an entry created at `createdAt` survives the markers `names` and its tags. A
+   * marker not known (forgotten since it was read) fails it: unproven is a miss.
+   */
   passes(names: readonly string[], createdAt: number, tags: readonly string[] | undefined): boolean {
     for (const n of names) {
-      const m = this.#known.get(n);
-      if (m !== undefined && createdAt <= m.at) return false;
+      const m = this.#namespaces.get(n);
+      if (m === undefined || createdAt <= m.at) return false;
     }
     if (tags !== undefined) {
       for (const t of tags) {
-        const m = this.#known.get(`t:${t}`);
-        if (m !== undefined && createdAt <= m.at) return false;
+        const m = this.#tags.get(`t:${t}`);
+        if (m === undefined || createdAt <= m.at) return false;
       }
     }
     return true;

@@ -28,6 +28,40 @@ export function checkNum(v: unknown, name: string, min: number): number {
   return v;
 }
 
+/**
+ * As {@link checkNum}, and an integer (a Redis `PX` argument, a count): finite, at most
+ * `max`, unless `allowInfinity`.
+ */
+export function checkInt(v: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER, allowInfinity = false): number {
+  checkNum(v, name, min);
+  if (allowInfinity && v === Infinity) return v;
+  if (!Number.isInteger(v) || (v as number) > max) {
+    throw new RangeError(`Expected an integer in ${min}..${max}${allowInfinity ? ' or Infinity' : ''} for ${name} but received ${v as number}`);
+  }
+  return v as number;
+}
+
+/** The longest delay a Node.js timer accepts (longer ones fire after 1 ms). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** As {@link checkNum}, and finite and at most {@link MAX_TIMER_MS} (a timer's delay). */
+export function checkDelay(v: unknown, name: string, min: number): number {
+  checkNum(v, name, min);
+  if ((v as number) > MAX_TIMER_MS) throw new RangeError(`Expected a finite number <= ${MAX_TIMER_MS} for ${name} but received ${v as number}`);
+  return v as number;
+}
+
+/** Throws a TypeError naming the option unless `v` is a boolean or a plain object. */
+export function checkFlagOrObject<T extends object>(v: unknown, name: string): boolean | T {
+  if (typeof v !== 'boolean' && (typeof v !== 'object' || v === null || Array.isArray(v))) {
+    throw new TypeError(`Expected a boolean or an object for ${name} but received ${describe(v)}`);
+  }
+  return v as boolean | T;
+}
+
+/** Most bytes of one tag and most tags of one entry (the envelope stores them as uint16). */
+const MAX_TAG = 0xffff;
+
 function checkFraction(v: unknown, name: string): number {
   checkNum(v, name, 0);
   if ((v as number) > 1) throw new RangeError(`Expected a number in 0..1 for ${name} but received ${v as number}`);
@@ -44,12 +78,21 @@ export function checkString(v: unknown, name: string): string {
   return v;
 }
 
+/** Throws a TypeError/RangeError naming the argument unless `v` is a string of at most 65,535 UTF-8 bytes. */
+export function checkTag(v: unknown, name: string): string {
+  if (typeof v !== 'string') throw new TypeError(`Expected a string for ${name} but received ${describe(v)}`);
+  // Cheap bound first: a UTF-8 byte is at most 3 per UTF-16 unit.
+  if (v.length * 3 > MAX_TAG && Buffer.byteLength(v, 'utf8') > MAX_TAG) {
+    throw new RangeError(`Expected a tag of at most ${MAX_TAG} UTF-8 bytes for ${name} but received ${Buffer.byteLength(v, 'utf8')} bytes`);
+  }
+  return v;
+}
+
 export function checkTags(v: unknown, name: string): readonly string[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v)) throw new TypeError(`Expected an array of strings for ${name} but received ${describe(v)}`);
-  for (let i = 0; i < v.length; i++) {
-    if (typeof v[i] !== 'string') throw new TypeError(`Expected a string for ${name}[${i}] but received ${describe(v[i])}`);
-  }
+  if (v.length > MAX_TAG) throw new RangeError(`Expected at most ${MAX_TAG} tags for ${name} but received ${v.length}`);
+  for (let i = 0; i < v.length; i++) checkTag(v[i], `${name}[${i}]`);
   return v.length === 0 ? undefined : Object.freeze([...v]);
 }
 

@@ -33,6 +33,19 @@ export class SingleFlight<T> {
     return slot.promise;
   }
 
+  /**
+   * Detaches `key`'s computation (after an invalidation): its callers still get its result,
+   * but later callers start a new one instead of joining a computation begun before the change.
+   */
+  forget(key: string): void {
+    this.#inflight.delete(key);
+  }
+
+  /** {@link forget} for every key. */
+  forgetAll(): void {
+    this.#inflight.clear();
+  }
+
   /** Registers a pending slot for `key` (which must not be in flight: check {@link peek}). */
   claim(key: string): FlightSlot<T> {
     let resolve!: (v: T) => void;

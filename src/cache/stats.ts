@@ -8,7 +8,7 @@
  * `ringcache:cache:load` (durationMs, error?), `ringcache:cache:l2-error`,
  * `ringcache:cache:bus` (reason: 'message' | 'lost' | 'restored' | 'gap').
  */
-import diagnostics_channel from 'node:diagnostics_channel';
+import * as diagnostics_channel from 'node:diagnostics_channel';
 
 export const channels = Object.freeze({
   hit: diagnostics_channel.channel('ringcache:cache:hit'),
@@ -50,6 +50,12 @@ export interface TieredCacheStats {
   lock: { acquired: number; waited: number; timeouts: number };
   bus: { published: number; publishErrors: number; received: number; gaps: number; lost: number; restored: number; flushes: number };
   circuit: 'closed' | 'open' | 'half-open' | 'none';
+  /**
+   * Sizes of the internal tables (all bounded; exposed so the bounds can be watched): L2
+   * reads and loads in flight, per-key epochs of invalidations during in-flight reads, known namespace/tag markers, loads in
+   * flight in this process (callers' and loads'), recent load writes kept for repair.
+   */
+  tracked: { inflight: number; keyEpochs: number; markers: number; flights: number; loads: number; loadWrites: number };
 }
 
 export function newCounters() {

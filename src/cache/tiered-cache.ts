@@ -29,7 +29,7 @@
  */
 import { checkKeys, describe } from '../validate';
 import { CacheCore, stamp, type BulkLoader, type Loader, type View } from './cache-core';
-import { checkTags } from './resolve-options';
+import { checkTag, checkTags } from './resolve-options';
 import type { L1Entry } from './l1';
 import type { CacheEntryOptions, TieredCacheOptions } from './options';
 import { now as coarseNow } from './clock';
@@ -46,13 +46,30 @@ export type TieredCacheEvent =
   | 'bus:gap'
   | 'bus:error';
 
-function viewOf(ns: string): View {
+/**
+ * Key layout (one injective encoding, so no two views alias and no user key reaches the
+ * cache's own `__rc:` keys): a root key is stored as given, unless it starts with `@` or
+ * `__rc:`, then as `@@key`; a key of namespace `a` → `b` is `@a:b@key`, each namespace name
+ * with `%`, `:` and `@` escaped (`%25`, `%3A`, `%40`). Namespace markers are `n:a`, `n:a:b`
+ * (escaped the same way) and `n:` for the root.
+ */
+const NS_LEAD = 64; // '@'
+
+function escapeSegment(name: string): string {
+  return name.replace(/[%:@]/g, (c) => (c === '%' ? '%25' : c === ':' ? '%3A' : '%40'));
+}
+
+function viewOf(segments: readonly string[]): View {
+  const enc = segments.map(escapeSegment);
   const markers = ['n:'];
-  if (ns !== '') {
-    const parts = ns.split(':');
-    for (let i = 1; i <= parts.length; i++) markers.push(`n:${parts.slice(0, i).join(':')}`);
-  }
-  return Object.freeze({ ns, keyPrefix: ns === '' ? '' : `${ns}:`, markers: Object.freeze(markers) });
+  for (let i = 1; i <= enc.length; i++) markers.push(`n:${enc.slice(0, i).join(':')}`);
+  const ns = enc.join(':');
+  return Object.freeze({ ns, segments: Object.freeze([...segments]), keyPrefix: ns === '' && enc.length === 0 ? '' : `@${ns}@`, markers: Object.freeze(markers) });
+}
+
+/** The L1/L2 key of root key `key` (see the layout above). */
+function rootKey(key: string): string {
+  return key.charCodeAt(0) === NS_LEAD || key.startsWith('__rc:') ? `@@${key}` : key;
 }
 
 function keyError(key: unknown, name = 'key'): TypeError {
@@ -87,18 +104,20 @@ export class TieredCache<V = unknown> {
     } else {
       if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an object for options but received ${describe(options)}`);
       this.#core = new CacheCore(options);
-      this.#view = viewOf('');
+      this.#view = viewOf([]);
     }
     this.#prefix = this.#view.keyPrefix;
   }
 
   /**
-   * A view of this cache whose keys live under `name:` (nested views nest: `a:b:`). It shares
-   * the levels, the bus and the stats; `clear()` on it clears only its keys.
+   * A view of this cache whose keys live in namespace `name` (nested views nest; `name` is one
+   * level even if it contains ':'). Its keys are stored as `@name@key` (`@a:b@key` nested), so
+   * they never collide with the root's keys or another view's. It shares the levels, the bus
+   * and the stats; `clear()` on it clears only its keys (and its nested views').
    */
   namespace<W = V>(name: string): TieredCache<W> {
     checkNamespace(name, 'name');
-    viewInit = { core: this.#core, view: viewOf(this.#view.ns === '' ? name : `${this.#view.ns}:${name}`) };
+    viewInit = { core: this.#core, view: viewOf([...this.#view.segments, name]) };
     try {
       return new TieredCache<W>();
     } finally {
@@ -106,14 +125,19 @@ export class TieredCache<V = unknown> {
     }
   }
 
-  /** This view's namespace path ('' for the root). */
+  /** This view's namespace names joined with ':' ('' for the root). */
   get namespacePath(): string {
-    return this.#view.ns;
+    return this.#view.segments.join(':');
   }
 
   /** The cache name (from the options). */
   get name(): string {
     return this.#core.name;
+  }
+
+  /** The cache-wide fail-safe grace (the `graceMs` option): what the HTTP tier's `stale-if-error` defaults to. */
+  get graceMs(): number {
+    return this.#core.defaults.graceMs;
   }
 
   /** Resolves once the bus (if any) is subscribed; until then L1 is bypassed. */
@@ -134,7 +158,7 @@ export class TieredCache<V = unknown> {
   get(key: string, options?: CacheEntryOptions): Promise<V | undefined> {
     if (typeof key !== 'string') return Promise.reject(keyError(key));
     const c = this.#core;
-    const lk = this.#prefix === '' ? key : this.#prefix + key;
+    const lk = this.#lk(key);
     const l1 = c.l1;
     let e: L1Entry | undefined;
     if (l1 !== undefined) {
@@ -163,7 +187,7 @@ export class TieredCache<V = unknown> {
     if (typeof key !== 'string') throw keyError(key);
     const l1 = this.#core.l1;
     if (l1 === undefined) return undefined;
-    const e = l1.get(this.#prefix === '' ? key : this.#prefix + key);
+    const e = l1.get(this.#lk(key));
     if (e !== undefined && coarseNow() < e.freshUntil) return e.value as V | undefined;
     return undefined;
   }
@@ -184,28 +208,31 @@ export class TieredCache<V = unknown> {
     if (value === undefined) throw new TypeError('Expected a value for value but received undefined (use delete to remove a key)');
     const c = this.#core;
     const o = c.resolve(options);
-    const lk = this.#prefix + key;
+    const lk = this.#lk(key);
     await c.write(this.#view, [{ lk, c: c.makeCandidate(value, false, o, stamp()) }], o, undefined);
   }
 
   /** Removes `key` from L1, L2 and every other instance's L1 (L2 failure: see {@link set}). */
   async delete(key: string): Promise<void> {
     if (typeof key !== 'string') throw keyError(key);
-    await this.#core.remove(this.#view, [this.#prefix + key]);
+    await this.#core.remove(this.#view, [this.#lk(key)]);
   }
 
   /**
    * The value of `key`; on a miss, `loader(key)` runs ONCE however many callers wait (and,
    * with `lock`, once across processes), and its result is cached. A loader result of
    * undefined is cached as a negative entry (`negativeTtlMs`) unless `negativeCache: false`.
-   * On loader failure or timeout the stale value is served within `graceMs`; else the call
-   * rejects with `LoaderError` (or `CacheTimeoutError` past `hardTimeoutMs`).
+   * On loader failure or timeout the stale value is served within `graceMs` (never one the key
+   * was invalidated since); else the call rejects with `LoaderError` (or `CacheTimeoutError`
+   * past `hardTimeoutMs`). A timed-out load keeps running and is stored; callers that come
+   * meanwhile join it (with their own timeouts) instead of calling the loader again, unless the
+   * key was invalidated since it began.
    */
   getOrSet(key: string, loader: Loader<V>, options?: CacheEntryOptions): Promise<V | undefined> {
     if (typeof key !== 'string') return Promise.reject(keyError(key));
     if (typeof loader !== 'function') return Promise.reject(new TypeError(`Expected a function for loader but received ${describe(loader)}`));
     const c = this.#core;
-    const lk = this.#prefix === '' ? key : this.#prefix + key;
+    const lk = this.#lk(key);
     let o;
     try {
       o = c.resolve(options);
@@ -222,7 +249,8 @@ export class TieredCache<V = unknown> {
           c.counters.l1Hits++;
           if (channels.hit.hasSubscribers) channels.hit.publish({ cache: c.name, key: lk, level: 'l1' });
           const t = o.eagerRefreshThreshold;
-          if (t > 0 && !e.negative && e.expiresAt !== Infinity && now >= e.createdAt + (e.expiresAt - e.createdAt) * t) {
+          // Not for a stale value fail-safe keeps (past expiresAt): failSafeThrottleMs paces those.
+          if (t > 0 && !e.negative && now < e.expiresAt && e.expiresAt !== Infinity && now >= e.createdAt + (e.expiresAt - e.createdAt) * t) {
             c.refreshInBackground(this.#view, key, lk, loader, o);
           }
           return Promise.resolve(e.value as V | undefined);
@@ -241,7 +269,7 @@ export class TieredCache<V = unknown> {
     if (c.l1 === undefined) {
       // L2 only: straight to one batch.
       if (c.store === undefined) return new Array<V | undefined>(keys.length).fill(undefined);
-      const lks = this.#prefix === '' ? keys : keys.map((k) => this.#prefix + k);
+      const lks = keys.map((k) => this.#lk(k));
       return (await c.getFromL2(this.#view, lks, NO_STALES, o)) as (V | undefined)[];
     }
     const { out, need, lks, stales } = this.#l1Pass(keys);
@@ -271,7 +299,7 @@ export class TieredCache<V = unknown> {
     const now = stamp();
     await c.write(
       this.#view,
-      entries.map(([k, v]) => ({ lk: this.#prefix + k, c: c.makeCandidate(v, false, o, now) })),
+      entries.map(([k, v]) => ({ lk: this.#lk(k), c: c.makeCandidate(v, false, o, now) })),
       o,
       undefined,
     );
@@ -282,7 +310,7 @@ export class TieredCache<V = unknown> {
     checkStringKeys(keys, 'keys');
     await this.#core.remove(
       this.#view,
-      keys.map((k) => this.#prefix + k),
+      keys.map((k) => this.#lk(k)),
     );
   }
 
@@ -314,13 +342,13 @@ export class TieredCache<V = unknown> {
    * L2 failure: see {@link set}.
    */
   async clear(name?: string): Promise<void> {
-    const ns = name === undefined ? this.#view.ns : this.#view.ns === '' ? checkNamespace(name, 'name') : `${this.#view.ns}:${checkNamespace(name, 'name')}`;
+    const ns = name === undefined ? this.#view.ns : viewOf([...this.#view.segments, checkNamespace(name, 'name')]).ns;
     await this.#core.clearNamespace(ns);
   }
 
   /** Invalidates every value stored with any of `tags`, on every instance (L2 failure: see {@link set}). */
   async deleteByTag(tags: string | readonly string[]): Promise<void> {
-    const list = typeof tags === 'string' ? [tags] : checkTags(tags, 'tags');
+    const list = typeof tags === 'string' ? [checkTag(tags, 'tags')] : checkTags(tags, 'tags');
     if (list === undefined || list.length === 0) return;
     await this.#core.deleteByTags(list);
   }
@@ -350,6 +378,11 @@ export class TieredCache<V = unknown> {
     await this.#core.close();
   }
 
+  /** The L1/L2 key of `key` in this view. */
+  #lk(key: string): string {
+    return this.#prefix === '' ? rootKey(key) : this.#prefix + key;
+  }
+
   #l1Pass(keys: readonly string[]): { out: unknown[]; need: number[]; lks: string[]; stales: (L1Entry | undefined)[] } {
     const c = this.#core;
     const n = keys.length;
@@ -360,7 +393,7 @@ export class TieredCache<V = unknown> {
     const l1 = c.l1;
     const now = coarseNow();
     for (let i = 0; i < n; i++) {
-      const lk = this.#prefix === '' ? keys[i] : this.#prefix + keys[i];
+      const lk = this.#lk(keys[i]);
       lks[i] = lk;
       const e = l1?.get(lk);
       if (e !== undefined && now < e.freshUntil) {

@@ -7,10 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BENCH_HELP, benchCommand } from './bench-command';
-import { processIo, type Io } from './io';
+import { exitQuietlyWhenStdoutCloses, processIo, type Io } from './io';
 import { RING_COMMANDS } from './ring-commands';
 import { SLOT_HELP, slotCommand } from './slot-command';
-import { UsageError } from './usage-error';
+import { CommandFailure, UsageError } from './usage-error';
 
 export const MAIN_HELP = `Usage: ringcache <command> [options]
 
@@ -75,6 +75,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
           suite: { type: 'string', multiple: true },
           keys: { type: 'string' },
           time: { type: 'string' },
+          rounds: { type: 'string' },
           json: { type: 'string' },
           redis: { type: 'string' },
           cluster: { type: 'string' },
@@ -100,12 +101,18 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.err(`ringcache: ${err.message}`);
       return 2;
     }
+    // Failures the message explains: ours, and system errors (EACCES, ENOSPC, … writing a file).
+    if (err instanceof CommandFailure || typeof (err as NodeJS.ErrnoException)?.syscall === 'string') {
+      io.err(`ringcache: ${(err as Error).message}`);
+      return 1;
+    }
     io.err(`ringcache: ${(err as Error)?.stack ?? String(err)}`);
     return 1;
   }
 }
 
 if (require.main === module) {
+  exitQuietlyWhenStdoutCloses();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -4,10 +4,9 @@
  * consistent ring against modulo).
  */
 import type { ParseArgsConfig } from 'node:util';
-import { movement } from '../ring/distribution';
-import { HashRing, type HashRingOptions } from '../ring/hash-ring';
-import { ModuloRing } from '../ring/modulo-ring';
-import { bar, emitJson, type Io } from './io';
+import type { HashRing, HashRingOptions } from '../ring/hash-ring';
+import { bar, columnWidth, emitJson, writeInChunks, writeJsonArray, type Io } from './io';
+import { library } from './library';
 import { UsageError } from './usage-error';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -71,8 +70,10 @@ function positiveInt(value: unknown, name: string, def: number, max = 10_000_000
 
 /** A ring of `nodes` with `weights` placed as `mode` places keys. */
 export function makeRing(mode: Mode, nodes: readonly string[], weights: readonly number[]): HashRing {
+  const { HashRing, setOwn } = library();
+  // Own properties only: a node named '__proto__' is a node, not the object's prototype.
   const servers: Record<string, number> = {};
-  nodes.forEach((n, i) => (servers[n] = weights[i]));
+  nodes.forEach((n, i) => setOwn(servers, n, weights[i]));
   const options: HashRingOptions = { 'max cache size': 0 };
   switch (mode) {
     case 'hashring':
@@ -110,13 +111,19 @@ Example:
       if (keys.length && keys[keys.length - 1] === '') keys.pop();
     }
     if (keys.length === 0) throw new UsageError('locate: give at least one KEY, or - to read keys from stdin');
-    const placed = ring.getMany(keys);
+    // Placed and written chunk by chunk, into one reused array: output of any size streams.
+    const placed: string[] = [];
+    const place = (start: number, end: number) => ring.getMany(keys.slice(start, end), placed);
     if (values.json) {
-      emitJson(io, keys.map((key, i) => ({ key, node: placed[i] })));
+      await writeJsonArray(io, keys.length, (start, end) => place(start, end).map((node, i) => ({ key: keys[start + i], node })));
       return 0;
     }
-    const w = Math.min(60, Math.max(3, ...keys.map((k) => k.length)));
-    for (let i = 0; i < keys.length; i++) io.out(`${keys[i].padEnd(w)}  ${placed[i]}`);
+    const w = columnWidth(keys);
+    await writeInChunks(io, keys.length, (start, end) => {
+      let text = '';
+      place(start, end).forEach((node, i) => (text += `${keys[start + i].padEnd(w)}  ${node}\n`));
+      return text;
+    });
     return 0;
   },
 };
@@ -151,8 +158,8 @@ ${MODE_HELP}
       emitJson(io, { mode, ...report });
       return 0;
     }
-    const maxShare = Math.max(...report.servers.map((s) => s.share), 1e-9);
-    const w = Math.max(4, ...report.servers.map((s) => s.server.length));
+    const maxShare = report.servers.reduce((m, s) => Math.max(m, s.share), 1e-9);
+    const w = report.servers.reduce((m, s) => Math.max(m, s.server.length), 4);
     io.out(`${'node'.padEnd(w)}  ${'keys'.padStart(8)}  ${'share'.padStart(6)}  ${'fair'.padStart(6)}  ${'load'.padStart(5)}`);
     for (const s of report.servers) {
       const flag = report.outliers.includes(s.server) ? '  ⚠ outside ±20 %' : '';
@@ -199,6 +206,7 @@ Example (add an 11th node to 10):
     const to = list(values.to, 'to');
     const mode = modeOf(values.mode);
     const sample = positiveInt(values.keys, 'keys', 100_000);
+    const { movement, ModuloRing } = library();
     const consistent = movement(
       makeRing(mode, from, weightsFor(from, values['from-weights'], 'from-weights')),
       makeRing(mode, to, weightsFor(to, values['to-weights'], 'to-weights')),

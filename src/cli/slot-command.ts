@@ -1,6 +1,6 @@
 /** `ringcache slot KEY…`: the Redis Cluster slot of each key, the hash tag used, the byte length. */
-import { keySlot } from '../cluster/key-slot';
-import { emitJson, type Io } from './io';
+import { columnWidth, writeInChunks, writeJsonArray, type Io } from './io';
+import { library } from './library';
 import { UsageError } from './usage-error';
 
 export const SLOT_HELP = `Usage: ringcache slot [--json] KEY... | -
@@ -32,15 +32,21 @@ export async function slotCommand(args: string[], flags: { json: boolean }, io: 
     if (keys.length && keys[keys.length - 1] === '') keys.pop();
   }
   if (keys.length === 0) throw new UsageError('slot: give at least one KEY, or - to read keys from stdin');
-  const rows = keys.map((key) => ({ key, slot: keySlot(key), tag: hashTag(key) ?? null, bytes: Buffer.byteLength(key) }));
+  const { keySlot } = library();
+  const row = (key: string) => ({ key, slot: keySlot(key), tag: hashTag(key) ?? null, bytes: Buffer.byteLength(key) });
   if (flags.json) {
-    emitJson(io, rows);
+    await writeJsonArray(io, keys.length, (start, end) => keys.slice(start, end).map(row));
     return 0;
   }
-  const w = Math.min(60, Math.max(3, ...rows.map((r) => r.key.length)));
+  const w = columnWidth(keys);
   io.out(`${'key'.padEnd(w)}  ${'slot'.padStart(5)}  ${'bytes'.padStart(5)}  tag`);
-  for (const r of rows) {
-    io.out(`${r.key.padEnd(w)}  ${String(r.slot).padStart(5)}  ${String(r.bytes).padStart(5)}  ${r.tag ?? '(whole key)'}`);
-  }
+  await writeInChunks(io, keys.length, (start, end) => {
+    let text = '';
+    for (let i = start; i < end; i++) {
+      const r = row(keys[i]);
+      text += `${r.key.padEnd(w)}  ${String(r.slot).padStart(5)}  ${String(r.bytes).padStart(5)}  ${r.tag ?? '(whole key)'}\n`;
+    }
+    return text;
+  });
   return 0;
 }

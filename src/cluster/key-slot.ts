@@ -4,7 +4,8 @@
  * non-empty. `{}` (an empty tag) means the whole key is hashed: `keySlot('foo{}{bar}')` is 8363.
  */
 import { engine, type Key } from '../engine';
-import { checkKey, checkKeys, checkTypedArray, describe } from '../validate';
+import { utf8Length, writeUtf8 } from '../engine/js/utf8';
+import { checkKey, checkPackedKeys, checkTypedArray, describe, keyList } from '../validate';
 
 /** Number of Redis Cluster hash slots. */
 export const SLOT_COUNT = 16384;
@@ -29,9 +30,9 @@ function outFor(n: number, out: Uint16Array | undefined, name: string): Uint16Ar
  * length must be at least `keys.length`) and returns it; else returns a new `Uint16Array`.
  */
 export function keySlots(keys: readonly Key[], out?: Uint16Array): Uint16Array {
-  checkKeys(keys);
-  const res = outFor(keys.length, out, 'out');
-  engine.keySlots(keys, res);
+  const list = keyList(keys);
+  const res = outFor(list.length, out, 'out');
+  engine.keySlots(list, res);
   return res;
 }
 
@@ -42,12 +43,7 @@ export function keySlots(keys: readonly Key[], out?: Uint16Array): Uint16Array {
  * writing anything, and throws a RangeError naming `offsets`).
  */
 export function keySlotsPacked(data: Uint8Array, offsets: Uint32Array, out?: Uint16Array): Uint16Array {
-  checkTypedArray(data, Uint8Array, 'data');
-  checkTypedArray(offsets, Uint32Array, 'offsets');
-  if (offsets.length === 0) {
-    throw new RangeError('Expected at least one entry (keys + 1 offsets) for offsets but received an empty Uint32Array');
-  }
-  const res = outFor(offsets.length - 1, out, 'out');
+  const res = outFor(checkPackedKeys(data, offsets), out, 'out');
   engine.keySlotsPacked(data, offsets, res);
   return res;
 }
@@ -56,19 +52,22 @@ export function keySlotsPacked(data: Uint8Array, offsets: Uint32Array, out?: Uin
  * Packs keys for {@link keySlotsPacked} (and packed ring lookups): strings as UTF-8.
  */
 export function packKeys(keys: readonly Key[]): { data: Uint8Array; offsets: Uint32Array } {
-  checkKeys(keys);
-  const offsets = new Uint32Array(keys.length + 1);
-  const parts: Uint8Array[] = new Array(keys.length);
+  const list = keyList(keys);
+  // Two passes over the keys (byte lengths, then bytes straight into one array): no Buffer
+  // per string key, which cost more than hashing the packed keys afterwards.
+  const offsets = new Uint32Array(list.length + 1);
   let total = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    const b = typeof k === 'string' ? Buffer.from(k) : k;
-    parts[i] = b;
-    total += b.length;
+  for (let i = 0; i < list.length; i++) {
+    const k = list[i];
+    total += typeof k === 'string' ? utf8Length(k) : k.length;
     if (total > 0xffffffff) throw new RangeError(`Expected at most 4 GiB of keys but received more (${describe(keys)})`);
     offsets[i + 1] = total;
   }
   const data = new Uint8Array(total);
-  for (let i = 0; i < parts.length; i++) data.set(parts[i], offsets[i]);
+  for (let i = 0; i < list.length; i++) {
+    const k = list[i];
+    if (typeof k === 'string') writeUtf8(k, data, offsets[i]);
+    else data.set(k, offsets[i]);
+  }
   return { data, offsets };
 }

@@ -12,6 +12,14 @@
  * - Engines re-check argument *types* cheaply and throw `TypeError`/`RangeError`; they never
  *   abort the process. Friendly, argument-naming validation happens in the public layer.
  * - Output arrays are caller-allocated (no allocation per call on the hot path).
+ * - The part of `out` a batch writes (its first n entries) must not share memory with any
+ *   typed array the call reads (`data`, `offsets`, `points`, `buckets`, a Uint8Array key):
+ *   RangeError `out must not overlap <input>`, thrown before the first write for everything
+ *   but the keys of an array (checked as each is read). `md5`'s `out` may overlap its key:
+ *   the digest is of the key as it was.
+ * - Packed offsets are read once each and checked where they are used, so offsets on a
+ *   SharedArrayBuffer that another thread writes give either the answer for the values read
+ *   or a RangeError naming `offsets`, never a read outside `data`.
  */
 
 /** A key: a JS string (hashed as UTF-8) or raw bytes. */

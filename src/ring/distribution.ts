@@ -4,14 +4,18 @@
  * is added (about n/(n+1) of keys move) while a consistent-hash ring moves about 1/(n+1).
  */
 import type { Key } from '../engine';
-import { checkInteger, checkKeys, describe } from '../validate';
+import { checkInteger, describe, keyList } from '../validate';
 
 /** Keys to measure with: an array, or a number of generated keys (`'sample-0'`, `'sample-1'`, …). */
 export type KeySample = readonly Key[] | number;
 
-/** Anything that places keys in batches: {@link HashRing}, {@link ModuloRing}. */
+/**
+ * Anything that places keys in batches: {@link HashRing}, {@link ModuloRing}. When it honours
+ * `out` (writes the servers into it and returns it), a sample of any size is measured without
+ * allocating per batch.
+ */
 export interface Placement {
-  getMany(keys: readonly Key[]): (string | undefined)[];
+  getMany(keys: readonly Key[], out?: string[]): (string | undefined)[];
 }
 
 /** One server's part of a sample. */
@@ -68,20 +72,35 @@ export interface MovementReport {
 }
 
 const MAX_SAMPLE = 100_000_000;
+/**
+ * Keys placed per `getMany` call. A sample is measured chunk by chunk — generated keys into one
+ * reused array, the servers into one reused `out` — so memory stays at a few MB whatever the
+ * sample size (a 100M-key sample used to build 100M strings and exhaust the heap).
+ */
+export const SAMPLE_CHUNK = 65_536;
 
-/** The keys of a sample: the array itself, or `count` generated keys. */
-export function sampleKeys(sample: KeySample, name = 'sample'): readonly Key[] {
+/**
+ * Calls `each(keys)` for consecutive chunks of at most {@link SAMPLE_CHUNK} keys of `sample`
+ * (generated into one reused array, or slices of the given array) and returns the sample size.
+ */
+function forEachChunk(sample: KeySample, each: (keys: readonly Key[]) => void, name = 'sample'): number {
   if (typeof sample === 'number') {
     checkInteger(sample, name, 1, MAX_SAMPLE);
-    const keys = new Array<string>(sample);
-    for (let i = 0; i < sample; i++) keys[i] = `sample-${i}`;
-    return keys;
+    const chunk: string[] = [];
+    for (let start = 0; start < sample; start += SAMPLE_CHUNK) {
+      const n = Math.min(SAMPLE_CHUNK, sample - start);
+      chunk.length = n;
+      for (let i = 0; i < n; i++) chunk[i] = `sample-${start + i}`;
+      each(chunk);
+    }
+    return sample;
   }
   if (!Array.isArray(sample)) {
     throw new TypeError(`Expected an array of keys or a number of keys for ${name} but received ${describe(sample)}`);
   }
-  checkKeys(sample, name);
-  return sample;
+  const keys = keyList(sample, name);
+  for (let start = 0; start < keys.length; start += SAMPLE_CHUNK) each(keys.slice(start, start + SAMPLE_CHUNK));
+  return keys.length;
 }
 
 function checkPlacement(ring: unknown, name: string): asserts ring is Placement {
@@ -101,19 +120,21 @@ export function distribution(
   tolerance = 0.2,
 ): DistributionReport {
   checkPlacement(ring, 'ring');
-  const keys = sampleKeys(sample);
   const counts = new Map<string, number>();
   if (weights) for (const server of weights.keys()) counts.set(server, 0);
-  for (const server of ring.getMany(keys)) {
-    if (server !== undefined) counts.set(server, (counts.get(server) ?? 0) + 1);
-  }
+  const out: string[] = [];
+  const total = forEachChunk(sample, (keys) => {
+    for (const server of ring.getMany(keys, out)) {
+      if (server !== undefined) counts.set(server, (counts.get(server) ?? 0) + 1);
+    }
+  });
   let totalWeight = 0;
   if (weights) for (const w of weights.values()) totalWeight += w > 0 ? w : 0;
   const servers: ServerShare[] = [];
   for (const [server, count] of counts) {
     const w = weights?.get(server) ?? 1;
     const weightShare = weights && totalWeight > 0 ? (w > 0 ? w : 0) / totalWeight : 1 / counts.size;
-    const share = keys.length > 0 ? count / keys.length : 0;
+    const share = total > 0 ? count / total : 0;
     servers.push({ server, count, share, weightShare, load: weightShare > 0 ? share / weightShare : 0 });
   }
   const m = servers.length;
@@ -127,9 +148,9 @@ export function distribution(
   let sq = 0;
   for (const s of servers) sq += (s.load - meanLoad) ** 2;
   return {
-    keys: keys.length,
+    keys: total,
     servers,
-    mean: m > 0 ? keys.length / m : 0,
+    mean: m > 0 ? total / m : 0,
     maxOverMean: meanLoad > 0 ? max / meanLoad : 0,
     cv: meanLoad > 0 ? Math.sqrt(sq / m) / meanLoad : 0,
     outliers: servers.filter((s) => Math.abs(s.load - 1) > tolerance).map((s) => s.server),
@@ -152,30 +173,33 @@ function largestFirst<T extends { count: number }>(items: T[]): T[] {
 export function movement(fromRing: Placement, toRing: Placement, sample: KeySample = 100_000): MovementReport {
   checkPlacement(fromRing, 'fromRing');
   checkPlacement(toRing, 'toRing');
-  const keys = sampleKeys(sample);
-  const before = fromRing.getMany(keys);
-  const after = toRing.getMany(keys);
   const flows = new Map<string | undefined, Map<string | undefined, number>>();
   const gained = new Map<string | undefined, number>();
   const lost = new Map<string | undefined, number>();
   let moved = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const a = before[i];
-    const b = after[i];
-    if (a === b) continue;
-    moved++;
-    let row = flows.get(a);
-    if (!row) flows.set(a, (row = new Map()));
-    tally(row, b);
-    tally(gained, b);
-    tally(lost, a);
-  }
+  const outBefore: string[] = [];
+  const outAfter: string[] = [];
+  const total = forEachChunk(sample, (keys) => {
+    const before = fromRing.getMany(keys, outBefore);
+    const after = toRing.getMany(keys, outAfter);
+    for (let i = 0; i < keys.length; i++) {
+      const a = before[i];
+      const b = after[i];
+      if (a === b) continue;
+      moved++;
+      let row = flows.get(a);
+      if (!row) flows.set(a, (row = new Map()));
+      tally(row, b);
+      tally(gained, b);
+      tally(lost, a);
+    }
+  });
   const flowList: Flow[] = [];
   for (const [from, row] of flows) for (const [to, count] of row) flowList.push({ from, to, count });
   return {
-    keys: keys.length,
+    keys: total,
     moved,
-    fraction: keys.length > 0 ? moved / keys.length : 0,
+    fraction: total > 0 ? moved / total : 0,
     flows: largestFirst(flowList),
     gained: largestFirst([...gained].map(([server, count]) => ({ server, count }))),
     lost: largestFirst([...lost].map(([server, count]) => ({ server, count }))),

@@ -9,48 +9,60 @@
  *   re-parses `{ string: server }`, so integer-like names such as `'10'` move to the front);
  * - `remove()` of an array or object removes only its *last* server;
  * - `swap(from, to)` relabels `from`'s points without rehashing them (until the next `add`,
- *   `remove` or `continuum`, which place `to` by its own name);
+ *   `remove` or `continuum`, which place `to` by its own name), and its cached answers
+ *   become `to` (the other cached keys stay);
  * - `range(key, size, unique)`: `unique` defaults to true; `size` to the number of servers.
  *
  * Fixed (each a hashring 3.2.0 bug):
  * - its lookup cache is a plain object: keys such as `'toString'` or `'constructor'` read
  *   `Object.prototype` members (wrong answers once set), and `get('__proto__')` writes
  *   `value`, `next` and `before` onto `Object.prototype`. Here the cache is a bounded `Map`
- *   that cannot answer differently from an uncached lookup;
+ *   that answers as an uncached lookup would, unless a key is pinned with `ring.cache.set`
+ *   (as in hashring). `ring.cache` offers hashring's cache methods over it (see
+ *   `src/ring/lookup-cache.ts` for the few differences, e.g. `get(key, false)` and eviction);
  * - `'max cache size': 0` made every `get` throw; here it turns the cache off;
  * - `continuum()` kept the cache, so after a `swap()` it went on answering from the old ring;
  * - `new HashRing(null)` and a `null` weight threw; both mean "none" / weight 1 here;
  * - `[{ host, port, weight }]` threw; the weight is honoured here;
- * - a server named `'__proto__'` got no points (its vnodes were read from `Object.prototype`).
+ * - a server named `'__proto__'` got no points (its vnodes were read from `Object.prototype`);
+ * - an `add`/`remove` whose rebuild threw (the points limit, a throwing hash function) had
+ *   already changed `servers`, leaving a ring that answered for neither list; here every
+ *   change is validated and built before anything is committed, and one that throws changes
+ *   nothing (the ketama modes too: a bad port or weight, two twemproxy servers of one name).
  *
  * Differences by design:
  * - `Uint8Array`/`Buffer` keys are hashed as their bytes (hashring hashes `String(key)`, the
  *   same bytes for a Buffer holding valid UTF-8); a custom hash function still gets `String(key)`.
  * - `ring` is built on demand from the typed arrays (a new snapshot after each change; editing
- *   it does not change the ring); `size` is read-only; there is no `cache` property.
+ *   it does not change the ring); `ring`, `size` and `cache` are read-only (own enumerable
+ *   getters, in hashring's key order); `cache` is not hashring's LRU object but its interface.
+ * - `getMany`, `getManyPacked` and `range` never read the cache (hashring's `range` neither):
+ *   a key pinned with `ring.cache.set` is answered so by `get` only.
+ * - Uint8Array keys are not cached (hashring cached them under `String(key)`).
+ * - `algorithm` is fixed at construction (hashring hashed with whatever it was later set to).
+ * - The deprecated aliases (`getNode`, …) warn once each through `process.emitWarning` (a
+ *   `DeprecationWarning` with a code), not `console.warn`.
  * - `continuum()` rebuilds the whole ring from `servers` (hashring overwrote the first points
  *   and kept stale ones when the ring shrank without a `reset()`).
  */
 import { engine as defaultEngine, type Engine, type Key } from '../engine';
-import { checkKeys, checkOutArray, checkTypedArray, describe } from '../validate';
-import { Continuum, sortPoints, type PointList } from './continuum';
+import { checkOutArray, checkPackedKeys, describe, isBytes, keyList } from '../validate';
+import { Continuum } from './continuum';
 import { distribution, type DistributionReport, type KeySample } from './distribution';
 import {
   DEFAULT_MAX_CACHE_SIZE,
   DEFAULT_VNODE_COUNT,
-  MAX_RING_POINTS,
-  digestCounts,
   digestOf,
   digestWord,
   genericHasher,
   isCryptoHash,
-  loopCount,
   namedHasher,
-  pointBase,
   replicasFromOptions,
   type PointHasher,
 } from './hashring-points';
-import { ketamaPoints, type KetamaMode, type KetamaServer } from './ketama';
+import { checkKetamaServers, type KetamaMode } from './ketama';
+import { LookupCache } from './lookup-cache';
+import { applyPlan, ketamaServer, labelByString, planHashring, planKetama, type Built, type RingPlan } from './ring-plan';
 import {
   getOwn,
   mergeServers,
@@ -62,6 +74,7 @@ import {
 } from './parse-servers';
 
 export type { ServerEntry, ServersSpec, ServerWeight, HostPort } from './parse-servers';
+export type { LookupCache } from './lookup-cache';
 
 /** A custom hash: hashring calls it with `this` = the ring and the key as a string. */
 export type HashFunction = (this: HashRing, key: string) => string | Uint8Array | ArrayLike<number>;
@@ -118,42 +131,6 @@ const CACHE_WINDOW = 1024;
 const CACHE_SAMPLE = 16;
 
 const KETAMA_MODES: readonly string[] = ['libmemcached', 'twemproxy', 'libketama'];
-const EMPTY_LIST: PointList = { values: new Uint32Array(0), owners: new Uint32Array(0) };
-
-/** The placement a ring was last built with, to change it by difference. */
-interface Built {
-  /** Name each owner's digests were made from. */
-  bases: string[];
-  /** Digests each owner has. */
-  counts: number[];
-  /** Points per digest. */
-  replicas: number;
-}
-
-/** Points for digests `from … to-1` of `count` owners, in generation order then sorted. */
-function generate(
-  hasher: PointHasher,
-  bases: readonly string[],
-  from: readonly number[],
-  to: readonly number[],
-  replicas: number,
-): PointList {
-  let total = 0;
-  for (let p = 0; p < bases.length; p++) if (to[p] > from[p]) total += (to[p] - from[p]) * replicas;
-  if (total === 0) return EMPTY_LIST;
-  const values = new Uint32Array(total);
-  const owners = new Uint32Array(total);
-  let at = 0;
-  for (let p = 0; p < bases.length; p++) {
-    for (let i = from[p]; i < to[p]; i++) {
-      hasher.points(`${bases[p]}-${i}`, replicas, values, at);
-      owners.fill(p, at, at + replicas);
-      at += replicas;
-    }
-  }
-  return sortPoints(values, owners);
-}
-
 const warned = new Set<string>();
 function deprecated(name: string, to: string | undefined): void {
   if (warned.has(name)) return;
@@ -164,23 +141,36 @@ function deprecated(name: string, to: string | undefined): void {
   );
 }
 
+/** Makes the prototype accessor `name` an own enumerable property of `ring`, as hashring's field. */
+function ownGetter(ring: HashRing, name: 'ring' | 'size' | 'cache'): void {
+  // The nearest definition on the instance's prototype chain (a subclass may override it).
+  let proto: object | null = Object.getPrototypeOf(ring);
+  let desc: PropertyDescriptor | undefined;
+  while (proto && !(desc = Object.getOwnPropertyDescriptor(proto, name))) proto = Object.getPrototypeOf(proto);
+  const get = desc?.get;
+  Object.defineProperty(ring, name, { get, enumerable: true, configurable: true });
+}
+
 /** Consistent-hash ring, hashring 3.2.0 compatible. */
 export class HashRing {
   /** hashring's API version this class reproduces. */
   static readonly version = '3.2.0';
 
+  // The public fields are `declare`d and assigned in the constructor, with the accessors
+  // `ring`, `size` and `cache` defined between them, so that an instance's own enumerable keys
+  // are hashring's, in its order (what `Object.keys`, spreading and `console.log` show).
   /** Default digests per server (`'vnode count'`). */
-  vnode: number;
+  declare vnode: number;
   /** `'md5'` (default), `'murmur3'`, any node:crypto hash name, or a function. Fixed at construction. */
-  readonly algorithm: string | HashFunction;
+  declare readonly algorithm: string | HashFunction;
   /** `'default port'`, or null. */
-  defaultport: number | null;
+  declare defaultport: number | null;
   /** Points per digest. Read when the ring is (re)built. */
-  replicas: number;
+  declare replicas: number;
   /** Server string → its own vnodes (hashring's map; read when the ring is built). */
-  vnodes: Record<string, number | undefined>;
+  declare vnodes: Record<string, number | undefined>;
   /** The servers, as hashring parses them. */
-  servers: ServerEntry[];
+  declare servers: ServerEntry[];
 
   readonly #engine: Engine;
   readonly #continuum: Continuum;
@@ -195,6 +185,9 @@ export class HashRing {
   #built: Built | undefined;
   readonly #cache = new Map<string, string>();
   readonly #cacheMax: number;
+  #cacheView: LookupCache | undefined;
+  /** A key was set through `ring.cache`: every `get` consults the cache from then on. */
+  #pinned = false;
   /** Cache hits and misses in the current window, and gets left to skip the cache (see #miss). */
   #hits = 0;
   #misses = 0;
@@ -231,6 +224,8 @@ export class HashRing {
     this.algorithm = algo;
     this.defaultport = opts['default port'] || null;
     this.replicas = replicasFromOptions(opts);
+    ownGetter(this, 'ring');
+    ownGetter(this, 'size');
 
     const compat = opts.compatibility;
     this.#ketama = KETAMA_MODES.includes(compat as string) ? (compat as KetamaMode) : undefined;
@@ -260,9 +255,29 @@ export class HashRing {
     this.#hasher = this.#generic ? genericHasher(this, this.#base) : this.#base;
     this.#ringHash = this.#hasher.ringHash;
 
-    this.servers = parseServers(servers);
-    this.vnodes = vnodesMap(this.servers);
+    const list = parseServers(servers);
+    this.vnodes = vnodesMap(list);
+    this.servers = list;
+    ownGetter(this, 'cache');
+    // hashring makes a custom hash function the instance's own `hash` (called with `this` = ring).
+    if (typeof algo === 'function') (this as { hash: unknown }).hash = algo;
     this.continuum();
+  }
+
+  /**
+   * hashring's lookup cache (`get`, `set`, `del`, `reset`, `forEach`, `size`, `maxSize`), over
+   * this ring's bounded cache; see `src/ring/lookup-cache.ts` for what differs from hashring's.
+   */
+  get cache(): LookupCache {
+    if (this.#cacheView) return this.#cacheView;
+    const entries = this.#cache;
+    const maxSize = this.#cacheMax;
+    const pinned = (): void => {
+      this.#pinned = true;
+      this.#sampling = false;
+      this.#bypass = 0;
+    };
+    return (this.#cacheView = new LookupCache({ entries, maxSize, pinned }));
   }
 
   /** Number of points on the ring. */
@@ -296,7 +311,7 @@ export class HashRing {
    * `defaultport`. With no servers it leaves the ring as it is (as hashring does).
    */
   continuum(): this {
-    if (this.servers.length > 0) this.#rebuild();
+    if (this.servers.length > 0) this.#apply(this.#plan(this.servers, this.vnodes), this.servers);
     return this;
   }
 
@@ -318,7 +333,7 @@ export class HashRing {
       }
       return this.#miss(key) as string;
     }
-    if (key instanceof Uint8Array) return this.#labelOf(key) as string;
+    if (isBytes(key)) return this.#labelOf(key) as string;
     return this.get((key as unknown as string) + '');
   }
 
@@ -329,16 +344,16 @@ export class HashRing {
    * array allocates nothing per batch.
    */
   getMany(keys: readonly Key[], out?: string[]): string[] {
-    checkKeys(keys);
+    const list = keyList(keys);
     checkOutArray(out);
-    const n = keys.length;
+    const n = list.length;
     const indexes = this.#scratch(n);
     const rh = this.#ringHash;
     if (rh >= 0) {
-      this.#engine.ringLookup(this.#continuum.table, keys, rh as 0 | 1, 0, indexes);
-      if (this.#ketama === 'twemproxy') for (let i = 0; i < n; i++) if (keys[i].length === 0) indexes[i] = this.#emptyKeyIndex();
+      this.#engine.ringLookup(this.#continuum.table, list, rh as 0 | 1, 0, indexes);
+      if (this.#ketama === 'twemproxy') for (let i = 0; i < n; i++) if (list[i].length === 0) indexes[i] = this.#emptyKeyIndex();
     } else {
-      for (let i = 0; i < n; i++) indexes[i] = this.#continuum.find(this.#hasher.keyHash(keys[i]));
+      for (let i = 0; i < n; i++) indexes[i] = this.#continuum.find(this.#hasher.keyHash(list[i]));
     }
     return this.#labelsOf(indexes, n, out);
   }
@@ -349,10 +364,8 @@ export class HashRing {
    * {@link getMany}.
    */
   getManyPacked(data: Uint8Array, offsets: Uint32Array, out?: string[]): string[] {
-    checkTypedArray(data, Uint8Array, 'data');
-    checkTypedArray(offsets, Uint32Array, 'offsets');
+    const n = checkPackedKeys(data, offsets);
     checkOutArray(out);
-    const n = offsets.length === 0 ? 0 : offsets.length - 1;
     const indexes = this.#scratch(n);
     const rh = this.#ringHash;
     if (rh >= 0) {
@@ -361,8 +374,9 @@ export class HashRing {
         for (let i = 0; i < n; i++) if (offsets[i + 1] === offsets[i]) indexes[i] = this.#emptyKeyIndex();
       }
     } else {
+      // Each offset read once: a shared `offsets` may change between a check and a second read.
+      let start = n > 0 ? offsets[0] : 0;
       for (let i = 0; i < n; i++) {
-        const start = offsets[i];
         const end = offsets[i + 1];
         if (start > end || end > data.length) {
           throw new RangeError(
@@ -370,6 +384,7 @@ export class HashRing {
           );
         }
         indexes[i] = this.#continuum.find(this.#hasher.keyHash(data.subarray(start, end)));
+        start = end;
       }
     }
     return this.#labelsOf(indexes, n, out);
@@ -387,7 +402,7 @@ export class HashRing {
     const want = size || this.servers.length;
     const distinct = unique || typeof unique === 'undefined';
     const labels = this.#labels;
-    const start = this.#indexOf(typeof key === 'string' || key instanceof Uint8Array ? key : key + '');
+    const start = this.#indexOf(typeof key === 'string' || isBytes(key) ? key : key + '');
     const result: string[] = [];
     const seen = new Set<string>();
     for (let k = 0; k < n; k++) {
@@ -408,9 +423,8 @@ export class HashRing {
    * Only the points that change are computed and merged in.
    */
   add(servers: ServersSpec): this {
-    this.servers = mergeServers(this.servers, parseServers(servers));
-    this.vnodes = vnodesMap(this.servers);
-    return this.#changed();
+    const next = mergeServers(this.servers, parseServers(servers));
+    return this.#change(next, vnodesMap(next));
   }
 
   /**
@@ -420,30 +434,44 @@ export class HashRing {
     const last = parseServers(server, 'server').pop();
     if (!last) throw new TypeError(`Expected a server for server but received ${describe(server)}`);
     const name = last.string;
+    // The plan reads vnodes of the remaining servers only: the entry goes once the change is made.
+    this.#change(this.servers.filter((s) => s.string !== name), this.vnodes);
     delete this.vnodes[name];
-    this.servers = this.servers.filter((s) => s.string !== name);
-    return this.#changed();
+    return this;
   }
 
   /**
    * Relabels the points of `from` as `to` without moving any (hot-swap a failed server for an
-   * identical one). `servers` entries named `from` take `to`'s name, host and port.
+   * identical one). `servers` entries named `from` take `to`'s name, host and port; in
+   * twemproxy mode they keep their twemproxy `name`, so `to` goes on owning `from`'s points
+   * after the next rebuild (as nutcracker does when a named server's address is edited); an
+   * unnamed server is placed by its new address then. Throws, changing nothing, when the ketama
+   * modes could not rebuild the swapped list (a bad port, two twemproxy servers of one name).
    */
   swap(from: string, to: string): this {
     const target = typeof to === 'string' ? parseServers(to, 'to')[0] : undefined;
     if (!target) throw new TypeError(`Expected a 'host:port' string for to but received ${describe(to)}`);
+    if (this.#ketama) {
+      // The next rebuild must accept the swapped list: refuse now what it would refuse then.
+      const next = this.servers.map((s) => (s.string === from ? { ...s, string: to, host: target.host, port: target.port } : s));
+      const byString = labelByString(next);
+      checkKetamaServers(this.#ketama, next.map(ketamaServer), (i) => (next[i].string === to ? 'to' : byString(i)));
+    }
     this.#labels = this.#labels.map((l) => (l === from ? to : l));
-    this.#cache.clear();
+    // As hashring: cached answers of `from` become `to`, the others stay.
+    for (const [key, server] of this.#cache) if (server === from) this.#cache.set(key, to);
     this.#version++;
     setOwn(this.vnodes, to, getOwn(this.vnodes, from));
     delete this.vnodes[from];
-    for (const s of this.servers) {
+    // A new array of the same (edited) entries, as hashring's `servers.map`.
+    this.servers = this.servers.map((s) => {
       if (s.string === from) {
         s.string = to;
         s.host = target.host;
         s.port = target.port;
       }
-    }
+      return s;
+    });
     return this;
   }
 
@@ -507,16 +535,22 @@ export class HashRing {
     return i < 0 ? 0 : i;
   }
 
-  /** The uint32 a key is looked up by: little-endian word 0 of its digest. */
+  /**
+   * The uint32 a key is looked up by: little-endian word 0 of its digest — except an empty key
+   * in twemproxy mode, which twemproxy looks up with hash 0 (so `find(hashValue(k))` is always
+   * the point `get(k)` answers from; `digest('')` stays the MD5 of nothing).
+   */
   hashValue(key: string | Uint8Array | number | object): number {
+    const k = typeof key === 'string' || isBytes(key) ? key : key + '';
+    if (this.#ketama === 'twemproxy' && k.length === 0) return 0;
     if (this.#generic) return digestWord(this.digest(key), 0);
-    return this.#base.keyHash(typeof key === 'string' || key instanceof Uint8Array ? key : key + '');
+    return this.#base.keyHash(k);
   }
 
   /** The digest of a key as an array of numbers (a Buffer for built-in algorithms). */
   digest(key: string | Uint8Array | number | object): ArrayLike<number> {
     const k =
-      typeof key === 'string' || (key instanceof Uint8Array && typeof this.algorithm !== 'function') ? key : key + '';
+      typeof key === 'string' || (isBytes(key) && typeof this.algorithm !== 'function') ? key : key + '';
     return digestOf(this.hash(k as string));
   }
 
@@ -611,7 +645,7 @@ export class HashRing {
     const misses = ++this.#misses;
     // Window: 1024 misses when the cache is in full use, 1024 sampled lookups when it is not.
     if ((this.#sampling ? misses + this.#hits : misses) >= CACHE_WINDOW) {
-      this.#sampling = this.#hits * CACHE_SAMPLE < misses + this.#hits;
+      this.#sampling = !this.#pinned && this.#hits * CACHE_SAMPLE < misses + this.#hits;
       this.#hits = 0;
       this.#misses = 0;
     }
@@ -644,66 +678,42 @@ export class HashRing {
     return result;
   }
 
-  /** After `add`/`remove`: hashring resets the ring and rebuilds it (none with no servers). */
-  #changed(): this {
-    if (this.servers.length === 0) return this.reset();
-    this.#rebuild();
-    return this;
+  /**
+   * Validates and computes the ring of `servers` without touching this one: everything that
+   * can throw (bad ports or weights in the ketama modes, the points limit, a custom hash
+   * function) throws here.
+   */
+  #plan(servers: readonly ServerEntry[], vnodes: Record<string, number | undefined>): RingPlan {
+    if (this.#ketama) return planKetama(this.#ketama, servers, this.#engine);
+    return planHashring(servers, {
+      hasher: this.#hasher,
+      vnodes,
+      vnode: this.vnode,
+      replicas: this.replicas,
+      defaultport: this.defaultport,
+      built: this.#built,
+    });
   }
 
-  #rebuild(): void {
+  /** Makes `plan` (of `servers`) the ring. Nothing here throws on input. */
+  #apply(plan: RingPlan, servers: readonly ServerEntry[]): void {
     this.#cache.clear();
     this.#version++;
-    const servers = this.servers;
-    const n = servers.length;
     this.#labels = servers.map((s) => s.string);
-    if (this.#ketama) {
-      const ks: KetamaServer[] = servers.map((s) => ({
-        host: s.host,
-        port: Number.isNaN(s.port) ? 11211 : s.port,
-        weight: s.weight,
-        name: s.name,
-      }));
-      const { hashes, owners } = ketamaPoints(this.#ketama, ks);
-      this.#continuum.setFromGeneration(hashes, owners, n);
-      return;
-    }
+    this.#built = applyPlan(this.#continuum, plan, this.#built);
+  }
 
-    const counts = digestCounts(servers, this.vnodes, this.vnode);
-    const bases = servers.map((s) => pointBase(s, this.defaultport));
-    const replicas = loopCount(this.replicas);
-    let total = 0;
-    for (const c of counts) total += c * replicas;
-    if (total > MAX_RING_POINTS) {
-      throw new RangeError(`Expected at most ${MAX_RING_POINTS} ring points but these servers, weights, vnodes and replicas make ${total}`);
-    }
-
-    let built = this.#built;
-    if (!built || built.replicas !== replicas) {
-      this.#continuum.clear();
-      built = { bases: [], counts: [], replicas };
-    }
-    // Match each server to a previous owner hashed from the same name (duplicates in order):
-    // its points are the same up to its old digest count.
-    const previous = new Map<string, number[]>();
-    built.bases.forEach((b, q) => {
-      const list = previous.get(b);
-      if (list) list.push(q);
-      else previous.set(b, [q]);
-    });
-    const remap = new Int32Array(built.bases.length).fill(-1);
-    const had = new Array<number>(n);
-    for (let p = 0; p < n; p++) {
-      const q = previous.get(bases[p])?.shift();
-      if (q === undefined) had[p] = 0;
-      else {
-        remap[q] = p;
-        had[p] = built.counts[q];
-      }
-    }
-    const additions = generate(this.#hasher, bases, had, counts, replicas);
-    const removals = generate(this.#hasher, bases, counts, had, replicas);
-    this.#continuum.update(built.bases.length > 0 ? remap : undefined, removals, additions, n);
-    this.#built = { bases, counts, replicas };
+  /**
+   * After `add`/`remove`: hashring resets the ring and rebuilds it (none with no servers).
+   * Plan first, then commit `servers`, `vnodes` and the points together: a change that throws
+   * leaves the ring exactly as it was.
+   */
+  #change(servers: ServerEntry[], vnodes: Record<string, number | undefined>): this {
+    const plan = servers.length > 0 ? this.#plan(servers, vnodes) : undefined;
+    this.servers = servers;
+    this.vnodes = vnodes;
+    if (!plan) return this.reset();
+    this.#apply(plan, servers);
+    return this;
   }
 }

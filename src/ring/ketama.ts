@@ -39,7 +39,7 @@
  *
  * Only point *generation* lives here; sorting and lookup are the ring's job.
  */
-import { engine, type Key } from '../engine';
+import { engine as defaultEngine, type Engine, type Key } from '../engine';
 import { checkInteger, describe } from '../validate';
 
 /** Which C implementation's continuum to reproduce. */
@@ -130,7 +130,7 @@ export function ketamaServerName(mode: KetamaMode, server: KetamaServer): string
  */
 export function ketamaKeyHash(mode: KetamaMode, key: Key): number {
   if (mode === 'twemproxy' && key.length === 0) return 0;
-  return engine.md5Uint32(key);
+  return defaultEngine.md5Uint32(key);
 }
 
 function checkMode(mode: unknown): asserts mode is KetamaMode {
@@ -139,8 +139,12 @@ function checkMode(mode: unknown): asserts mode is KetamaMode {
   }
 }
 
-function checkServer(mode: KetamaMode, server: unknown, i: number): asserts server is KetamaServer {
-  const name = `servers[${i}]`;
+/** How a check names server `i` in its messages: `servers[i]` by default. */
+export type ServerLabel = (i: number) => string;
+
+const byIndex: ServerLabel = (i) => `servers[${i}]`;
+
+function checkServer(mode: KetamaMode, server: unknown, name: string): asserts server is KetamaServer {
   if (server === null || typeof server !== 'object') {
     throw new TypeError(`Expected an object {host, port, weight} for ${name} but received ${describe(server)}`);
   }
@@ -160,7 +164,7 @@ function checkServer(mode: KetamaMode, server: unknown, i: number): asserts serv
  * Server indices in the order the implementation generates their points: as given, except
  * twemproxy's (name byte length, then bytes), where equal names are a config error.
  */
-function generationOrder(mode: KetamaMode, names: readonly string[]): number[] {
+function generationOrder(mode: KetamaMode, names: readonly string[], label: ServerLabel): number[] {
   const order = names.map((_, i) => i);
   if (mode !== 'twemproxy') return order;
   const bytes = names.map((n) => Buffer.from(n));
@@ -169,11 +173,38 @@ function generationOrder(mode: KetamaMode, names: readonly string[]): number[] {
     const [a, b] = [order[k - 1], order[k]];
     if (bytes[a].equals(bytes[b])) {
       throw new RangeError(
-        `Expected distinct twemproxy server names but servers[${Math.min(a, b)}] and servers[${Math.max(a, b)}] are both named '${names[a]}'`,
+        `Expected distinct twemproxy server names but ${label(Math.min(a, b))} and ${label(Math.max(a, b))} are both named '${names[a]}'`,
       );
     }
   }
   return order;
+}
+
+/**
+ * Checks everything {@link ketamaPoints} refuses — each server, the weight sum, twemproxy's
+ * distinct names — without hashing, and returns the servers' point names and generation
+ * order. `label` names server `i` in messages (HashRing names servers by their string).
+ */
+export function checkKetamaServers(
+  mode: KetamaMode,
+  servers: readonly KetamaServer[],
+  label: ServerLabel = byIndex,
+): { names: string[]; order: number[] } {
+  checkMode(mode);
+  if (!Array.isArray(servers)) {
+    throw new TypeError(`Expected an array for servers but received ${describe(servers)}`);
+  }
+  for (let i = 0; i < servers.length; i++) checkServer(mode, servers[i], label(i));
+  // libmemcached and libketama sum into 64-bit integers (exact in a double below 2^53);
+  // twemproxy into a uint32_t total_weight, which would wrap and overflow its continuum.
+  if (mode === 'twemproxy') {
+    const total = servers.reduce((a, s) => a + s.weight, 0);
+    if (total > 0xffffffff) {
+      throw new RangeError(`Expected servers[].weight to sum to at most 4294967295 for twemproxy but received ${total}`);
+    }
+  }
+  const names = servers.map((s) => ketamaServerName(mode, s));
+  return { names, order: generationOrder(mode, names, label) };
 }
 
 /** `"<name>-<i>"`, cut to 272 UTF-8 bytes for twemproxy as its snprintf does. */
@@ -198,24 +229,22 @@ export function ketamaPoints(
   mode: KetamaMode,
   servers: readonly KetamaServer[],
 ): { hashes: Uint32Array; owners: Uint32Array } {
-  checkMode(mode);
-  if (!Array.isArray(servers)) {
-    throw new TypeError(`Expected an array for servers but received ${describe(servers)}`);
-  }
-  for (let i = 0; i < servers.length; i++) checkServer(mode, servers[i], i);
+  return generateKetamaPoints(mode, servers, defaultEngine);
+}
 
+/** {@link ketamaPoints} hashed with `engine` (a ring's own engine). */
+export function generateKetamaPoints(
+  mode: KetamaMode,
+  servers: readonly KetamaServer[],
+  engine: Engine,
+  label?: ServerLabel,
+): { hashes: Uint32Array; owners: Uint32Array } {
+  const { names, order } = checkKetamaServers(mode, servers, label);
   if (servers.length === 0) return { hashes: new Uint32Array(0), owners: new Uint32Array(0) };
   // libmemcached stores weight 0 as 1 (`weight ? weight : 1` when the server is added).
   const weights = servers.map((s) => (s.weight === 0 ? 1 : s.weight));
-  // libmemcached and libketama sum into 64-bit integers (exact in a double below 2^53);
-  // twemproxy into a uint32_t total_weight, which would wrap and overflow its continuum.
   const total = weights.reduce((a, b) => a + b, 0);
-  if (mode === 'twemproxy' && total > 0xffffffff) {
-    throw new RangeError(`Expected servers[].weight to sum to at most 4294967295 for twemproxy but received ${total}`);
-  }
   const digests = weights.map((w) => ketamaDigestCount(mode, w, total, servers.length));
-  const names = servers.map((s) => ketamaServerName(mode, s));
-  const order = generationOrder(mode, names);
   const size = digests.reduce((a, b) => a + b, 0) * 4;
   const hashes = new Uint32Array(size);
   const owners = new Uint32Array(size);

@@ -4,7 +4,7 @@
  * servers moves about 10/11 of the keys here, about 1/11 on a ring.
  */
 import { engine as defaultEngine, type Engine, type Key } from '../engine';
-import { checkKeys, checkOutArray, checkTypedArray, describe } from '../validate';
+import { checkOutArray, checkPackedKeys, describe, isBytes, keyList } from '../validate';
 import { distribution, type DistributionReport, type KeySample } from './distribution';
 import { parseServers, type ServersSpec } from './parse-servers';
 
@@ -48,36 +48,39 @@ export class ModuloRing {
   get(key: string | Uint8Array | number | object): string {
     const n = this.servers.length;
     if (n === 0) return undefined as unknown as string;
-    const k = typeof key === 'string' || key instanceof Uint8Array ? key : key + '';
+    const k = typeof key === 'string' || isBytes(key) ? key : key + '';
     return this.servers[this.#hash(k) % n];
   }
 
   /** Servers of many keys (into `out` when given, as HashRing's). */
   getMany(keys: readonly Key[], out?: string[]): string[] {
-    checkKeys(keys);
+    const list = keyList(keys);
     checkOutArray(out);
     const n = this.servers.length;
-    const result = out ?? new Array<string>(keys.length);
-    if (result.length !== keys.length) result.length = keys.length;
-    for (let i = 0; i < keys.length; i++) {
-      result[i] = n === 0 ? (undefined as unknown as string) : this.servers[this.#hash(keys[i]) % n];
+    const result = out ?? new Array<string>(list.length);
+    if (result.length !== list.length) result.length = list.length;
+    for (let i = 0; i < list.length; i++) {
+      result[i] = n === 0 ? (undefined as unknown as string) : this.servers[this.#hash(list[i]) % n];
     }
     return result;
   }
 
   /** Servers of packed byte keys (`data[offsets[i] … offsets[i + 1])`), into `out` when given. */
   getManyPacked(data: Uint8Array, offsets: Uint32Array, out?: string[]): string[] {
-    checkTypedArray(data, Uint8Array, 'data');
-    checkTypedArray(offsets, Uint32Array, 'offsets');
+    const n = checkPackedKeys(data, offsets);
     checkOutArray(out);
     const keys: Uint8Array[] = [];
-    for (let i = 0; i + 1 < offsets.length; i++) {
-      if (offsets[i] > offsets[i + 1] || offsets[i + 1] > data.length) {
+    // Each offset read once: a shared `offsets` may change between a check and a second read.
+    let start = offsets[0];
+    for (let i = 0; i < n; i++) {
+      const end = offsets[i + 1];
+      if (start > end || end > data.length) {
         throw new RangeError(
-          `Expected non-decreasing offsets within data (length ${data.length}) for offsets but offsets[${i + 1}] is ${offsets[i + 1]}`,
+          `Expected non-decreasing offsets within data (length ${data.length}) for offsets but offsets[${i + 1}] is ${end}`,
         );
       }
-      keys.push(data.subarray(offsets[i], offsets[i + 1]));
+      keys.push(data.subarray(start, end));
+      start = end;
     }
     return this.getMany(keys, out);
   }

@@ -4,7 +4,7 @@
  */
 import type { Key } from '../engine';
 import { CommandError, NodeUnavailableError, RingcacheError } from '../errors';
-import { checkInteger, checkKey, describe } from '../validate';
+import { checkInteger, checkKey, describe, isBytes } from '../validate';
 import type { StoreValue } from './store';
 
 /** A key or value as ioredis sends it: strings as UTF-8, bytes as a Buffer view (no copy). */
@@ -14,7 +14,7 @@ export function toArg(k: Key | StoreValue): string | Buffer {
 }
 
 export function checkValue(value: unknown, name: string): asserts value is StoreValue {
-  if (typeof value === 'string' || value instanceof Uint8Array) return;
+  if (typeof value === 'string' || isBytes(value)) return;
   throw new TypeError(`Expected string or Uint8Array for ${name} but received ${describe(value)}`);
 }
 

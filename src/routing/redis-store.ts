@@ -196,17 +196,16 @@ export class RedisStore implements KeyValueStore {
       }
       return;
     }
-    // MSET has no TTL: one SET … PX per key, pipelined (one write, one round trip).
-    const p = this.#client.pipeline();
-    for (const [k, v] of entries) p.set(toArg(k), toArg(v), 'PX', ttlMs);
-    let results: [Error | null, unknown][] | null;
-    try {
-      results = await p.exec();
-    } catch (err) {
-      throw this.#error(err, 'SET', entries[0][0]);
-    }
-    const failed = results?.findIndex(([err]) => err !== null) ?? -1;
-    if (failed >= 0) throw this.#error(results![failed][0], 'SET', entries[failed][0]);
+    // MSET has no TTL: one SET … PX per key, sent as plain commands (not a pipeline()), so they
+    // take their place in the connection's order: with enableAutoPipelining a pipeline() is
+    // written at once while earlier commands wait in the auto-pipeline for the next tick, and a
+    // set(k) followed by mset([[k, …]]) reached Redis the other way round. Without
+    // auto-pipelining the commands are written back to back: still one round trip.
+    const replies: Promise<unknown>[] = [];
+    for (const [k, v] of entries) replies.push(this.#client.set(toArg(k), toArg(v), 'PX', ttlMs));
+    const results = await Promise.allSettled(replies);
+    const failed = results.findIndex((r) => r.status === 'rejected');
+    if (failed >= 0) throw this.#error((results[failed] as PromiseRejectedResult).reason, 'SET', entries[failed][0]);
   }
 
   async mdel(keys: readonly Key[]): Promise<number> {

@@ -47,6 +47,7 @@ import {
   type Placement,
 } from '../ring/distribution';
 import { HashRing, type Compatibility, type HashRingOptions, type ServerWeight } from '../ring/hash-ring';
+import { setOwn } from '../ring/parse-servers';
 import { checkInteger, checkKey, checkKeys, describe } from '../validate';
 import { checkEntries, checkTtl, checkValue, classify, toArg } from './arguments';
 import {
@@ -479,7 +480,8 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
   #buildRing(nodes: readonly Placed[]): HashRing | undefined {
     if (nodes.length === 0) return undefined;
     const spec: Record<string, ServerWeight> = {};
-    for (const n of nodes) spec[n.id] = n.alias === undefined ? { weight: n.weight } : { weight: n.weight, name: n.alias };
+    // Own properties: an id such as '__proto__' is a node, not the spec's prototype.
+    for (const n of nodes) setOwn(spec, n.id, n.alias === undefined ? { weight: n.weight } : { weight: n.weight, name: n.alias });
     return new HashRing(spec, this.#algorithm, this.#ringOptions);
   }
 

@@ -29,7 +29,12 @@ const sysroot = resolve(opts.sysroot);
  */
 const GLIBC_CEILING = { 'linux-x64': '2.14', 'linux-arm64': '2.17' };
 /** Libraries the binaries may link (a new one would need its own line in the README). */
-const ALLOWED_NEEDED = ['libc.so.6', 'libm.so.6'];
+const ALLOWED_NEEDED = ['libc.so.6', 'libm.so.6', 'libstdc++.so.6'];
+/**
+ * libstdc++ (node-addon-api's sized `operator delete`): the newest CXXABI/GLIBCXX version the
+ * README states. Node.js itself links libstdc++, so a host that runs Node has one.
+ */
+const CXX_CEILING = { CXXABI: '1.3.9', GLIBCXX: '3.4.21' };
 
 const results = [];
 const started = Date.now();
@@ -80,6 +85,11 @@ function checkBinaries(pkgDir) {
       const newest = versions.at(-1);
       if (!newest || cmpVersion(newest, ceiling) > 0) {
         throw new Error(`needs GLIBC_${newest}, the README says ${ceiling}: update README "Install" and GLIBC_CEILING`);
+      }
+      for (const [tag, max] of Object.entries(CXX_CEILING)) {
+        const cxx = [...run('objdump', ['-T', file], root).matchAll(new RegExp(`\\(${tag}_([\\d.]+)\\)`, 'g'))].map((m) => m[1]);
+        const over = cxx.filter((v) => cmpVersion(v, max) > 0);
+        if (over.length > 0) throw new Error(`needs ${tag}_${over.sort(cmpVersion).at(-1)}, the README says ${max}: update README "Install" and CXX_CEILING`);
       }
       record(`prebuilds/${platform}/${files[0]} needs glibc ≤ ${ceiling}`, true, `GLIBC_${versions.join(', GLIBC_')}; NEEDED ${needed.join(', ')}`, Date.now() - t0);
     } catch (err) {

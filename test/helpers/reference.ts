@@ -43,3 +43,31 @@ export function keySlotReference(bytes: Uint8Array): number {
   }
   return crc16Reference(bytes) & 16383;
 }
+
+/** MurmurHash3 x86_32 over bytes, written plainly from Appleby's reference (blocks, tail, fmix32). */
+export function murmur3Reference(bytes: Uint8Array, seed: number): number {
+  const c1 = 0xcc9e2d51;
+  const c2 = 0x1b873593;
+  const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r));
+  let h = seed | 0;
+  const blocks = bytes.length >> 2;
+  for (let i = 0; i < blocks; i++) {
+    const j = i * 4;
+    let k = bytes[j] | (bytes[j + 1] << 8) | (bytes[j + 2] << 16) | (bytes[j + 3] << 24);
+    k = Math.imul(rotl(Math.imul(k, c1), 15), c2);
+    h = (Math.imul(rotl(h ^ k, 13), 5) + 0xe6546b64) | 0;
+  }
+  const tail = blocks * 4;
+  const rest = bytes.length & 3;
+  if (rest > 0) {
+    let k = 0;
+    for (let i = rest - 1; i >= 0; i--) k = (k << 8) | bytes[tail + i];
+    h ^= Math.imul(rotl(Math.imul(k, c1), 15), c2);
+  }
+  h ^= bytes.length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}

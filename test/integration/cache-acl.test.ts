@@ -11,9 +11,10 @@ import { TieredCache } from '../../src/cache/tiered-cache';
 import type { TieredCacheOptions } from '../../src/cache/options';
 import { afterBusMessage } from '../helpers/chaos-store';
 import { RedisCluster } from '../helpers/redis-cluster';
+import { notDefaultProject } from '../helpers/project';
 import { HOST, RedisServer, redisCall } from '../helpers/redis-server';
 
-const run = process.env.RINGCACHE_BACKEND === 'js' ? describe.skip : describe;
+const run = notDefaultProject ? describe.skip : describe;
 
 const USER = ['ACL', 'SETUSER', 'app', 'reset', 'on', '>app-secret', '~app:*', '&app:*', '+@all'] as const;
 const auth = { username: 'app', password: 'app-secret' };

@@ -94,11 +94,9 @@ describe.skipIf(notDefaultProject)('TieredCache failures on a real redis-server'
     expect(await b.get('k')).toBe('new');
   });
 
-  // Fails today: issue 17, defect 9 ("a failed clear()/deleteByTag() stays applied on the
-  // writer"): the marker is recorded locally before the L2 write and never rolled back, so the
-  // writer reports 'old' as cleared while L2 and every other instance still serve it. Flip to
-  // `it` once that fix is merged.
-  it.fails('CacheWriteError: a clear() or deleteByTag() the server refuses is not applied on the writer either', async () => {
+  // Issue 17, defect 9: a failed clear()/deleteByTag() used to stay applied on the writer (the
+  // marker was recorded locally before the L2 write and never rolled back).
+  it('CacheWriteError: a clear() or deleteByTag() the server refuses is not applied on the writer either', async () => {
     const a = cache();
     const b = cache({ l1: false });
     await a.set('k', 'old', { tags: ['t'] });

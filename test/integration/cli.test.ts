@@ -139,19 +139,21 @@ describe('ringcache CLI', () => {
   });
 
   it('bench: runs a suite, prints a table, writes JSON; Redis suites say how to enable them', () => {
-    const r = run(['bench', '--suite', 'slot', '--keys', '64', '--time', '20', '--json', '-']);
+    const r = run(['bench', '--suite', 'slot', '--keys', '64', '--time', '20', '--rounds', '2', '--json', '-']);
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as { suite: string; group: string; name: string; nsPerOp: number; ratio: number }[];
     expect(rows.length).toBeGreaterThan(4);
     expect(new Set(rows.map((x) => x.suite))).toEqual(new Set(['slot']));
     expect(rows.some((x) => x.name === 'cluster-key-slot')).toBe(true);
     expect(rows.every((x) => x.nsPerOp > 0 && Number.isFinite(x.ratio))).toBe(true);
+    // Medians over 2 rounds, each with its min–max.
+    expect(rows.every((x) => (x as unknown as { rounds: number }).rounds === 2)).toBe(true);
     expect(r.stderr).toMatch(/slot: keySlot 11 B/); // progress on stderr
 
-    const table = run(['bench', '--suite', 'hash', '--keys', '32', '--time', '10']);
+    const table = run(['bench', '--suite', 'hash', '--keys', '32', '--time', '10', '--rounds', '1']);
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/\| suite +\| group/);
-    expect(table.stdout).toMatch(/node:crypto md5 .*baseline/);
+    expect(table.stdout).toMatch(/node:crypto hash\('md5'\) \(one-shot\) .*baseline/);
 
     // A Redis suite whose server can't be reached fails (exit 1) and says how to point it at one.
     const store = run(['bench', '--suite', 'store', '--redis', 'redis://127.0.0.1:1', '--keys', '8', '--time', '5']);
@@ -160,5 +162,6 @@ describe('ringcache CLI', () => {
     expect(store.stderr).toMatch(/pass --redis redis:\/\/HOST:PORT/);
     expectUsageError(run(['bench', '--suite', 'nope']), /unknown suite 'nope'/);
     expectUsageError(run(['bench', '--keys', '0']), /--keys must be a positive integer/);
+    expectUsageError(run(['bench', '--rounds', '0']), /--rounds must be a positive integer/);
   });
 });

@@ -18,7 +18,7 @@ const time = Number(process.env.RINGCACHE_REPLICA_BENCH_TIME ?? 15);
 
 describe.skipIf(notDefaultProject)('replica-read bench (default project only)', () => {
   it("rows for both suites; 'slave' takes ≥ 60 % of reads off the masters, 'master' none", async () => {
-    const rows = await runReplicaReadsBench({ time });
+    const rows = await runReplicaReadsBench({ time, rounds: 2 });
     console.log(`replica-read bench (${time} ms per task):\n${formatTable(rows)}`);
     for (const suite of ['store', 'cluster']) {
       const share = rows.filter((r) => r.suite === suite && r.group.startsWith('master commands per read'));

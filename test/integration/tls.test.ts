@@ -14,11 +14,12 @@ import { ClusterStore } from '../../src/cluster/cluster-store';
 import { RedisStore } from '../../src/routing/redis-store';
 import { RingStore } from '../../src/routing/ring-store';
 import { afterBusMessage } from '../helpers/chaos-store';
+import { notDefaultProject } from '../helpers/project';
 import { HOST } from '../helpers/redis-server';
 import { makeTlsFiles, tlsCli, tlsClientOptions, TlsRedisCluster, TlsRedisServer, type TlsFiles } from '../helpers/redis-tls';
 
-// One engine is enough: nothing here depends on which hashing backend is loaded.
-const run = process.env.RINGCACHE_BACKEND === 'js' ? describe.skip : describe;
+// One engine configuration is enough (the default): nothing here depends on the hashing backend.
+const run = notDefaultProject ? describe.skip : describe;
 
 let files: TlsFiles;
 let servers: TlsRedisServer[] = [];

@@ -296,8 +296,8 @@ describe('namespaces and tags', () => {
     await users.set('1', 'alice');
     await a.set('1', 'root');
     await users.namespace('admins').set('1', 'bob');
-    expect(mem.data.has('users:1')).toBe(true);
-    expect(mem.data.has('users:admins:1')).toBe(true);
+    expect(mem.data.has('@users@1')).toBe(true);
+    expect(mem.data.has('@users:admins@1')).toBe(true);
     expect(await b.namespace('users').get('1')).toBe('alice');
     await a.clear('users');
     expect(await users.get('1')).toBeUndefined();

@@ -7,8 +7,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { engines, type Engine, type Key } from '../../src/engine';
 import { loadNativeBinding, nativeEngine } from '../../src/engine/native';
-import { project } from '../helpers/project';
 import { randomTable } from '../helpers/engine-inputs';
+import { project } from '../helpers/project';
 import { ringBatches, ringFind, singleKeyMethods, slotBatches } from '../helpers/engines-differential';
 import { randomKey, rng } from '../helpers/random-keys';
 

@@ -7,21 +7,16 @@
  * Run: npx vitest run test/unit/native-binding.test.ts --project native
  */
 import { createHash } from 'node:crypto';
-import * as path from 'node:path';
+import { types } from 'node:util';
 import murmurhash from 'murmurhash';
 import { describe, expect, it } from 'vitest';
 import { NATIVE_ABI_VERSION, type Key, type NativeBinding } from '../../src/engine/types';
+import { loadBinding } from '../helpers/load-binding';
 import { keyBytes, offsetView, randomBytes, randomKey, randomUnicode, rng, show, tableFor } from '../helpers/random-keys';
 import { crc16Reference, keySlotReference, RFC1321_VECTORS } from '../helpers/reference';
 
 const skip = process.env.RINGCACHE_BACKEND === 'js';
 
-/** The repo root, or RINGCACHE_NATIVE_DIR (scripts/native-sanitize.sh points it at an ASan build). */
-function loadBinding(): NativeBinding {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const load = require('node-gyp-build') as (dir: string) => NativeBinding;
-  return load(process.env.RINGCACHE_NATIVE_DIR || path.resolve(__dirname, '..', '..'));
-}
 const b = skip ? (undefined as unknown as NativeBinding) : loadBinding();
 
 const FUNCTIONS = [
@@ -271,7 +266,7 @@ describe.skipIf(skip)('native binding', () => {
     const t = tableFor(Uint32Array.from([10, 20, 30]), 4);
     const valid = {
       key: 'key',
-      out16: () => new Uint16Array(4),
+      out16: () => new Uint16Array(8), // room for the 5 junk keys: their TypeError comes after the out check
       offsets: () => Uint32Array.from([0, 1, 3]),
     };
     /** Valid argument lists; the fuzz replaces one argument (or truncates the list) at a time. */
@@ -284,7 +279,7 @@ describe.skipIf(skip)('native binding', () => {
       keySlots: () => [['a', 'b'], valid.out16()],
       keySlotsPacked: () => [Buffer.from('abc'), valid.offsets(), valid.out16()],
       ringFind: () => [t.points, t.buckets, t.shift, 15],
-      ringLookup: () => [t.points, t.buckets, t.shift, ['a', 'b'], 0, 0, new Int32Array(2)],
+      ringLookup: () => [t.points, t.buckets, t.shift, ['a', 'b'], 0, 0, new Int32Array(8)],
       ringLookupPacked: () => [t.points, t.buckets, t.shift, Buffer.from('abc'), valid.offsets(), 1, 0, new Int32Array(2)],
     };
     const junk = (): [string, unknown][] => [
@@ -328,48 +323,138 @@ describe.skipIf(skip)('native binding', () => {
       ['shared Uint8Array', new Uint8Array(new SharedArrayBuffer(8))],
     ];
 
-    function expectTypeOrRange(call: () => unknown, what: string): void {
+    /**
+     * What each argument position takes. A value that is not `is` (the wrong type, a detached
+     * view) must throw a TypeError whose message starts with the position's name. A value of
+     * the right type must be accepted when its junk label is in `ok` (with the other arguments
+     * as in `calls`), and otherwise throw a RangeError (out of range, too short, or making
+     * another argument too short). So a validation the binding lost fails this table.
+     */
+    interface Position {
+      name: string;
+      is: (value: unknown) => boolean;
+      ok?: readonly string[];
+    }
+    const isDetached = (v: ArrayBufferView): boolean => {
+      if (v.byteLength !== 0) return false;
+      try {
+        new Uint8Array(v.buffer, 0, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    const view =
+      (ctor: abstract new (...args: never[]) => ArrayBufferView) =>
+      (v: unknown): boolean =>
+        v instanceof ctor && !isDetached(v);
+    const isKey = (v: unknown): boolean => typeof v === 'string' || view(Uint8Array)(v);
+    const KEY_OK = ["'str'", "''", 'Uint8Array(0)', 'shared Uint8Array'];
+    const U32_OK = ['0', '-1', '2.5', '2**40']; // ToUint32 of any finite number; NaN and ±Infinity are RangeErrors
+    const key: Position = { name: 'key', is: isKey, ok: KEY_OK };
+    const number = (name: string, ok: readonly string[] = []): Position => ({ name, is: (v) => typeof v === 'number', ok });
+    // The binding takes real arrays only (a Proxy of one is refused: napi_is_array says no).
+    const keys: Position = { name: 'keys', is: (v) => Array.isArray(v) && !types.isProxy(v) && Array.from(v).every(isKey), ok: ['[]'] };
+    const data: Position = { name: 'data', is: view(Uint8Array), ok: ['shared Uint8Array'] };
+    const offsets: Position = { name: 'offsets', is: view(Uint32Array) };
+    const table: Position[] = [{ name: 'points', is: view(Uint32Array) }, { name: 'buckets', is: view(Uint32Array) }, number('shift')];
+    const ringOut: Position = { name: 'out', is: view(Int32Array), ok: ['Int32Array'] };
+    const spec: Record<string, Position[]> = {
+      md5: [key, { name: 'out', is: view(Uint8Array) }],
+      md5Uint32: [key],
+      murmur3: [key, number('seed', U32_OK)],
+      crc16: [key],
+      keySlot: [key],
+      keySlots: [keys, { name: 'out', is: view(Uint16Array), ok: ['Uint16Array'] }],
+      keySlotsPacked: [data, offsets, { name: 'out', is: view(Uint16Array), ok: ['Uint16Array'] }],
+      ringFind: [...table, number('hash', U32_OK)],
+      ringLookup: [...table, keys, number('hash', ['0']), number('seed', U32_OK), ringOut],
+      ringLookupPacked: [...table, data, offsets, number('hash', ['0']), number('seed', U32_OK), ringOut],
+    };
+
+    /** The error `call` throws, or undefined. */
+    function thrown(call: () => unknown): unknown {
       try {
         call();
       } catch (err) {
-        expect(err instanceof TypeError || err instanceof RangeError, `${what}: ${String(err)}`).toBe(true);
-        expect((err as Error).message.length, what).toBeGreaterThan(5);
+        return err;
       }
+      return undefined;
     }
 
-    it('one junk argument at every position of every function', () => {
+    it('the spec covers every function and argument', () => {
+      expect(Object.keys(spec).sort()).toEqual([...FUNCTIONS].sort());
+      for (const [name, args] of Object.entries(calls)) expect(spec[name].length, name).toBe(args().length);
+    });
+
+    it('one junk argument at every position of every function: TypeError, RangeError or accepted, as specified', () => {
+      let checked = 0;
       for (const [name, args] of Object.entries(calls)) {
         const fn = (b as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
-        expect(() => fn(...args()), `${name} with valid arguments`).not.toThrow();
-        for (let pos = 0; pos < args().length; pos++) {
+        expect(thrown(() => fn(...args())), `${name} with valid arguments`).toBeUndefined();
+        spec[name].forEach((position, pos) => {
           for (const [label, value] of junk()) {
             const a = args();
             a[pos] = value;
-            expectTypeOrRange(() => fn(...a), `${name} arg ${pos} = ${label}`);
+            const err = thrown(() => fn(...a));
+            const what = `${name} arg ${pos} (${position.name}) = ${label}: ${String(err)}`;
+            if (!position.is(value)) {
+              expect(err, what).toBeInstanceOf(TypeError);
+              expect((err as Error).message.startsWith(position.name), what).toBe(true);
+            } else if (position.ok?.includes(label)) {
+              expect(err, what).toBeUndefined();
+            } else {
+              expect(err, what).toBeInstanceOf(RangeError);
+            }
+            checked++;
           }
-          // Missing trailing arguments arrive as undefined.
-          expect(() => fn(...args().slice(0, pos)), `${name} with ${pos} arguments`).toThrow();
-          expectTypeOrRange(() => fn(...args().slice(0, pos)), `${name} with ${pos} arguments`);
-        }
+          // Missing trailing arguments arrive as undefined, which no position takes.
+          expect(thrown(() => fn(...args().slice(0, pos))), `${name} with ${pos} arguments`).toBeInstanceOf(TypeError);
+        });
       }
+      expect(checked).toBe(Object.values(spec).flat().length * junk().length);
     });
 
-    it('random junk argument lists', () => {
+    it('random junk argument lists: a wrong type anywhere throws, accepted values everywhere do not', () => {
       const r = rng(5);
       const pool = junk();
+      const tally = { mustThrow: 0, mustPass: 0, either: 0 };
       for (const [name, args] of Object.entries(calls)) {
         const fn = (b as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
         for (let i = 0; i < 300; i++) {
           const labels: string[] = [];
+          let wrongType = false;
+          let allOk = true;
           const a = args().map((v, pos) => {
             if (r() < 0.5) return (labels.push(`arg ${pos}`), v);
             const [label, value] = r.pick(pool);
+            const position = spec[name][pos];
             labels.push(label);
+            wrongType ||= !position.is(value);
+            allOk &&= position.is(value) && (position.ok?.includes(label) ?? false);
             return value;
           });
-          expectTypeOrRange(() => fn(...a), `${name}(${labels.join(', ')})`);
+          const err = thrown(() => fn(...a));
+          const what = `${name}(${labels.join(', ')}): ${String(err)}`;
+          if (wrongType) {
+            tally.mustThrow++;
+            expect(err instanceof TypeError || err instanceof RangeError, what).toBe(true);
+          } else if (allOk) {
+            // Values accepted one at a time: still accepted together (the positions are independent).
+            tally.mustPass++;
+            expect(err, what).toBeUndefined();
+          } else {
+            // Right types, some out of range: whether that throws can depend on another
+            // argument (16 zero offsets fit a Uint16Array(16) out), but never anything else.
+            tally.either++;
+            if (err !== undefined) expect(err instanceof TypeError || err instanceof RangeError, what).toBe(true);
+          }
         }
       }
+      expect(tally.mustThrow + tally.mustPass + tally.either).toBe(300 * Object.keys(calls).length);
+      expect(tally.mustThrow).toBeGreaterThan(1000);
+      expect(tally.mustPass).toBeGreaterThan(100);
+      expect(tally.either).toBeGreaterThan(0);
     });
 
     const cases: [string, () => unknown, typeof TypeError | typeof RangeError, RegExp][] = [
@@ -446,6 +531,24 @@ describe.skipIf(skip)('native binding', () => {
       expect(() => b.ringLookup(Uint32Array.from([1]), Uint32Array.from([0, 1]), 32, keys, 0, 0, new Int32Array(3))).toThrow(
         'getter boom',
       );
+    });
+
+    it('a getter that throws a non-Error value: that value propagates as it is', () => {
+      for (const value of ['boom', undefined, null, 42, Symbol('s')]) {
+        const keys = ['a', 'b'];
+        Object.defineProperty(keys, 1, {
+          get() {
+            throw value;
+          },
+        });
+        let caught: unknown = 'nothing thrown';
+        try {
+          b.keySlots(keys, new Uint16Array(2));
+        } catch (err) {
+          caught = err;
+        }
+        expect(caught).toBe(value);
+      }
     });
 
     it('a getter that detaches the output or the ring mid-batch gets a TypeError, not a write into freed memory', () => {

@@ -10,11 +10,12 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { arch, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { notDefaultProject } from '../helpers/project';
 
 const root = resolve(__dirname, '..', '..');
 const other = arch() === 'arm64' ? { arch: 'x64', pkg: 'g++-x86-64-linux-gnu' } : { arch: 'arm64', pkg: 'g++-aarch64-linux-gnu' };
 
-describe.skipIf(process.env.RINGCACHE_BACKEND === 'js' || process.platform !== 'linux')('npm run prebuild', () => {
+describe.skipIf(notDefaultProject || process.platform !== 'linux')('npm run prebuild', () => {
   // A PATH with node, sh and a node-gyp stand-in, and no compiler at all.
   const bin = mkdtempSync(join(tmpdir(), 'ringcache-nocross-'));
   symlinkSync(process.execPath, join(bin, 'node'));

@@ -3,7 +3,8 @@
  * only a removed node's keys; `hash % n` moves ~n/(n+1). Distribution reports add up.
  */
 import { describe, expect, it } from 'vitest';
-import { distribution, movement, sampleKeys } from '../../src/ring/distribution';
+import type { Key } from '../../src/engine';
+import { distribution, movement } from '../../src/ring/distribution';
 import { HashRing } from '../../src/ring/hash-ring';
 import { ModuloRing } from '../../src/ring/modulo-ring';
 
@@ -90,12 +91,15 @@ describe('distribution', () => {
     expect(new ModuloRing(nodes(10)).distribution(1000).keys).toBe(1000);
   });
 
-  it('sampleKeys: generated keys or the array itself, validated', () => {
-    expect(sampleKeys(3)).toEqual(['sample-0', 'sample-1', 'sample-2']);
-    const arr = ['x'];
-    expect(sampleKeys(arr)).toBe(arr);
-    expect(() => sampleKeys(-1)).toThrow(RangeError);
-    expect(() => sampleKeys([1] as never)).toThrow(/sample\[0\]/);
+  it('samples: generated keys or the given array, validated', () => {
+    const seen: string[][] = [];
+    const placement = { getMany: (keys: readonly Key[]) => (seen.push([...keys] as string[]), keys.map(() => 'a')) };
+    distribution(placement, 3);
+    expect(seen).toEqual([['sample-0', 'sample-1', 'sample-2']]);
+    distribution(placement, ['x']);
+    expect(seen[1]).toEqual(['x']);
+    expect(() => distribution(placement, -1)).toThrow(RangeError);
+    expect(() => distribution(placement, [1] as never)).toThrow(/sample\[0\]/);
   });
 });
 

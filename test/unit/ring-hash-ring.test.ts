@@ -116,8 +116,19 @@ describe('the lookup cache is invisible', () => {
     for (let round = 0; round < 100; round++) for (const k of hot) expect(ring.get(k)).toBe(plain.get(k));
   });
 
-  it('has no cache property (hashring exposed its LRU)', () => {
-    expect('cache' in new HashRing(TEN)).toBe(false);
+  it('ring.cache (hashring\'s LRU interface) only ever holds the answers an uncached lookup gives', () => {
+    const ring = new HashRing(TEN);
+    const plain = new HashRing(TEN, 'md5', { 'max cache size': 0 });
+    const hot = [...PROTO_NAMES, ...Array.from({ length: 100 }, (_, i) => `h${i}`)];
+    for (let i = 0; i < 20_000; i++) ring.get(i % 2 ? `d${i}` : hot[i % hot.length]);
+    let n = 0;
+    ring.cache.forEach((server, key) => {
+      n++;
+      expect(server, key).toBe(plain.get(key));
+    });
+    expect(n).toBe(ring.cache.size);
+    expect(n).toBeGreaterThanOrEqual(hot.length);
+    expect(plain.cache.size).toBe(0);
   });
 });
 

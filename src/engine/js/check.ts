@@ -99,6 +99,42 @@ export function checkRoom(out: { readonly length: number }, count: number, name:
   if (out.length < count) throw rangeError(`${name} length must be at least ${count} (received ${out.length})`);
 }
 
+/**
+ * RangeError `out must not overlap <name>` when `out[0..count)` (what a call writes) shares
+ * memory with `input`, as the binding's CheckApart. The engines write at different times (the
+ * binding per chunk of 256 keys, this engine per key or in a hash pass before a search pass),
+ * so a write that a later read sees would make them disagree; refusing it keeps them equal.
+ * Overlap is detected through the `ArrayBuffer` object: two distinct SharedArrayBuffer objects
+ * over one block (a postMessage round trip) look apart here, while the binding compares addresses.
+ */
+export function checkApart(out: View, count: number, input: View, name: string, index = -1): void {
+  if (count === 0 || out.buffer !== input.buffer) return;
+  const begin = out.byteOffset;
+  const end = begin + count * out.BYTES_PER_ELEMENT;
+  const inputBegin = input.byteOffset;
+  const inputEnd = inputBegin + input.byteLength;
+  if (inputBegin === inputEnd || end <= inputBegin || inputEnd <= begin) return;
+  throw rangeError(`out must not overlap ${argName(name, index)}`);
+}
+
+/** A key of a batch: a string, or a live Uint8Array apart from `out[0..count)`. */
+export function checkBatchKey(value: unknown, index: number, out: View, count: number): string | Uint8Array {
+  if (typeof value === 'string') return value;
+  const bytes = checkKeyBytes(value, 'keys', index);
+  checkApart(out, count, bytes, 'keys', index);
+  return bytes;
+}
+
+/**
+ * The RangeError for an offset that no longer passes {@link checkPacked} when the loop reads it:
+ * only another thread writing a shared `offsets` can do that. Same text as the binding's.
+ */
+export function offsetsChanged(index: number, value: number, dataLength: number): RangeError {
+  return rangeError(
+    `offsets changed during the call (offsets[${index}] = ${value} is below offsets[${index - 1}] or past data.length ${dataLength})`,
+  );
+}
+
 /** `value` as an array (its elements are checked where they are used), else TypeError. */
 export function checkArray(value: unknown, name: string): readonly unknown[] {
   if (!Array.isArray(value)) throw mustBe(name, -1, 'an Array', value);
@@ -124,7 +160,9 @@ export function checkUint32(value: unknown, name: string): number {
 /**
  * Checks packed keys (`offsets` non-empty, non-decreasing, the last `<= data.length`) and
  * returns how many there are: `offsets.length - 1`. Empty offsets are a RangeError, as in
- * the native binding (a packed batch of n keys always has n + 1 offsets).
+ * the native binding (a packed batch of n keys always has n + 1 offsets). This check gives bad
+ * input its error before anything is written; the loops still read each offset once and check
+ * it where they use it (a shared `offsets` may change after this check: {@link offsetsChanged}).
  */
 export function checkPacked(data: Uint8Array, offsets: Uint32Array): number {
   const n = offsets.length;

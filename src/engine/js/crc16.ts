@@ -9,7 +9,7 @@
  * the register-dependent lookups come last so the xor chain does not wait for them.
  */
 import { checkKeyBytes } from './check';
-import { asciiWord, encodeUtf8, utf8 } from './utf8';
+import { asciiWord } from './utf8';
 import type { Key } from '../types';
 
 /** T0..T3 back to back: `TABLE[k * 256 + x]` = Tk[x]. */
@@ -70,33 +70,61 @@ export function crc16Update(crc: number, data: Uint8Array, start: number, end: n
 }
 
 /**
- * CRC16 of the UTF-8 bytes of `str.slice(start, end)`. ASCII is read with `charCodeAt`; at
- * the first char >= 0x80 the slice is encoded and hashed as bytes (no cut splits a surrogate
- * pair: the callers cut at `{`/`}` or the ends).
+ * CRC16 of the UTF-8 bytes of `str.slice(start, end)`. ASCII is read 4 chars at a time with
+ * `charCodeAt`; from the first word holding a char >= 0x80 on, {@link crc16Utf8} goes on
+ * from the same register, encoding as it hashes (no cut splits a surrogate pair: the callers
+ * cut at `{`/`}` or the ends).
  */
 export function crc16StringRange(str: string, start: number, end: number): number {
   let crc = 0;
   let p = start;
   for (; p + 4 <= end; p += 4) {
     const w = asciiWord(str, p);
-    if (w < 0) return crc16NonAscii(str, start, end);
+    if (w < 0) return crc16Utf8(crc, str, p, end);
     crc =
       TABLE[256 + ((w >>> 16) & 0xff)] ^
       TABLE[w >>> 24] ^
       TABLE[512 + ((crc & 0xff) ^ ((w >>> 8) & 0xff))] ^
       TABLE[768 + ((crc >>> 8) ^ (w & 0xff))];
   }
-  for (; p < end; p++) {
-    const c = str.charCodeAt(p);
-    if (c >= 0x80) return crc16NonAscii(str, start, end);
-    crc = step(crc, c);
-  }
-  return crc;
+  return crc16Utf8(crc, str, p, end);
 }
 
-function crc16NonAscii(str: string, start: number, end: number): number {
-  encodeUtf8(start === 0 && end === str.length ? str : str.slice(start, end));
-  return crc16Update(0, utf8.bytes, 0, utf8.length);
+/** Two bytes b0, b1 into the register: both lookups independent (slice-by-2, see the top). */
+function step2(crc: number, b0: number, b1: number): number {
+  return TABLE[256 + ((crc >>> 8) ^ b0)] ^ TABLE[(crc & 0xff) ^ b1];
+}
+
+/**
+ * Continues `crc` over the UTF-8 bytes of `str[start .. end)` straight from the UTF-16 units:
+ * `Buffer.from`'s bytes (a surrogate pair is one 4-byte sequence, a lone surrogate U+FFFD).
+ * The bytes of a multi-byte character go in two at a time ({@link step2}). Short non-ASCII
+ * keys (`ключ:123`) hash here ~1.6x faster than through an encode into a buffer first:
+ * `TextEncoder.encodeInto` is a C++ call that costs more than the whole CRC of a short key.
+ */
+export function crc16Utf8(crc: number, str: string, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    let c = str.charCodeAt(i);
+    if (c < 0x80) {
+      crc = step(crc, c);
+    } else if (c < 0x800) {
+      crc = step2(crc, 0xc0 | (c >>> 6), 0x80 | (c & 0x3f));
+    } else {
+      if ((c & 0xf800) === 0xd800) {
+        const d = i + 1 < end ? str.charCodeAt(i + 1) : 0;
+        if (c < 0xdc00 && (d & 0xfc00) === 0xdc00) {
+          const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          crc = step2(crc, 0xf0 | (cp >>> 18), 0x80 | ((cp >>> 12) & 0x3f));
+          crc = step2(crc, 0x80 | ((cp >>> 6) & 0x3f), 0x80 | (cp & 0x3f));
+          i++;
+          continue;
+        }
+        c = 0xfffd;
+      }
+      crc = step(step2(crc, 0xe0 | (c >>> 12), 0x80 | ((c >>> 6) & 0x3f)), 0x80 | (c & 0x3f));
+    }
+  }
+  return crc;
 }
 
 /** CRC16-XMODEM of `key`. */

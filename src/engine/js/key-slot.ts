@@ -4,8 +4,19 @@
  * hashed; otherwise the whole key. `crc16(...) & 16383`. `'foo{}{bar}'` hashes the whole key
  * (the first tag is empty), `'a{b}c{d}'` hashes `b`.
  */
-import { checkArray, checkKeyBytes, checkPacked, checkRoom, checkView, UINT16, UINT32, UINT8 } from './check';
-import { crc16Scan, crc16Step, crc16StringRange, crc16Update, crc16Word, scanned } from './crc16';
+import {
+  checkApart,
+  checkArray,
+  checkKeyBytes,
+  checkPacked,
+  checkRoom,
+  checkView,
+  offsetsChanged,
+  UINT16,
+  UINT32,
+  UINT8,
+} from './check';
+import { crc16Scan, crc16Step, crc16StringRange, crc16Update, crc16Utf8, crc16Word, scanned } from './crc16';
 import type { Key } from '../types';
 
 const OPEN = 0x7b; // '{'
@@ -29,16 +40,26 @@ function keySlotString(str: string): number {
     const c2 = str.charCodeAt(p + 2);
     const c3 = str.charCodeAt(p + 3);
     if ((c0 | c1 | c2 | c3) >= 0x80 || c0 === OPEN || c1 === OPEN || c2 === OPEN || c3 === OPEN) {
-      return keySlotStringTagged(str);
+      return keySlotStringRest(str, crc, p);
     }
     crc = crc16Word(crc, c0, c1, c2, c3);
   }
   for (; p < n; p++) {
     const c = str.charCodeAt(p);
-    if (c >= 0x80 || c === OPEN) return keySlotStringTagged(str);
+    if (c >= 0x80 || c === OPEN) return keySlotStringRest(str, crc, p);
     crc = crc16Step(crc, c);
   }
   return crc & 16383;
+}
+
+/**
+ * `str[0 .. p)` is ASCII without `{` and hashed into `crc`; the rest has a non-ASCII char or a
+ * `{`. With no `{` from `p` on, the key has no tag: the CRC goes on over the rest's UTF-8
+ * bytes from where it is (short non-ASCII keys take this path, no second pass).
+ */
+function keySlotStringRest(str: string, crc: number, p: number): number {
+  if (str.indexOf('{', p) < 0) return crc16Utf8(crc, str, p, str.length) & 16383;
+  return keySlotStringTagged(str);
 }
 
 /** The general string path: a possible hash tag, possibly non-ASCII. */
@@ -81,6 +102,7 @@ export function keySlots(keys: readonly Key[], out: Uint16Array): void {
     if (typeof k === 'string') o[i] = keySlotString(k);
     else {
       const bytes = checkKeyBytes(k, 'keys', i);
+      checkApart(o, n, bytes, 'keys', i);
       o[i] = keySlotRange(bytes, 0, bytes.length);
     }
   }
@@ -93,5 +115,15 @@ export function keySlotsPacked(data: Uint8Array, offsets: Uint32Array, out: Uint
   const n = checkPacked(d, offs);
   const o = checkView(out, UINT16, 'out');
   checkRoom(o, n, 'out');
-  for (let i = 0; i < n; i++) o[i] = keySlotRange(d, offs[i], offs[i + 1]);
+  checkApart(o, n, d, 'data');
+  checkApart(o, n, offs, 'offsets');
+  // Each offset read once and checked where it is used (see checkPacked).
+  const limit = d.length;
+  let lo = offs[0];
+  for (let i = 0; i < n; i++) {
+    const hi = offs[i + 1];
+    if (hi < lo || hi > limit) throw offsetsChanged(i + 1, hi, limit);
+    o[i] = keySlotRange(d, lo, hi);
+    lo = hi;
+  }
 }

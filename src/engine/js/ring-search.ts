@@ -4,14 +4,16 @@
  * is one bucket read and a binary search over the few points of that bucket.
  */
 import {
+  checkApart,
   checkArray,
-  checkKeyBytes,
+  checkBatchKey,
   checkNumber,
   checkPacked,
   checkRoom,
   checkUint32,
   checkView,
   INT32,
+  offsetsChanged,
   rangeError,
   typeError,
   UINT32,
@@ -136,6 +138,8 @@ export function ringLookup(table: RingTable, keys: readonly Key[], hash: RingHas
   const o = checkView(out, INT32, 'out');
   const n = list.length;
   checkRoom(o, n, 'out');
+  checkApart(o, n, points, 'points');
+  checkApart(o, n, buckets, 'buckets');
   const empty = points.length === 0;
   let i = 0;
   if (kind === RING_HASH_MD5 && !empty) {
@@ -147,16 +151,15 @@ export function ringLookup(table: RingTable, keys: readonly Key[], hash: RingHas
         o[i] = search(points, buckets, shift, pairOut[0] >>> 0);
         o[i + 1] = search(points, buckets, shift, pairOut[1] >>> 0);
       } else {
-        o[i] = search(points, buckets, shift, md5Uint32(typeof k1 === 'string' ? k1 : checkKeyBytes(k1, 'keys', i)));
-        o[i + 1] = search(points, buckets, shift, md5Uint32(typeof k2 === 'string' ? k2 : checkKeyBytes(k2, 'keys', i + 1)));
+        o[i] = search(points, buckets, shift, md5Uint32(checkBatchKey(k1, i, o, n)));
+        o[i + 1] = search(points, buckets, shift, md5Uint32(checkBatchKey(k2, i + 1, o, n)));
       }
     }
   }
   for (; i < n; i++) {
-    let k = list[i];
-    if (typeof k !== 'string') k = checkKeyBytes(k, 'keys', i);
+    const k = checkBatchKey(list[i], i, o, n);
     if (empty) o[i] = -1;
-    else o[i] = search(points, buckets, shift, kind === RING_HASH_MD5 ? md5Uint32(k as Key) : murmur3(k as Key, s));
+    else o[i] = search(points, buckets, shift, kind === RING_HASH_MD5 ? md5Uint32(k) : murmur3(k, s));
   }
 }
 
@@ -177,16 +180,33 @@ export function ringLookupPacked(
   const s = checkUint32(seed, 'seed');
   const o = checkView(out, INT32, 'out');
   checkRoom(o, n, 'out');
+  checkApart(o, n, points, 'points');
+  checkApart(o, n, buckets, 'buckets');
+  checkApart(o, n, d, 'data');
+  checkApart(o, n, offs, 'offsets');
   if (points.length === 0) {
     o.fill(-1, 0, n);
     return;
   }
   // Two passes, as in the native core: hash every key into `out` (as int32), then search each
-  // hash. Each loop's iterations are independent, so the CPU overlaps consecutive keys.
+  // hash. Each loop's iterations are independent, so the CPU overlaps consecutive keys. Each
+  // offset is read once and checked where it is used (see checkPacked).
+  const limit = d.length;
+  let lo = offs[0];
   if (kind === RING_HASH_MD5) {
-    for (let i = 0; i < n; i++) o[i] = md5Uint32Range(d, offs[i], offs[i + 1]);
+    for (let i = 0; i < n; i++) {
+      const hi = offs[i + 1];
+      if (hi < lo || hi > limit) throw offsetsChanged(i + 1, hi, limit);
+      o[i] = md5Uint32Range(d, lo, hi);
+      lo = hi;
+    }
   } else {
-    for (let i = 0; i < n; i++) o[i] = murmur3Range(d, offs[i], offs[i + 1], s);
+    for (let i = 0; i < n; i++) {
+      const hi = offs[i + 1];
+      if (hi < lo || hi > limit) throw offsetsChanged(i + 1, hi, limit);
+      o[i] = murmur3Range(d, lo, hi, s);
+      lo = hi;
+    }
   }
   for (let i = 0; i < n; i++) o[i] = search(points, buckets, shift, o[i] >>> 0);
 }

@@ -1,0 +1,143 @@
+/**
+ * The node:http wrapper and the Connect/Express middleware: one request flow over a
+ * `ServerResponse` (see capture.ts for how the handler's response is taken).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HttpCache, Reply, Step } from './http-cache';
+import type { RouteCacheOptions } from './options';
+import { captureResponse } from './capture';
+import type { ResolvedRoute } from './route';
+
+/** A node:http request handler (may return a promise; a rejection is a handler failure). */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+/** Connect/Express middleware: `next()` runs the route's handler, `next(err)` reports an error. */
+export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+/**
+ * Writes `reply` on `res`. With `baseline` (the headers set before the cache took the request),
+ * every header set since (by the handler that ran) is removed first; without, nothing was set
+ * since, and the reply's headers join those already there (writeHead's no-copy path when none).
+ */
+export function sendReply(res: ServerResponse, reply: Reply, baseline?: ReadonlySet<string>): void {
+  if (baseline !== undefined) for (const name of res.getHeaderNames()) if (!baseline.has(name)) res.removeHeader(name);
+  res.writeHead(reply.status, reply.headers);
+  res.end(reply.body);
+}
+
+function setStatus(hc: HttpCache, res: ServerResponse, status: string): void {
+  const h = hc.statusHeader;
+  if (h !== undefined && !res.headersSent) res.setHeader(h, status);
+}
+
+/**
+ * One request: plan, lookup, then answer from the entry, or run the handler (`run`) uncached,
+ * or run it for the cache and answer from what it produced. `onError` reports a handler error
+ * that fail-safe could not cover.
+ */
+function handle(hc: HttpCache, route: ResolvedRoute, req: IncomingMessage, res: ServerResponse, fwReq: unknown, run: () => unknown, onError: (err: unknown) => void): void {
+  let plan;
+  try {
+    plan = hc.plan(req, fwReq, route);
+  } catch (err) {
+    onError(err);
+    return;
+  }
+  const invoke = (): void => {
+    try {
+      const r = run();
+      if (r instanceof Promise) r.catch(onError);
+    } catch (err) {
+      onError(err);
+    }
+  };
+  if (typeof plan === 'string') {
+    // Safe by default: a credentialed response the handler does not mark stays out of shared caches.
+    if (plan === 'credentials' && !res.hasHeader('cache-control')) res.setHeader('cache-control', 'private, no-store');
+    setStatus(hc, res, 'BYPASS');
+    invoke();
+    return;
+  }
+  const p = plan;
+  const hit = hc.peek(p);
+  if (hit !== undefined) {
+    sendReply(res, hc.reply(hit.entry, p, req.headers, hit.status));
+    return;
+  }
+  const baseline = new Set(res.getHeaderNames());
+  void hc.lookup(p).then((step: Step) => {
+    if (step.kind === 'entry') {
+      sendReply(res, hc.reply(step.entry, p, req.headers, step.status));
+      return;
+    }
+    if (step.kind === 'pass') {
+      hc.countPass();
+      setStatus(hc, res, 'PASS');
+      invoke();
+      return;
+    }
+    const restoreHeaders = hc.hideConditionals(req.headers);
+    let finished = false;
+    let release = (): void => undefined;
+    const finish = (r: Parameters<typeof step.finish>[0]): void => {
+      if (finished) return;
+      finished = true;
+      restoreHeaders();
+      if (r instanceof Error) release(); // the handler never ended the response: stop capturing
+      void step.finish(r).then((o) => {
+        if (r === null) return; // streaming already
+        if (o.kind === 'entry') sendReply(res, hc.reply(o.entry, p, req.headers, o.status), baseline);
+        else if (o.kind === 'error') onError(o.error);
+        else {
+          hc.countPass();
+          setStatus(hc, res, 'PASS');
+          res.end((r as { body: Buffer }).body);
+        }
+      });
+    };
+    // A response closed before the handler ended it (client gone, handler abandoned it) must not
+    // leave the key's load pending forever: the requests waiting on it run their own handler.
+    res.once('close', () => finish(null));
+    release = captureResponse(
+      res,
+      route.maxBodyBytes,
+      (c) => finish(c),
+      () => {
+        hc.countPass();
+        setStatus(hc, res, 'PASS');
+        finish(null);
+      },
+    );
+    try {
+      const r = run();
+      if (r instanceof Promise) r.catch((err: unknown) => finish(err instanceof Error ? err : new Error(String(err))));
+    } catch (err) {
+      finish(err instanceof Error ? err : new Error(String(err)));
+    }
+  });
+}
+
+function defaultOnError(res: ServerResponse): (err: unknown) => void {
+  return () => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.statusCode = 500;
+    res.setHeader('cache-control', 'no-store');
+    res.end();
+  };
+}
+
+/** Wraps a node:http handler: `createServer(httpCache.node({ cdnTtlMs: 60_000 }, handler))`. */
+export function nodeHandler(hc: HttpCache, options: RouteCacheOptions<IncomingMessage>, handler: NodeHandler): NodeHandler {
+  if (typeof handler !== 'function') throw new TypeError(`Expected a function for handler but received ${typeof handler}`);
+  const route = hc.route(options as RouteCacheOptions<never>);
+  return (req, res) => handle(hc, route, req, res, req, () => handler(req, res), defaultOnError(res));
+}
+
+/** Connect/Express middleware: `app.get('/p/:id', httpCache.express({ tags: … }), handler)`. */
+export function expressMiddleware<Req extends IncomingMessage = IncomingMessage>(hc: HttpCache, options: RouteCacheOptions<Req> = {}): Middleware {
+  const route = hc.route(options as RouteCacheOptions<never>);
+  return (req, res, next) => handle(hc, route, req, res, req, () => next(), (err) => next(err));
+}
