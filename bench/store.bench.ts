@@ -66,7 +66,7 @@ async function nodes(url: string | undefined): Promise<{ specs: RingNode[]; pids
 }
 
 /** One call = `n` operations in flight at once (`n` = 1: one request at a time). */
-function task(name: string, n: number, op: (i: number) => Promise<unknown>): BenchTask {
+export function task(name: string, n: number, op: (i: number) => Promise<unknown>): BenchTask {
   let at = 0;
   if (n === 1) {
     return { name, opsPerCall: 1, fn: async () => void (await op(at++)) };

@@ -33,6 +33,7 @@ export {
 export { RedisStore, TWEMPROXY_CLIENT_OPTIONS, type RedisStoreOptions } from './stores/redis-store';
 export { DEFAULT_CONNECTION_OPTIONS, clientOptions, type ConnectionOptions, type NodeSpec } from './stores/connection';
 export type { KeyValueStore, StoreValue } from './stores/store';
+export { DEFAULT_REPLICA_OPTIONS, type ReadOptions, type ReplicaReadOptions, type ScaleReads } from './stores/replicas';
 
 // Rings
 export {

@@ -163,7 +163,7 @@ export class CacheCore implements CacheBase {
 
     // Every option is checked: build the parts (the bus subscribes now).
     // The RedisStore wrapper adds two async layers per call; reads of a plain Redis skip them.
-    this.l2 = new L2Calls(this, store, plainRedis ? (l2 as Redis) : undefined, l2TimeoutMs, breaker);
+    this.l2 = new L2Calls(this, store, plainRedis ? (l2 as Redis) : undefined, l2TimeoutMs, breaker, checkNum(o.replicaLagMs, 'options.replicaLagMs', 0));
     const flights = new SingleFlight<unknown>();
     const running = new Map<string, Promise<Candidate>>();
     this.coherence = new Coherence(this, this.l2, markerCacheMs, flights, running, busSetup);

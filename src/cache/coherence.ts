@@ -169,6 +169,7 @@ export class Coherence {
 
   /** A key changed (here or elsewhere): drop it from L1 and block older in-flight results. */
   invalidateKey(lk: string): void {
+    this.#l2.lag?.noteKey(this.#base.prefix + lk, coarseNow());
     this.#seq++;
     // Only while something that began after the last broad invalidation is in flight (what
     // began before it is blocked anyway).
@@ -185,6 +186,7 @@ export class Coherence {
   }
 
   #invalidateBroad(): void {
+    this.#l2.lag?.noteAll(coarseNow());
     this.#seq++;
     this.#broadSeq = this.#seq;
     // Every key entry blocks only reads older than this: they are all blocked now.
@@ -288,6 +290,7 @@ export class Coherence {
   #onBusMessage(m: BusMessage): void {
     if (channels.bus.hasSubscribers) channels.bus.publish({ cache: this.#base.name, reason: 'message', message: m });
     const now = coarseNow();
+    if (m.t !== 'k') this.#l2.lag?.noteAll(now); // clear, tags, flush: markers and keys unknown, all from the master
     switch (m.t) {
       case 'k':
         if (Array.isArray(m.k)) {

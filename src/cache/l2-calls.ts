@@ -9,6 +9,8 @@ import { CacheTimeoutError, CircuitOpenError } from '../errors';
 import type { KeyValueStore } from '../stores/store';
 import type { CacheBase } from './cache-core';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker';
+import { now as coarseNow } from './clock';
+import { lagGuardedReads, type ReplicaLagGuard } from './replica-lag';
 import { channels } from './stats';
 import { DeadlineQueue, type QueuedDeadline } from './timeouts';
 
@@ -22,9 +24,18 @@ export class L2Calls {
   /** Deadlines of in-flight L2 calls (all `timeoutMs` long). */
   readonly deadlines: DeadlineQueue;
   readonly breaker: CircuitBreaker | undefined;
+  /** L2 reads from replicas: recently invalidated keys are read from the master (replica-lag.ts). */
+  readonly lag: ReplicaLagGuard | undefined;
   readonly #base: CacheBase;
 
-  constructor(base: CacheBase, store: KeyValueStore | undefined, plainRedis: Redis | undefined, timeoutMs: number, breaker: Required<CircuitBreakerOptions> | undefined) {
+  constructor(
+    base: CacheBase,
+    store: KeyValueStore | undefined,
+    plainRedis: Redis | undefined,
+    timeoutMs: number,
+    breaker: Required<CircuitBreakerOptions> | undefined,
+    replicaLagMs = 0,
+  ) {
     this.#base = base;
     this.store = store;
     this.timeoutMs = timeoutMs;
@@ -37,6 +48,8 @@ export class L2Calls {
     } else {
       this.getBuffer = (k) => store!.getBuffer(k);
       this.mgetBuffer = (ks) => store!.mgetBuffer(ks);
+      const lag = lagGuardedReads(store, replicaLagMs, coarseNow);
+      if (lag !== undefined) ({ guard: this.lag, getBuffer: this.getBuffer, mgetBuffer: this.mgetBuffer } = lag);
     }
     this.breaker = breaker === undefined ? undefined : new CircuitBreaker(breaker, (state) => base.events.emitEvent('circuit:change', { state }));
   }

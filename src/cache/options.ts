@@ -240,6 +240,15 @@ export interface TieredCacheOptions extends Omit<CacheEntryOptions, 'tags' | 'lo
    */
   markerCacheMs?: number;
   /**
+   * When the L2 store reads from replicas (`scaleReads: 'slave' | 'all'`): for this long after
+   * a key is invalidated (bus message or local write), it is read from the master, so a
+   * replica that has not received the write yet cannot put the old value back into L1 (and
+   * for this long after a clear, tag invalidation or bus loss, every key is). Set it above the
+   * worst replication lag you accept; 0 turns it off. See `replica-lag.ts` for the guarantee.
+   * @default 1000
+   */
+  replicaLagMs?: number;
+  /**
    * Circuit breaker on L2, or false.
    * @default { failureThreshold: 5, breakDurationMs: 5000 }
    */
@@ -272,6 +281,7 @@ export const DEFAULT_TIERED_CACHE_OPTIONS = Object.freeze({
   failSafeThrottleMs: 1000,
   markerCacheMs: 1000,
   markerTtlMs: undefined,
+  replicaLagMs: 1000,
   l2WriteFailure: 'throw',
   l2TimeoutMs: 1000,
   batchGets: undefined,

@@ -45,6 +45,17 @@ function isCommandError(err: unknown, ReplyError: new (...args: unknown[]) => Er
 }
 
 /**
+ * True when `err` (from a command on one connection) means the node cannot serve now —
+ * connection lost or refused, a timeout, or a "not serving" reply (LOADING, MASTERDOWN, …) —
+ * rather than a reply error of the command itself.
+ */
+export function isNodeFailure(err: unknown): boolean {
+  const name = (err as Error)?.name;
+  if (name === 'ReplyError') return UNAVAILABLE_REPLY.test((err as Error).message);
+  return !(err instanceof RingcacheError);
+}
+
+/**
  * The typed error for an ioredis failure of `command` on `node` for `key`, and whether it
  * counts as a node failure (connection, timeout, node not serving) rather than a bad command.
  */

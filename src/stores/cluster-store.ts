@@ -38,10 +38,12 @@ import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from '
 import type { Key } from '../engine';
 import { ClusterUnavailableError, CommandError, MissingDependencyError, RingcacheError, StoreClosedError } from '../errors';
 import { checkEntries, checkTtl, checkValue, toArg } from './arguments';
+import { checkReadOptions, checkScaleReads, noReplicasError, type ReadOptions, type ScaleReads } from './replicas';
 import type { KeyValueStore, StoreValue } from './store';
 import { checkInteger, checkKey, checkKeys, describe } from '../validate';
 import { groupSlots } from '../cluster/group-by-slot';
 import { keySlot, keySlots } from '../cluster/key-slot';
+import { ReadSelector } from './read-selector';
 
 const debug = debuglog('ringcache');
 
@@ -109,6 +111,26 @@ export interface ClusterStoreOptions {
    * @default 0
    */
   retryDelayOnTryAgain?: number;
+  /**
+   * Where reads go (ioredis's `scaleReads`): `'master'`; `'slave'`, the slot's replicas
+   * (`READONLY` connections; its master when no replica connection is ready); `'all'`, master and
+   * replicas in turn. Writes and cross-slot scripts always go to masters. A replica answers from
+   * its copy (it trails the master by the replication lag), so a key missing on a replica is read
+   * again from the master (a replica of a slot being migrated no longer has the keys already
+   * moved). Applies when the store creates the `Cluster`; a `Cluster` you pass keeps its own
+   * `scaleReads` (a string policy is replaced by this store's selector, with the same meaning).
+   * A cluster whose nodes list no replica is a RangeError (reads reject with it).
+   * @default 'master'
+   */
+  scaleReads?: ScaleReads;
+  /**
+   * With replica reads: how often ioredis reloads its slot table (`slotsRefreshInterval`), so
+   * a replica added, revived or promoted is seen (ioredis otherwise reloads only on MOVED or a
+   * lost connection). Redis 7.0 lists a replica in CLUSTER SLOTS only once its replication
+   * offset is non-zero: replicas of a master that was never written to get no reads.
+   * @default 1000
+   */
+  replicaRefreshMs?: number;
   /** Any other ioredis `ClusterOptions`, when the store creates the `Cluster`. */
   clusterOptions?: ClusterOptions;
 }
@@ -122,6 +144,8 @@ export const DEFAULT_CLUSTER_STORE_OPTIONS: Readonly<Required<Omit<ClusterStoreO
   retryDelayOnFailover: 200,
   retryDelayOnClusterDown: 200,
   retryDelayOnTryAgain: 0,
+  scaleReads: 'master',
+  replicaRefreshMs: 1000,
 });
 
 /** Counters, for diagnostics and tests (plain numbers, no allocation on the hot path). */
@@ -134,6 +158,8 @@ export interface ClusterStoreStats {
   scriptFallbacks: number;
   /** Cross-slot script calls that succeeded. */
   scriptCalls: number;
+  /** Replica reads: keys a replica answered as missing, read again on the master. */
+  missRereads: number;
 }
 
 /** One public call's retry state, shared by all the commands it sends. */
@@ -145,6 +171,8 @@ interface OpContext {
   attempts: number;
   /** Replies as UTF-8 strings, or as Buffers (`null`). */
   readonly encoding: 'utf8' | null;
+  /** Reads may be served by replicas (the store's policy allows it and the call did not say fromMaster). */
+  readonly replica: boolean;
 }
 
 /** A GET reply: a string or Buffer depending on the operation's encoding, null when missing. */
@@ -302,12 +330,19 @@ export class ClusterStore implements KeyValueStore {
   readonly #prefix: string;
   #crossSlotScripts: boolean;
   #closed = false;
-  readonly #stats: ClusterStoreStats = { retries: 0, splits: 0, scriptFallbacks: 0, scriptCalls: 0 };
+  readonly #stats: ClusterStoreStats = { retries: 0, splits: 0, scriptFallbacks: 0, scriptCalls: 0, missRereads: 0 };
   /** `sha@host:port` of the scripts known to be cached on each node. */
   readonly #scriptLoaded = new Set<string>();
   #lastConnectionError: Error | undefined;
   #Redis: Ioredis['Redis'] | undefined;
   #lastProbeAt = -Infinity;
+  /** Replica reads: the `scaleReads` function given to ioredis; undefined for master reads. */
+  readonly #selector: ReadSelector | undefined;
+  /** Replica reads: whether the cluster was checked for replicas, and the error if it has none. */
+  #replicaCheck: Promise<void> | undefined;
+  /** The check found replicas. */
+  #replicasOk = false;
+  #noReplicas: RangeError | undefined;
 
   /**
    * @param cluster an ioredis `Cluster` (the caller keeps owning it: `close()` leaves it open),
@@ -331,16 +366,35 @@ export class ClusterStore implements KeyValueStore {
     this.#retryTimeoutMs = o.retryTimeoutMs;
     this.#retryDelayMs = o.retryDelayMs;
     this.#crossSlotScripts = o.crossSlotScripts;
+    let policy = checkScaleReads(o.scaleReads);
+    checkInteger(o.replicaRefreshMs, 'options.replicaRefreshMs', 1, 2 ** 31 - 1);
 
     const io = loadIoredis();
     this.#Command = io.Command;
     if (isClusterLike(cluster)) {
+      if (options.scaleReads !== undefined) {
+        throw new TypeError(
+          `Expected options.scaleReads only with startup nodes (a Cluster you pass keeps its own scaleReads) but received ${describe(options.scaleReads)}`,
+        );
+      }
+      const own = (cluster.options as { scaleReads?: unknown }).scaleReads;
+      policy = typeof own === 'string' ? checkScaleReads(own, 'cluster.options.scaleReads') : 'master';
+      this.#selector = policy === 'master' ? undefined : new ReadSelector(policy);
+      // Same meaning, ready-aware, and fromMaster reads honoured.
+      if (this.#selector !== undefined) (cluster.options as { scaleReads?: unknown }).scaleReads = this.#selector.select;
       this.#cluster = cluster;
       this.#owned = false;
     } else if (Array.isArray(cluster)) {
       if (cluster.length === 0) throw new RangeError('Expected at least one startup node for cluster but received an empty array');
+      this.#selector = policy === 'master' ? undefined : new ReadSelector(policy);
       const created = new io.Cluster([...cluster], {
         ...o.clusterOptions,
+        ...(this.#selector === undefined
+          ? {}
+          : {
+              scaleReads: this.#selector.select as unknown as ClusterOptions['scaleReads'],
+              slotsRefreshInterval: o.clusterOptions?.slotsRefreshInterval ?? o.replicaRefreshMs,
+            }),
         maxRedirections: o.maxRedirections,
         retryDelayOnFailover: o.retryDelayOnFailover,
         retryDelayOnClusterDown: o.retryDelayOnClusterDown,
@@ -371,27 +425,41 @@ export class ClusterStore implements KeyValueStore {
     return this.#cluster as unknown as Cluster;
   }
 
+  /** The read policy in force. */
+  get scaleReads(): ScaleReads {
+    return this.#selector?.policy ?? 'master';
+  }
+
   /** A snapshot of the diagnostic counters. */
   get stats(): ClusterStoreStats {
     return { ...this.#stats };
   }
 
   /** The value of `key` as a UTF-8 string, or null. */
-  get(key: Key): Promise<string | null> {
-    return this.#get(key, 'utf8') as Promise<string | null>;
+  get(key: Key, options?: ReadOptions): Promise<string | null> {
+    return this.#get(key, 'utf8', options) as Promise<string | null>;
   }
 
   /** The value of `key` as bytes, or null. */
-  getBuffer(key: Key): Promise<Buffer | null> {
-    return this.#get(key, null) as Promise<Buffer | null>;
+  getBuffer(key: Key, options?: ReadOptions): Promise<Buffer | null> {
+    return this.#get(key, null, options) as Promise<Buffer | null>;
   }
 
-  async #get(key: Key, encoding: 'utf8' | null): Promise<string | Buffer | null> {
+  async #get(key: Key, encoding: 'utf8' | null, options: ReadOptions | undefined): Promise<string | Buffer | null> {
     checkKey(key);
+    checkReadOptions(options);
     this.#checkOpen();
     const k = this.#fullKey(key);
-    const op = this.#begin(encoding);
-    return (await this.#bounded(op, this.#send(keySlot(k), 'get', [toArg(k)], key, op), 'GET', key)) as string | Buffer | null;
+    const op = this.#begin(encoding, options);
+    if (op.replica && !this.#replicasOk) await this.#checkReplicas();
+    const slot = keySlot(k);
+    const read = async (): Promise<Reply> => {
+      const v = (await this.#send(slot, 'get', [toArg(k)], key, op)) as Reply;
+      // Missing on a replica: maybe not replicated yet, or moved away by a migration.
+      if (v === null && op.replica) this.#stats.missRereads++;
+      return v === null && op.replica ? ((await this.#send(slot, 'get', [toArg(k)], key, this.#onMaster(op))) as Reply) : v;
+    };
+    return this.#bounded(op, read(), 'GET', key);
   }
 
   /** Sets `key` to `value`, expiring after `ttlMs` milliseconds when given. */
@@ -416,24 +484,27 @@ export class ClusterStore implements KeyValueStore {
   }
 
   /** Values of `keys` as UTF-8 strings in input order (null where missing). Keys may span any slots. */
-  mget(keys: readonly Key[]): Promise<(string | null)[]> {
-    return this.#mget(keys, 'utf8') as Promise<(string | null)[]>;
+  mget(keys: readonly Key[], options?: ReadOptions): Promise<(string | null)[]> {
+    return this.#mget(keys, 'utf8', options) as Promise<(string | null)[]>;
   }
 
   /** Values of `keys` as bytes in input order (null where missing). Keys may span any slots. */
-  mgetBuffer(keys: readonly Key[]): Promise<(Buffer | null)[]> {
-    return this.#mget(keys, null) as Promise<(Buffer | null)[]>;
+  mgetBuffer(keys: readonly Key[], options?: ReadOptions): Promise<(Buffer | null)[]> {
+    return this.#mget(keys, null, options) as Promise<(Buffer | null)[]>;
   }
 
-  async #mget(keys: readonly Key[], encoding: 'utf8' | null): Promise<Reply[]> {
+  async #mget(keys: readonly Key[], encoding: 'utf8' | null, options: ReadOptions | undefined): Promise<Reply[]> {
     checkKeys(keys);
+    checkReadOptions(options);
     this.#checkOpen();
     const out: Reply[] = new Array(keys.length).fill(null);
     if (keys.length === 0) return out;
     const full = this.#fullKeys(keys);
     const args = full.map(toArg);
-    const op = this.#begin(encoding);
-    const work = this.#batch(keySlots(full), {
+    const op = this.#begin(encoding, options);
+    if (op.replica && !this.#replicasOk) await this.#checkReplicas();
+    const slots = keySlots(full);
+    const batch = this.#batch(slots, {
       perSlot: (slot, idx) => this.#mgetSlot(slot, idx, args, keys, out, op),
       script: SCRIPT_GET,
       argv: (idx) => idx.map((i) => args[i]),
@@ -444,6 +515,9 @@ export class ClusterStore implements KeyValueStore {
       },
       op,
     });
+    // Keys a replica did not have (not replicated yet, or moved away by a migration): again on
+    // their masters, one command per slot.
+    const work = op.replica ? batch.then(() => this.#confirmMisses(slots, args, keys, out, op)) : batch;
     await this.#bounded(op, work, 'MGET', keys[0]);
     return out;
   }
@@ -607,7 +681,7 @@ export class ClusterStore implements KeyValueStore {
    */
   #corked(send: () => void): void {
     const streams: NonNullable<NodeLike['stream']>[] = [];
-    for (const n of this.#cluster.nodes('master')) {
+    for (const n of this.#cluster.nodes(this.#selector === undefined ? 'master' : 'all')) {
       if (n.status === 'ready' && n.stream) {
         n.stream.cork();
         streams.push(n.stream);
@@ -643,6 +717,48 @@ export class ClusterStore implements KeyValueStore {
     for (let j = 0; j < idx.length; j++) out[idx[j]] = vals[j];
   }
 
+  /** Re-reads on the masters the keys of `out` that replicas answered as missing. */
+  #confirmMisses(slots: Uint16Array, args: (string | Buffer)[], keys: readonly Key[], out: Reply[], op: OpContext): Promise<void> {
+    const missing: number[] = [];
+    for (let i = 0; i < out.length; i++) if (out[i] === null) missing.push(i);
+    if (missing.length === 0) return Promise.resolve();
+    this.#stats.missRereads += missing.length;
+    const onMaster = this.#onMaster(op);
+    const tasks: Promise<void>[] = [];
+    this.#corked(() => {
+      for (const [slot, g] of groupSlots(missing.map((i) => slots[i]))) {
+        tasks.push(this.#mgetSlot(slot, g.map((j) => missing[j]), args, keys, out, onMaster));
+      }
+    });
+    return Promise.all(tasks).then(() => undefined);
+  }
+
+  /** The same operation (deadline, attempts), its reads on masters only. */
+  #onMaster(op: OpContext): OpContext {
+    return { ...op, replica: false };
+  }
+
+  /**
+   * Replica reads: the first read checks (once) that the cluster has replicas at all — a
+   * replica policy on a cluster with none is a configuration error, reported as a RangeError by
+   * every read rather than silently served by masters.
+   */
+  async #checkReplicas(): Promise<void> {
+    this.#replicaCheck ??= (async () => {
+      try {
+        const text = String(await this.#cluster.sendCommand(new this.#Command('cluster', ['NODES'], { replyEncoding: 'utf8' })));
+        this.#replicasOk = /^\S+ \S+ (?:\S+,)?slave[ ,]/m.test(text);
+        if (!this.#replicasOk) {
+          this.#noReplicas = noReplicasError(this.#selector!.policy, 'options.scaleReads', 'the cluster lists no replica (CLUSTER NODES)');
+        }
+      } catch {
+        this.#replicaCheck = undefined; // unknown yet: the read itself reports the failure
+      }
+    })();
+    await this.#replicaCheck;
+    if (this.#noReplicas !== undefined) throw this.#noReplicas;
+  }
+
   /**
    * Runs one batch: per master, the keys of several slots in one script call when possible,
    * else (and after a failed script) one command per slot via `perSlot`. Every command of the
@@ -650,7 +766,8 @@ export class ClusterStore implements KeyValueStore {
    */
   #batch(slots: Uint16Array, b: BatchPlan): Promise<void> {
     const tasks: Promise<void>[] = [];
-    const plan = this.#crossSlotScripts ? this.#planByNode(slots) : undefined;
+    // Cross-slot scripts run on masters: replica reads go per slot (to the replicas).
+    const plan = this.#crossSlotScripts && !b.op.replica ? this.#planByNode(slots) : undefined;
     this.#corked(() => {
       if (plan === undefined) {
         for (const [slot, idx] of groupSlots(slots)) tasks.push(b.perSlot(slot, idx));
@@ -758,9 +875,10 @@ export class ClusterStore implements KeyValueStore {
   }
 
   /** A new operation: its deadline (`retryTimeoutMs` from now) and attempt counter. */
-  #begin(encoding: 'utf8' | null = 'utf8'): OpContext {
+  #begin(encoding: 'utf8' | null = 'utf8', read?: ReadOptions): OpContext {
     const start = Date.now();
-    return { start, deadline: this.#retryTimeoutMs === 0 ? Infinity : start + this.#retryTimeoutMs, attempts: 0, encoding };
+    const replica = this.#selector !== undefined && read?.fromMaster !== true;
+    return { start, deadline: this.#retryTimeoutMs === 0 ? Infinity : start + this.#retryTimeoutMs, attempts: 0, encoding, replica };
   }
 
   /**
@@ -804,6 +922,7 @@ export class ClusterStore implements KeyValueStore {
       const cmd = new this.#Command(name, args, { replyEncoding: op.encoding });
       // Our Redis-exact slot: ioredis would compute its own (wrong for e.g. `foo{}{bar}`).
       cmd.slot = slot;
+      if (!op.replica && this.#selector !== undefined) this.#selector.toMaster(cmd);
       try {
         return await this.#cluster.sendCommand(cmd);
       } catch (err) {

@@ -20,10 +20,11 @@ import { StoreClosedError } from '../errors';
 import { checkKey, checkKeys, describe } from '../validate';
 import { checkEntries, checkTtl, checkValue, classify, toArg } from './arguments';
 import { connectionOptions, createClient, lastConnectionError, loadIoredis, parseNode, type ConnectionOptions, type NodeSpec } from './connection';
+import { checkReadOptions, noReplicasError, replicaReadOptions, replicasFor, type ReadOptions, type ReplicaReadOptions, type ScaleReads, type SentinelReplicas } from './replicas';
 import type { KeyValueStore, StoreValue } from './store';
 
 /** Options of {@link RedisStore}. */
-export interface RedisStoreOptions extends ConnectionOptions {
+export interface RedisStoreOptions extends ConnectionOptions, ReplicaReadOptions {
   /**
    * What the client talks to. `'twemproxy'`: a nutcracker listener (RESP2, none of the
    * connection-setup commands it refuses). Applies to a client the store creates.
@@ -53,6 +54,8 @@ export class RedisStore implements KeyValueStore {
   readonly #owned: boolean;
   readonly #node: string;
   readonly #ReplyError: new (...args: unknown[]) => Error;
+  /** Replica connections (reads), or undefined with `scaleReads: 'master'`. */
+  readonly #replicas: SentinelReplicas | undefined;
   #closed = false;
 
   /**
@@ -69,8 +72,13 @@ export class RedisStore implements KeyValueStore {
     }
     const conn = connectionOptions(options);
     const parsed = parseNode(node, 'node');
-    this.#ReplyError = loadIoredis('RedisStore').ReplyError;
+    const { policy, refreshMs } = replicaReadOptions(options);
+    if (policy !== 'master' && endpoint === 'twemproxy') throw noReplicasError(policy, 'options.scaleReads', "endpoint 'twemproxy' has none");
+    const io = loadIoredis('RedisStore');
+    this.#ReplyError = io.ReplyError;
+    const replicas = replicasFor(io, parsed, policy, 'options.scaleReads', refreshMs, options);
     const { client, owned } = createClient(parsed, conn, endpoint === 'twemproxy' ? TWEMPROXY_CLIENT_OPTIONS : {});
+    this.#replicas = replicas;
     this.#client = client;
     this.#owned = owned;
     this.#node = parsed.defaultId;
@@ -81,6 +89,16 @@ export class RedisStore implements KeyValueStore {
     return this.#client;
   }
 
+  /** The read policy in force (`'master'` unless replica reads were turned on). */
+  get scaleReads(): ScaleReads {
+    return this.#replicas?.policy ?? 'master';
+  }
+
+  /** The replicas reads are spread over (`host:port`, usable now or not); empty with master reads. */
+  get replicas(): { id: string; usable: boolean }[] {
+    return this.#replicas?.replicas ?? [];
+  }
+
   /** The node's name in errors: `host:port`, the socket path, or the Sentinel master name. */
   get node(): string {
     return this.#node;
@@ -89,9 +107,11 @@ export class RedisStore implements KeyValueStore {
   // Each method is one async layer over the ioredis call (no inner helper to await): the
   // store sits on the hot path of the tiered cache.
 
-  async get(key: Key): Promise<string | null> {
+  async get(key: Key, options?: ReadOptions): Promise<string | null> {
     checkKey(key);
+    checkReadOptions(options);
     this.#checkOpen();
+    if (this.#replicas !== undefined && options?.fromMaster !== true) return this.#replicaRead('GET', key, (c) => c.get(toArg(key)));
     try {
       return await this.#client.get(toArg(key));
     } catch (err) {
@@ -99,9 +119,11 @@ export class RedisStore implements KeyValueStore {
     }
   }
 
-  async getBuffer(key: Key): Promise<Buffer | null> {
+  async getBuffer(key: Key, options?: ReadOptions): Promise<Buffer | null> {
     checkKey(key);
+    checkReadOptions(options);
     this.#checkOpen();
+    if (this.#replicas !== undefined && options?.fromMaster !== true) return this.#replicaRead('GET', key, (c) => c.getBuffer(toArg(key)));
     try {
       return await this.#client.getBuffer(toArg(key));
     } catch (err) {
@@ -133,10 +155,12 @@ export class RedisStore implements KeyValueStore {
     }
   }
 
-  async mget(keys: readonly Key[]): Promise<(string | null)[]> {
+  async mget(keys: readonly Key[], options?: ReadOptions): Promise<(string | null)[]> {
     checkKeys(keys);
+    checkReadOptions(options);
     this.#checkOpen();
     if (keys.length === 0) return [];
+    if (this.#replicas !== undefined && options?.fromMaster !== true) return this.#replicaRead('MGET', keys[0], (c) => c.mget(keys.map(toArg)));
     try {
       return await this.#client.mget(keys.map(toArg));
     } catch (err) {
@@ -144,10 +168,12 @@ export class RedisStore implements KeyValueStore {
     }
   }
 
-  async mgetBuffer(keys: readonly Key[]): Promise<(Buffer | null)[]> {
+  async mgetBuffer(keys: readonly Key[], options?: ReadOptions): Promise<(Buffer | null)[]> {
     checkKeys(keys);
+    checkReadOptions(options);
     this.#checkOpen();
     if (keys.length === 0) return [];
+    if (this.#replicas !== undefined && options?.fromMaster !== true) return this.#replicaRead('MGET', keys[0], (c) => c.mgetBuffer(keys.map(toArg)));
     try {
       return await this.#client.mgetBuffer(keys.map(toArg));
     } catch (err) {
@@ -197,12 +223,31 @@ export class RedisStore implements KeyValueStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#replicas?.close();
     if (!this.#owned) return;
     try {
       await this.#client.quit();
     } catch {
       this.#client.disconnect();
     }
+  }
+
+  /**
+   * A read on a replica; on the master when none is usable or the replica failed. No async
+   * layer of its own (hot path): the replica's promise, with a fallback on failure.
+   */
+  #replicaRead<T>(command: string, key: Key, read: (c: Redis) => Promise<T>): Promise<T> {
+    const r = this.#replicas!;
+    if (!r.polled) return r.firstPoll().then(() => this.#replicaRead(command, key, read));
+    const onMaster = (): Promise<T> => read(this.#client).catch((err: unknown) => Promise.reject(this.#error(err, command, key)));
+    let c: Redis | undefined;
+    try {
+      c = r.pick();
+    } catch (err) {
+      return Promise.reject(err); // the RangeError of a master with no replica
+    }
+    if (c === undefined) return onMaster();
+    return read(c).catch((err: unknown) => (r.failed(c, err) ? onMaster() : Promise.reject(this.#error(err, command, key))));
   }
 
   #checkOpen(): void {

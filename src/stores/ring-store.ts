@@ -62,6 +62,7 @@ import {
   type ParsedNode,
 } from './connection';
 import { hashTagged, parseHashTag, type HashTag } from './hash-tag';
+import { MASTER, checkReadOptions, noReplicasError, replicaReadOptions, replicasFor, type ReadOptions, type ReplicaReadOptions, type ScaleReads, type SentinelReplicas } from './replicas';
 import type { KeyValueStore, StoreValue } from './store';
 
 /** A node with its ring settings. */
@@ -87,8 +88,11 @@ export interface RingNodeConfig {
 /** A node of a {@link RingStore}. */
 export type RingNode = NodeSpec | RingNodeConfig;
 
-/** Options of {@link RingStore}. */
-export interface RingStoreOptions extends ConnectionOptions {
+/**
+ * Options of {@link RingStore}. `scaleReads` applies to the Sentinel-managed nodes (each shard
+ * reads from its own replicas); plain nodes read their one server.
+ */
+export interface RingStoreOptions extends ConnectionOptions, ReplicaReadOptions {
   /**
    * Placement: `undefined` for hashring's (md5 ketama, 40 vnodes, 4 points each), or
    * `'libmemcached'`, `'twemproxy'`, `'libketama'`, `'hash_ring'` (see {@link HashRing}).
@@ -185,6 +189,8 @@ interface Member {
   readonly alias: string | undefined;
   readonly client: Redis;
   readonly owned: boolean;
+  /** Replica connections of a Sentinel-managed node under a replica policy. */
+  readonly replicas: SentinelReplicas | undefined;
   state: RingNodeState;
   failures: number;
   downSince: number;
@@ -241,6 +247,9 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
   readonly #retryAfterMs: number;
   readonly #conn: ReturnType<typeof connectionOptions>;
   readonly #ReplyError: new (...args: unknown[]) => Error;
+  readonly #scaleReads: ScaleReads;
+  readonly #replicaRefreshMs: number;
+  readonly #options: RingStoreOptions;
   #closed = false;
 
   /** @param nodes the nodes, in ring order (see {@link RingNode}); at least one. */
@@ -266,9 +275,14 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     this.#retryAfterMs = o.retryAfterMs;
     this.#conn = connectionOptions(options);
     this.#ReplyError = loadIoredis('RingStore').ReplyError;
+    ({ policy: this.#scaleReads, refreshMs: this.#replicaRefreshMs } = replicaReadOptions(options));
+    this.#options = options;
 
     const parsed = nodes.map((n, i) => parseRingNode(n, `nodes[${i}]`));
     checkDistinct(parsed, []);
+    if (this.#scaleReads !== 'master' && !parsed.some((p) => isSentinel(p.parsed))) {
+      throw noReplicasError(this.#scaleReads, 'options.scaleReads', 'no node is Sentinel-managed ({ sentinels, name })');
+    }
     // Builds (and so validates) the ring before any connection is opened.
     this.#ring = this.#buildRing(parsed);
     for (const p of parsed) this.#members.set(p.id, this.#connect(p));
@@ -286,6 +300,11 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     }));
   }
 
+  /** The read policy of the Sentinel-managed nodes (`'master'` unless replica reads were turned on). */
+  get scaleReads(): ScaleReads {
+    return this.#scaleReads;
+  }
+
   /** The ioredis client of node `id`. */
   client(id: string): Redis | undefined {
     return this.#members.get(id)?.client;
@@ -297,12 +316,12 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     return this.#ring?.get(this.#tag === undefined ? key : hashTagged(key, this.#tag));
   }
 
-  get(key: Key): Promise<string | null> {
-    return this.#getOne(key, false) as Promise<string | null>;
+  get(key: Key, options?: ReadOptions): Promise<string | null> {
+    return this.#getOne(key, false, options) as Promise<string | null>;
   }
 
-  getBuffer(key: Key): Promise<Buffer | null> {
-    return this.#getOne(key, true) as Promise<Buffer | null>;
+  getBuffer(key: Key, options?: ReadOptions): Promise<Buffer | null> {
+    return this.#getOne(key, true, options) as Promise<Buffer | null>;
   }
 
   async set(key: Key, value: StoreValue, ttlMs?: number): Promise<void> {
@@ -321,14 +340,16 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     return this.#call(m, 'DEL', key, m.client.del(toArg(key)));
   }
 
-  async mget(keys: readonly Key[]): Promise<(string | null)[]> {
+  async mget(keys: readonly Key[], options?: ReadOptions): Promise<(string | null)[]> {
     checkKeys(keys);
-    return this.#read(keys, false) as Promise<(string | null)[]>;
+    checkReadOptions(options);
+    return this.#read(keys, false, options?.fromMaster === true) as Promise<(string | null)[]>;
   }
 
-  async mgetBuffer(keys: readonly Key[]): Promise<(Buffer | null)[]> {
+  async mgetBuffer(keys: readonly Key[], options?: ReadOptions): Promise<(Buffer | null)[]> {
     checkKeys(keys);
-    return this.#read(keys, true) as Promise<(Buffer | null)[]>;
+    checkReadOptions(options);
+    return this.#read(keys, true, options?.fromMaster === true) as Promise<(Buffer | null)[]>;
   }
 
   async mset(entries: readonly (readonly [Key, StoreValue])[], ttlMs?: number): Promise<void> {
@@ -449,8 +470,11 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
   }
 
   #connect(p: Placed & { parsed: ParsedNode }): Member {
+    const replicas = isSentinel(p.parsed)
+      ? replicasFor(loadIoredis('RingStore'), p.parsed, this.#scaleReads, 'options.scaleReads', this.#replicaRefreshMs, this.#options)
+      : undefined;
     const { client, owned } = createClient(p.parsed, this.#conn);
-    return { id: p.id, weight: p.weight, alias: p.alias, client, owned, state: 'up', failures: 0, downSince: 0, probe: undefined, probing: false };
+    return { id: p.id, weight: p.weight, alias: p.alias, client, owned, replicas, state: 'up', failures: 0, downSince: 0, probe: undefined, probing: false };
   }
 
   #buildRing(nodes: readonly Placed[]): HashRing | undefined {
@@ -487,9 +511,14 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
    * `get`/`getBuffer`: the hot path, so one async layer over the ioredis call (the public
    * methods return this promise as is): ~150–200 ns more than the bare call (store bench).
    */
-  async #getOne(key: Key, buffer: boolean): Promise<string | Buffer | null> {
+  async #getOne(key: Key, buffer: boolean, options: ReadOptions | undefined): Promise<string | Buffer | null> {
     checkKey(key);
+    checkReadOptions(options);
     const m = this.#owner(key);
+    if (m.replicas !== undefined && options?.fromMaster !== true) {
+      const k = toArg(key);
+      return this.#viaReplica<string | Buffer | null>(m, 'GET', key, (c) => (buffer ? c.getBuffer(k) : c.get(k)));
+    }
     try {
       const k = toArg(key);
       const v = await (buffer ? m.client.getBuffer(k) : m.client.get(k));
@@ -518,7 +547,7 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     return groups;
   }
 
-  async #read(keys: readonly Key[], buffers: boolean): Promise<(string | Buffer | null)[]> {
+  async #read(keys: readonly Key[], buffers: boolean, fromMaster: boolean): Promise<(string | Buffer | null)[]> {
     const out = new Array<string | Buffer | null>(keys.length).fill(null);
     if (keys.length === 0) {
       this.#checkOpen();
@@ -528,6 +557,16 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     const tasks: Promise<void>[] = [];
     for (const [m, idx] of groups) {
       const c = m.client;
+      if (m.replicas !== undefined && !fromMaster) {
+        const args = idx.map((i) => toArg(keys[i]));
+        const read = (r: Redis): Promise<(string | Buffer | null)[]> => (buffers ? r.mgetBuffer(args) : r.mget(args));
+        tasks.push(
+          this.#viaReplica(m, 'MGET', keys[idx[0]], read).then((vals) => {
+            for (let j = 0; j < idx.length; j++) out[idx[j]] = vals[j];
+          }),
+        );
+        continue;
+      }
       if (idx.length === 1) {
         const k = toArg(keys[idx[0]]);
         const reply = buffers ? c.getBuffer(k) : c.get(k);
@@ -561,6 +600,19 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     } finally {
       for (const s of streams) s.uncork();
     }
+  }
+
+  /** A read on one of `m`'s replicas; on its master (counted as usual) when none is usable or the replica failed. */
+  async #viaReplica<T>(m: Member, command: string, key: Key, read: (c: Redis) => Promise<T>): Promise<T> {
+    let v: T | typeof MASTER;
+    try {
+      v = await m.replicas!.read(read);
+    } catch (err) {
+      if (err instanceof RangeError) throw err;
+      // A reply error of the command itself (the replica is fine): not a node failure.
+      throw classify(err, this.#ReplyError, command, m.id, key).error;
+    }
+    return v === MASTER ? this.#call(m, command, key, read(m.client)) : v;
   }
 
   async #call<T>(m: Member, command: string, key: Key, reply: Promise<T>): Promise<T> {
@@ -637,7 +689,14 @@ function checkDistinct(added: readonly Placed[], existing: readonly Placed[]): v
   }
 }
 
+function isSentinel(p: ParsedNode): boolean {
+  if (p.kind === 'sentinel') return true;
+  const o = p.kind === 'instance' ? (p.spec as Redis).options : undefined;
+  return Array.isArray(o?.sentinels) && o.sentinels.length > 0;
+}
+
 async function closeClient(m: Member): Promise<void> {
+  await m.replicas?.close();
   if (!m.owned) return;
   try {
     await m.client.quit();

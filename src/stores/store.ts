@@ -10,22 +10,25 @@
  * - `ttlMs` (when given) is a positive integer of milliseconds (`PX`); without it the value
  *   does not expire.
  * - Failures reject with a `RingcacheError` subclass naming the key and node where known.
+ * - Reads take optional {@link ReadOptions}: a store that reads from replicas (`scaleReads`)
+ *   reads from the master when given `{ fromMaster: true }`; other stores read the master anyway.
  */
 import type { Key } from '../engine';
+import type { ReadOptions } from './replicas';
 
 /** A value: a string (stored as UTF-8) or bytes. */
 export type StoreValue = string | Uint8Array;
 
 export interface KeyValueStore {
   /** The value as a UTF-8 string, or null. */
-  get(key: Key): Promise<string | null>;
+  get(key: Key, options?: ReadOptions): Promise<string | null>;
   /** The value's bytes, or null. */
-  getBuffer(key: Key): Promise<Buffer | null>;
+  getBuffer(key: Key, options?: ReadOptions): Promise<Buffer | null>;
   set(key: Key, value: StoreValue, ttlMs?: number): Promise<void>;
   /** Number of keys removed (0 or 1). */
   del(key: Key): Promise<number>;
-  mget(keys: readonly Key[]): Promise<(string | null)[]>;
-  mgetBuffer(keys: readonly Key[]): Promise<(Buffer | null)[]>;
+  mget(keys: readonly Key[], options?: ReadOptions): Promise<(string | null)[]>;
+  mgetBuffer(keys: readonly Key[], options?: ReadOptions): Promise<(Buffer | null)[]>;
   mset(entries: readonly (readonly [Key, StoreValue])[], ttlMs?: number): Promise<void>;
   /** Number of keys removed. */
   mdel(keys: readonly Key[]): Promise<number>;

@@ -21,6 +21,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DelayProxy } from './delay-proxy';
 import { freePort } from './free-port';
 import {
   HOST,
@@ -54,6 +55,14 @@ export interface RedisSentinelOptions {
   sentinels?: number;
   /** Readiness timeout. @default 30000 */
   readyTimeoutMs?: number;
+  /** Replicas of the master. @default 1 */
+  replicas?: number;
+  /**
+   * Each replica replicates through a {@link DelayProxy} that delays the master→replica stream by
+   * this much (a lagging replica). The setup's `failover-timeout` is then raised so Sentinel does
+   * not "fix" a replica whose master address is the proxy's (it would after 2 × failover-timeout).
+   */
+  replicaDelayMs?: number;
 }
 
 /** `SENTINEL` replies that are flat `[field, value, …]` lists, as maps. */
@@ -68,9 +77,12 @@ const DATA_ARGS = ['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', 
 
 export class RedisSentinel {
   readonly name: string;
-  /** Data nodes: [0] starts as master, [1] as its replica. */
+  /** Data nodes: [0] starts as master, [1…] as its replicas. */
   readonly data: SentinelSetupNode[] = [];
   readonly sentinels: SentinelSetupNode[] = [];
+  /** With `replicaDelayMs`: the proxy each replica replicates through, by replica port. */
+  readonly proxies = new Map<number, DelayProxy>();
+  readonly #failoverTimeoutMs: number;
   readonly #root: string;
   readonly #downAfterMs: number;
   readonly #readyTimeoutMs: number;
@@ -80,6 +92,7 @@ export class RedisSentinel {
     this.name = opts.name ?? 'ringmaster';
     this.#downAfterMs = opts.downAfterMs ?? 1000;
     this.#readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
+    this.#failoverTimeoutMs = opts.replicaDelayMs === undefined ? 10_000 : 3_600_000;
   }
 
   /** Starts master, replica and sentinels, and waits for full discovery. */
@@ -87,7 +100,15 @@ export class RedisSentinel {
     const s = new RedisSentinel(mkdtempSync(join(tmpdir(), 'ringcache-sentinel-')), opts);
     try {
       const master = await s.#startData(0, []);
-      await s.#startData(1, ['--replicaof', HOST, String(master.port)]);
+      for (let i = 1; i <= (opts.replicas ?? 1); i++) {
+        if (opts.replicaDelayMs === undefined) {
+          await s.#startData(i, ['--replicaof', HOST, String(master.port)]);
+          continue;
+        }
+        const proxy = (await DelayProxy.start(master.port)).delay(opts.replicaDelayMs, 'toClient');
+        const replica = await s.#startData(i, ['--replicaof', HOST, String(proxy.port)]);
+        s.proxies.set(replica.port, proxy);
+      }
       for (let i = 0; i < (opts.sentinels ?? 3); i++) await s.#startSentinel(i, master.port);
       await s.waitReady();
       return s;
@@ -157,7 +178,7 @@ export class RedisSentinel {
           'protected-mode no',
           `sentinel monitor ${this.name} ${HOST} ${masterPort} 2`,
           `sentinel down-after-milliseconds ${this.name} ${this.#downAfterMs}`,
-          `sentinel failover-timeout ${this.name} 10000`,
+          `sentinel failover-timeout ${this.name} ${this.#failoverTimeoutMs}`,
           `sentinel parallel-syncs ${this.name} 1`,
           '',
         ].join('\n'),
@@ -234,9 +255,17 @@ export class RedisSentinel {
     for (const d of liveData) {
       if (d.port === master) continue;
       const r = await redisInfo(d.port, 'replication');
-      if (r.get('master_port') !== String(master) || r.get('master_link_status') !== 'up') return `replica ${d.port} not synced to ${master}`;
+      const via = this.proxies.get(d.port)?.port ?? master; // a lagging replica's master is its proxy
+      if (r.get('master_port') !== String(via) || r.get('master_link_status') !== 'up') return `replica ${d.port} not synced to ${master}`;
     }
     return '';
+  }
+
+  /** kill -9 of data node `port` (a replica, say); {@link rejoinAsReplica} brings it back. */
+  async kill9(port: number): Promise<void> {
+    const node = this.node(port);
+    if (node.proc) await killProcess(node.proc);
+    node.proc = undefined;
   }
 
   /**
@@ -280,6 +309,7 @@ export class RedisSentinel {
       if (n.proc) await stopProcess(n.proc, 1000);
       n.proc = undefined;
     }
+    for (const p of this.proxies.values()) await p.close();
     rmSync(this.#root, { recursive: true, force: true });
   }
 }

@@ -325,6 +325,8 @@ describe('ClusterStore on a real cluster', () => {
       retryDelayOnFailover: 200,
       retryDelayOnClusterDown: 200,
       retryDelayOnTryAgain: 0,
+      scaleReads: 'master',
+      replicaRefreshMs: 1000,
     });
   });
 
