@@ -37,9 +37,10 @@ const ALLOWED = [
   /^prebuilds\/[\w-]+\/[\w.@-]+\.node$/,
   /^dist\/src\/[\w/-]+\.(js|d\.ts)$/,
   /^dist\/esm\/[\w-]+\.(mjs|d\.mts)$/,
+  /^vcl\/[\w-]+\.vcl$/,
 ];
 /** ...and these must be there. */
-const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'binding.gyp', 'native/core/key-slot.cc', 'dist/src/cli/main.js'];
+const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'binding.gyp', 'native/core/key-slot.cc', 'dist/src/cli/main.js', 'vcl/ringcache.vcl'];
 
 /** Prints 'shared' when every ESM entry's exports are the very objects `require` returns. */
 const SHARED_INSTANCE = `

@@ -9,6 +9,7 @@ import HashRing = require('ringcache/hashring');
 import { type HashRingOptions } from 'ringcache/hashring';
 import clusterKeySlot = require('ringcache/cluster-key-slot');
 import { generate, generateMulti } from 'ringcache/cluster-key-slot';
+import { HttpCache, HttpPurgeError, type RouteCacheOptions } from 'ringcache/http';
 
 const slot: number = keySlot('user:{1001}:profile');
 const slots: Uint16Array = keySlots(['a', 'b']);
@@ -29,6 +30,9 @@ const multi: number = generateMulti(['{u}a', '{u}b']);
 // A wrong type must fail the compile: this line is an error only if every subpath is really typed
 // (were one of them `any`, the sum would be `any` and the directive unused, which is an error too).
 // @ts-expect-error number is not assignable to string
-const wrong: string = keySlot('a') + clusterKeySlot('b') + ring.getMany(['c']).length;
+const wrong: string = keySlot('a') + clusterKeySlot('b') + ring.getMany(['c']).length + HttpCache.length;
 
-export { slot, slots, engine, direct, options, failed, owner, version, same, multi, wrong };
+const route: RouteCacheOptions = { browserTtlMs: 1000, cdnTtlMs: 60_000 };
+const purgeFailed: boolean = new Error('x') instanceof HttpPurgeError;
+
+export { slot, slots, engine, direct, options, failed, owner, version, same, multi, wrong, route, purgeFailed };
