@@ -111,10 +111,30 @@ export interface ClusterStoreOptions {
   retryDelayOnTryAgain?: number;
   /** Any other ioredis `ClusterOptions`, when the store creates the `Cluster`. */
   clusterOptions?: ClusterOptions;
+  /**
+   * Wait for replicas to acknowledge every write (`set`, `mset`, `del`, `mdel`) before it
+   * resolves: after the write, `WAIT replicas timeoutMs` on the same master connection. Fewer
+   * acknowledgements in time reject the write with `ClusterUnavailableError` (it may still have
+   * applied on the master). Closes the asynchronous-replication hole: without it, a write
+   * acknowledged by a master that dies before its replica received it is lost on failover, and
+   * the old value comes back with no invalidation to follow (for a cache: a stale read until
+   * the TTL). Costs one round trip and the replication delay per write. `false`: off.
+   * @default false
+   */
+  replicaAck?: ReplicaAckOptions | false;
+}
+
+/** See {@link ClusterStoreOptions.replicaAck}. */
+export interface ReplicaAckOptions {
+  /** Replicas that must acknowledge (`WAIT numreplicas`). @default 1 */
+  replicas?: number;
+  /** How long to wait for them (`WAIT … timeout`), in ms; must be positive (0 would wait forever). @default 1000 */
+  timeoutMs?: number;
 }
 
 /** The default {@link ClusterStoreOptions}. */
 export const DEFAULT_CLUSTER_STORE_OPTIONS: Readonly<Required<Omit<ClusterStoreOptions, 'clusterOptions'>>> = Object.freeze({
+  replicaAck: false,
   retryTimeoutMs: 10_000,
   retryDelayMs: 100,
   crossSlotScripts: true,
@@ -134,6 +154,8 @@ export interface ClusterStoreStats {
   scriptFallbacks: number;
   /** Cross-slot script calls that succeeded. */
   scriptCalls: number;
+  /** `WAIT`s sent for {@link ClusterStoreOptions.replicaAck} (each acknowledged). */
+  replicaWaits: number;
 }
 
 /** One public call's retry state, shared by all the commands it sends. */
@@ -301,8 +323,9 @@ export class ClusterStore implements KeyValueStore {
   readonly #retryDelayMs: number;
   readonly #prefix: string;
   #crossSlotScripts: boolean;
+  readonly #replicaAck: Required<ReplicaAckOptions> | undefined;
   #closed = false;
-  readonly #stats: ClusterStoreStats = { retries: 0, splits: 0, scriptFallbacks: 0, scriptCalls: 0 };
+  readonly #stats: ClusterStoreStats = { retries: 0, splits: 0, scriptFallbacks: 0, scriptCalls: 0, replicaWaits: 0 };
   /** `sha@host:port` of the scripts known to be cached on each node. */
   readonly #scriptLoaded = new Set<string>();
   #lastConnectionError: Error | undefined;
@@ -328,6 +351,7 @@ export class ClusterStore implements KeyValueStore {
     if (typeof o.crossSlotScripts !== 'boolean') {
       throw new TypeError(`Expected a boolean for options.crossSlotScripts but received ${describe(o.crossSlotScripts)}`);
     }
+    this.#replicaAck = resolveReplicaAck(o.replicaAck);
     this.#retryTimeoutMs = o.retryTimeoutMs;
     this.#retryDelayMs = o.retryDelayMs;
     this.#crossSlotScripts = o.crossSlotScripts;
@@ -686,6 +710,7 @@ export class ClusterStore implements KeyValueStore {
     }
     if (!failed && b.apply(idx, reply)) {
       this.#stats.scriptCalls++;
+      if (this.#replicaAck !== undefined && b.script !== SCRIPT_GET) await this.#waitReplicas(node, nodeKey, 'evalsha', b.argv(idx)[b.script === SCRIPT_SET ? 1 : 0] as Key, b.op);
       return;
     }
     this.#stats.scriptFallbacks++;
@@ -804,8 +829,9 @@ export class ClusterStore implements KeyValueStore {
       const cmd = new this.#Command(name, args, { replyEncoding: op.encoding });
       // Our Redis-exact slot: ioredis would compute its own (wrong for e.g. `foo{}{bar}`).
       cmd.slot = slot;
+      let reply: unknown;
       try {
-        return await this.#cluster.sendCommand(cmd);
+        reply = await this.#cluster.sendCommand(cmd);
       } catch (err) {
         const v = verdict(err, onSplit !== undefined);
         if (v === 'split') return onSplit!();
@@ -831,9 +857,53 @@ export class ClusterStore implements KeyValueStore {
         if (this.#cluster.status === 'ready') this.#cluster.refreshSlotsCache?.();
         await sleep(this.#retryDelayMs);
         if (this.#closed) throw new StoreClosedError(`The store was closed while ${name.toUpperCase()} was pending`, { cause: err, key, slot, node });
+        continue;
       }
+      if (this.#replicaAck !== undefined && WRITE_COMMANDS.has(name)) {
+        const nodeKey = this.#cluster.slots[slot]?.[0];
+        await this.#waitReplicas(nodeKey === undefined ? undefined : this.#master(nodeKey), nodeKey, name, key, op);
+      }
+      return reply;
     }
   }
+
+  /**
+   * `WAIT replicas timeoutMs` on the master connection that took the write (WAIT counts the
+   * replicas that acknowledged every write sent so far on that connection). Rejects when fewer
+   * acknowledged, or the master is gone.
+   */
+  async #waitReplicas(node: NodeLike | undefined, nodeKey: string | undefined, name: string, key: Key, op: OpContext): Promise<void> {
+    const ack = this.#replicaAck!;
+    const fail = (why: string, cause?: unknown): ClusterUnavailableError =>
+      new ClusterUnavailableError(`${name.toUpperCase()} was not acknowledged by ${ack.replicas} replica(s) of ${nodeKey ?? 'its master'} within ${ack.timeoutMs} ms: ${why}`, {
+        cause,
+        key,
+        node: nodeKey,
+        attempts: op.attempts,
+        elapsedMs: Date.now() - op.start,
+      });
+    if (node === undefined) throw fail('the master is not connected');
+    let n: unknown;
+    try {
+      n = await node.sendCommand(new this.#Command('wait', [ack.replicas, ack.timeoutMs], { replyEncoding: 'utf8' }));
+    } catch (err) {
+      throw fail((err as Error)?.message ?? String(err), err);
+    }
+    this.#stats.replicaWaits++;
+    if (Number(n) < ack.replicas) throw fail(`${Number(n)} acknowledged`);
+  }
+}
+
+/** Commands that write (for {@link ClusterStoreOptions.replicaAck}). */
+const WRITE_COMMANDS = new Set(['set', 'mset', 'del']);
+
+function resolveReplicaAck(o: ReplicaAckOptions | false): Required<ReplicaAckOptions> | undefined {
+  if (o === false) return undefined;
+  if (typeof o !== 'object' || o === null) throw new TypeError(`Expected false or an object for options.replicaAck but received ${describe(o)}`);
+  const r = { replicas: o.replicas ?? 1, timeoutMs: o.timeoutMs ?? 1000 };
+  checkInteger(r.replicas, 'options.replicaAck.replicas', 1, 1000);
+  checkInteger(r.timeoutMs, 'options.replicaAck.timeoutMs', 1, 2 ** 31 - 1);
+  return r;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -74,10 +74,11 @@ function zeroPerState(): Record<FaultState, number> {
   return r;
 }
 
-/** The error message reduced to its class of cause (numbers and addresses dropped), for counting. */
+/** The error message reduced to its class of cause (quoted keys, numbers and addresses dropped), for counting. */
 export function errorHead(msg: string): string {
   return msg
     .split('\n')[0]
+    .replace(/'[^']*'/g, "'…'")
     .replace(/\b\d+(\.\d+)*(:\d+)?\b/g, 'N')
     .slice(0, 120);
 }

@@ -104,6 +104,9 @@ describe('soak checker', () => {
     const rep = check([failed, r('w1', 'a', null, 2, 3), r('w1', 'b', null, 4, 5, 'get'), { ...failed, op: 'getMany', start: 6, end: 7 }]);
     expect(rep.violations.map((v) => v.kind)).toEqual(['read-failed', 'missing']);
     expect(rep.callerErrors).toEqual({ 'getOrSetMany: ClusterUnavailableError: x': 1, 'getMany: ClusterUnavailableError: x': 1 });
+    // Errors are counted by class: keys, numbers and addresses do not split them.
+    const e = (key: string, port: number): OpRecord => ({ ...w('w0', key, 1, 0, 1, false), err: `CacheWriteError: set failed for key '${key}' at 127.0.0.1:${port} after 1000 ms` });
+    expect(check([e('a', 7000), e('b', 7001)]).callerErrors).toEqual({ "write-set: CacheWriteError: set failed for key '…' at N after N ms": 2 });
   });
 
   it('checks every key of a multi-key read', () => {
