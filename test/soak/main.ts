@@ -14,6 +14,7 @@ import { RedisCluster } from '../helpers/redis-cluster';
 import { RedisServer, HOST } from '../helpers/redis-server';
 import { RedisSentinel } from '../helpers/redis-sentinel';
 import { DelayProxy } from '../helpers/delay-proxy';
+import { prng } from '../../bench/lib';
 import { checkHistory, describeViolation } from './checker';
 import { now } from './clock';
 import { SOAK_FAULTS, soakBounds, type Profile, type WorkerConfig } from './config';
@@ -79,16 +80,6 @@ function parseArgs(argv: string[]): Args {
 const say = (s: string): void => {
   process.stdout.write(`soak: ${s}\n`);
 };
-
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
 
 /** Everything the coordinator started, stopped by PID in `stop()` whatever happened. */
 class Servers {

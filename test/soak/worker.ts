@@ -15,23 +15,12 @@ import { RingStore } from '../../src/routing/ring-store';
 import { TieredCache } from '../../src/cache/tiered-cache';
 import type { KeyValueStore } from '../../src/routing/store';
 import type { OpKind, OpRecord } from './history';
+import { prng } from '../../bench/lib';
 import { now } from './clock';
 import { SOAK_CACHE, SOAK_KEYS, SOAK_NAMESPACES, type WorkerConfig } from './config';
 
 type Value = { v: number };
 
-
-/** mulberry32: a seeded PRNG, so a soak's operation mix can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const cfg = JSON.parse(process.argv[2]) as WorkerConfig;
 const rnd = prng(cfg.seed);
