@@ -325,6 +325,7 @@ describe('ClusterStore on a real cluster', () => {
       retryDelayOnFailover: 200,
       retryDelayOnClusterDown: 200,
       retryDelayOnTryAgain: 0,
+      replicaAck: false,
     });
   });
 
