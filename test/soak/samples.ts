@@ -14,8 +14,13 @@ interface Sample {
   l1: number;
 }
 
-/** Slope of y over t (per minute), least squares. */
+/** Slope of y over t (ms), per minute, least squares. */
 export function slopePerMinute(ts: readonly number[], ys: readonly number[]): number {
+  return slope(ts, ys) * 60_000;
+}
+
+/** Least-squares slope of y over x (0 for fewer than 2 points). */
+export function slope(ts: readonly number[], ys: readonly number[]): number {
   const n = ts.length;
   if (n < 2) return 0;
   const mt = ts.reduce((a, b) => a + b, 0) / n;
@@ -26,7 +31,7 @@ export function slopePerMinute(ts: readonly number[], ys: readonly number[]): nu
     num += (ts[i] - mt) * (ys[i] - my);
     den += (ts[i] - mt) ** 2;
   }
-  return den === 0 ? 0 : (num / den) * 60_000;
+  return den === 0 ? 0 : num / den;
 }
 
 export interface SeriesSummary {
