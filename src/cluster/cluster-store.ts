@@ -38,6 +38,8 @@ import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from '
 import type { Key } from '../engine';
 import { ClusterUnavailableError, CommandError, MissingDependencyError, RingcacheError, StoreClosedError } from '../errors';
 import { checkEntries, checkTtl, checkValue, toArg } from '../routing/arguments';
+import { notAcknowledged, resolveReplicaAck, type ReplicaAckOptions } from '../routing/replica-ack';
+export type { ReplicaAckOptions } from '../routing/replica-ack';
 import type { KeyValueStore, StoreValue } from '../routing/store';
 import { checkInteger, checkKey, checkKeys, describe } from '../validate';
 import { groupSlots } from './group-by-slot';
@@ -124,13 +126,6 @@ export interface ClusterStoreOptions {
   replicaAck?: ReplicaAckOptions | false;
 }
 
-/** See {@link ClusterStoreOptions.replicaAck}. */
-export interface ReplicaAckOptions {
-  /** Replicas that must acknowledge (`WAIT numreplicas`). @default 1 */
-  replicas?: number;
-  /** How long to wait for them (`WAIT … timeout`), in ms; must be positive (0 would wait forever). @default 1000 */
-  timeoutMs?: number;
-}
 
 /** The default {@link ClusterStoreOptions}. */
 export const DEFAULT_CLUSTER_STORE_OPTIONS: Readonly<Required<Omit<ClusterStoreOptions, 'clusterOptions'>>> = Object.freeze({
@@ -351,7 +346,7 @@ export class ClusterStore implements KeyValueStore {
     if (typeof o.crossSlotScripts !== 'boolean') {
       throw new TypeError(`Expected a boolean for options.crossSlotScripts but received ${describe(o.crossSlotScripts)}`);
     }
-    this.#replicaAck = resolveReplicaAck(o.replicaAck);
+    this.#replicaAck = resolveReplicaAck(o.replicaAck, 'options.replicaAck');
     this.#retryTimeoutMs = o.retryTimeoutMs;
     this.#retryDelayMs = o.retryDelayMs;
     this.#crossSlotScripts = o.crossSlotScripts;
@@ -875,7 +870,7 @@ export class ClusterStore implements KeyValueStore {
   async #waitReplicas(node: NodeLike | undefined, nodeKey: string | undefined, name: string, key: Key, op: OpContext): Promise<void> {
     const ack = this.#replicaAck!;
     const fail = (why: string, cause?: unknown): ClusterUnavailableError =>
-      new ClusterUnavailableError(`${name.toUpperCase()} was not acknowledged by ${ack.replicas} replica(s) of ${nodeKey ?? 'its master'} within ${ack.timeoutMs} ms: ${why}`, {
+      new ClusterUnavailableError(notAcknowledged(name, ack, nodeKey, why), {
         cause,
         key,
         node: nodeKey,
@@ -897,14 +892,6 @@ export class ClusterStore implements KeyValueStore {
 /** Commands that write (for {@link ClusterStoreOptions.replicaAck}). */
 const WRITE_COMMANDS = new Set(['set', 'mset', 'del']);
 
-function resolveReplicaAck(o: ReplicaAckOptions | false): Required<ReplicaAckOptions> | undefined {
-  if (o === false) return undefined;
-  if (typeof o !== 'object' || o === null) throw new TypeError(`Expected false or an object for options.replicaAck but received ${describe(o)}`);
-  const r = { replicas: o.replicas ?? 1, timeoutMs: o.timeoutMs ?? 1000 };
-  checkInteger(r.replicas, 'options.replicaAck.replicas', 1, 1000);
-  checkInteger(r.timeoutMs, 'options.replicaAck.timeoutMs', 1, 2 ** 31 - 1);
-  return r;
-}
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   const r: Partial<T> = {};

@@ -31,7 +31,8 @@ function makeStore(): KeyValueStore {
   if (cfg.profile === 'cluster') {
     return new ClusterStore(cfg.clusterNodes!, { clusterOptions: { natMap: cfg.natMap }, replicaAck: cfg.replicaAck ? { replicas: 1, timeoutMs: 1000 } : undefined });
   }
-  return new RingStore([...cfg.ringNodes!, { node: { ...cfg.sentinel! }, name: 'sentinel-group' }]);
+  // The Sentinel group is the ring's one node with a replica: replica acknowledgement applies to it.
+  return new RingStore([...cfg.ringNodes!, { node: { ...cfg.sentinel! }, id: 'sentinel-group', replicaAck: cfg.replicaAck ? { replicas: 1, timeoutMs: 1000 } : false }]);
 }
 
 const store = makeStore();
