@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkHistory, describeViolation, type CheckBounds } from '../soak/checker';
 import type { FaultRecord, HistoryRecord, OpKind, OpRecord } from '../soak/history';
+import { slope, slopePerMinute } from '../soak/samples';
 
 const bounds: CheckBounds = {
   perState: { calm: 100, kill9: 100, 'pubsub-kill': 300, reshard: 100, sigstop: 2100, 'slow-link': 600, 'data-loss': 100 },
@@ -114,5 +115,15 @@ describe('soak checker', () => {
     const rep = check([w('w0', 'a', 1, 0, 10), w('w0', 'b', 1, 0, 10), many]);
     expect(rep.violations.map((v) => `${v.kind} ${v.key}`)).toEqual(['stale b']);
     expect(rep.versionsChecked).toBe(2);
+  });
+});
+
+describe('soak resource slopes', () => {
+  it('least-squares slope per minute: exact on a line, 0 on a flat or single series', () => {
+    const ts = [0, 1000, 2000, 3000];
+    expect(slopePerMinute(ts, [10, 12, 14, 16])).toBeCloseTo(120, 9);
+    expect(slopePerMinute(ts, [5, 5, 5, 5])).toBe(0);
+    expect(slopePerMinute([7], [1])).toBe(0);
+    expect(slope([1, 2, 3], [3, 1, -1])).toBeCloseTo(-2, 12);
   });
 });
