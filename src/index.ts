@@ -14,6 +14,7 @@ export {
   DEFAULT_CLUSTER_STORE_OPTIONS,
   type ClusterStoreOptions,
   type ClusterStoreStats,
+  type ReplicaAckOptions,
   type Value,
 } from './stores/cluster-store';
 

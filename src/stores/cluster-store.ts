@@ -39,6 +39,8 @@ import type { Key } from '../engine';
 import { ClusterUnavailableError, CommandError, MissingDependencyError, RingcacheError, StoreClosedError } from '../errors';
 import { checkEntries, checkTtl, checkValue, toArg } from './arguments';
 import { checkReadOptions, checkScaleReads, noReplicasError, type ReadOptions, type ScaleReads } from './replicas';
+import { notAcknowledged, resolveReplicaAck, type ReplicaAckOptions } from './replica-ack';
+export type { ReplicaAckOptions } from './replica-ack';
 import type { KeyValueStore, StoreValue } from './store';
 import { checkInteger, checkKey, checkKeys, describe } from '../validate';
 import { groupSlots } from '../cluster/group-by-slot';
@@ -133,10 +135,23 @@ export interface ClusterStoreOptions {
   replicaRefreshMs?: number;
   /** Any other ioredis `ClusterOptions`, when the store creates the `Cluster`. */
   clusterOptions?: ClusterOptions;
+  /**
+   * Wait for replicas to acknowledge every write (`set`, `mset`, `del`, `mdel`) before it
+   * resolves: after the write, `WAIT replicas timeoutMs` on the same master connection. Fewer
+   * acknowledgements in time reject the write with `ClusterUnavailableError` (it may still have
+   * applied on the master). Closes the asynchronous-replication hole: without it, a write
+   * acknowledged by a master that dies before its replica received it is lost on failover, and
+   * the old value comes back with no invalidation to follow (for a cache: a stale read until
+   * the TTL). Costs one round trip and the replication delay per write. `false`: off.
+   * @default false
+   */
+  replicaAck?: ReplicaAckOptions | false;
 }
+
 
 /** The default {@link ClusterStoreOptions}. */
 export const DEFAULT_CLUSTER_STORE_OPTIONS: Readonly<Required<Omit<ClusterStoreOptions, 'clusterOptions'>>> = Object.freeze({
+  replicaAck: false,
   retryTimeoutMs: 10_000,
   retryDelayMs: 100,
   crossSlotScripts: true,
@@ -160,6 +175,8 @@ export interface ClusterStoreStats {
   scriptCalls: number;
   /** Replica reads: keys a replica answered as missing, read again on the master. */
   missRereads: number;
+  /** `WAIT`s sent for {@link ClusterStoreOptions.replicaAck} (each acknowledged). */
+  replicaWaits: number;
 }
 
 /** One public call's retry state, shared by all the commands it sends. */
@@ -329,8 +346,9 @@ export class ClusterStore implements KeyValueStore {
   readonly #retryDelayMs: number;
   readonly #prefix: string;
   #crossSlotScripts: boolean;
+  readonly #replicaAck: Required<ReplicaAckOptions> | undefined;
   #closed = false;
-  readonly #stats: ClusterStoreStats = { retries: 0, splits: 0, scriptFallbacks: 0, scriptCalls: 0, missRereads: 0 };
+  readonly #stats: ClusterStoreStats = { retries: 0, splits: 0, scriptFallbacks: 0, scriptCalls: 0, missRereads: 0, replicaWaits: 0 };
   /** `sha@host:port` of the scripts known to be cached on each node. */
   readonly #scriptLoaded = new Set<string>();
   #lastConnectionError: Error | undefined;
@@ -363,6 +381,7 @@ export class ClusterStore implements KeyValueStore {
     if (typeof o.crossSlotScripts !== 'boolean') {
       throw new TypeError(`Expected a boolean for options.crossSlotScripts but received ${describe(o.crossSlotScripts)}`);
     }
+    this.#replicaAck = resolveReplicaAck(o.replicaAck, 'options.replicaAck');
     this.#retryTimeoutMs = o.retryTimeoutMs;
     this.#retryDelayMs = o.retryDelayMs;
     this.#crossSlotScripts = o.crossSlotScripts;
@@ -803,6 +822,7 @@ export class ClusterStore implements KeyValueStore {
     }
     if (!failed && b.apply(idx, reply)) {
       this.#stats.scriptCalls++;
+      if (this.#replicaAck !== undefined && b.script !== SCRIPT_GET) await this.#waitReplicas(node, nodeKey, 'evalsha', b.argv(idx)[b.script === SCRIPT_SET ? 1 : 0] as Key, b.op);
       return;
     }
     this.#stats.scriptFallbacks++;
@@ -923,8 +943,9 @@ export class ClusterStore implements KeyValueStore {
       // Our Redis-exact slot: ioredis would compute its own (wrong for e.g. `foo{}{bar}`).
       cmd.slot = slot;
       if (!op.replica && this.#selector !== undefined) this.#selector.toMaster(cmd);
+      let reply: unknown;
       try {
-        return await this.#cluster.sendCommand(cmd);
+        reply = await this.#cluster.sendCommand(cmd);
       } catch (err) {
         const v = verdict(err, onSplit !== undefined);
         if (v === 'split') return onSplit!();
@@ -950,10 +971,46 @@ export class ClusterStore implements KeyValueStore {
         if (this.#cluster.status === 'ready') this.#cluster.refreshSlotsCache?.();
         await sleep(this.#retryDelayMs);
         if (this.#closed) throw new StoreClosedError(`The store was closed while ${name.toUpperCase()} was pending`, { cause: err, key, slot, node });
+        continue;
       }
+      if (this.#replicaAck !== undefined && WRITE_COMMANDS.has(name)) {
+        const nodeKey = this.#cluster.slots[slot]?.[0];
+        await this.#waitReplicas(nodeKey === undefined ? undefined : this.#master(nodeKey), nodeKey, name, key, op);
+      }
+      return reply;
     }
   }
+
+  /**
+   * `WAIT replicas timeoutMs` on the master connection that took the write (WAIT counts the
+   * replicas that acknowledged every write sent so far on that connection). Rejects when fewer
+   * acknowledged, or the master is gone.
+   */
+  async #waitReplicas(node: NodeLike | undefined, nodeKey: string | undefined, name: string, key: Key, op: OpContext): Promise<void> {
+    const ack = this.#replicaAck!;
+    const fail = (why: string, cause?: unknown): ClusterUnavailableError =>
+      new ClusterUnavailableError(notAcknowledged(name, ack, nodeKey, why), {
+        cause,
+        key,
+        node: nodeKey,
+        attempts: op.attempts,
+        elapsedMs: Date.now() - op.start,
+      });
+    if (node === undefined) throw fail('the master is not connected');
+    let n: unknown;
+    try {
+      n = await node.sendCommand(new this.#Command('wait', [ack.replicas, ack.timeoutMs], { replyEncoding: 'utf8' }));
+    } catch (err) {
+      throw fail((err as Error)?.message ?? String(err), err);
+    }
+    this.#stats.replicaWaits++;
+    if (Number(n) < ack.replicas) throw fail(`${Number(n)} acknowledged`);
+  }
 }
+
+/** Commands that write (for {@link ClusterStoreOptions.replicaAck}). */
+const WRITE_COMMANDS = new Set(['set', 'mset', 'del']);
+
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   const r: Partial<T> = {};

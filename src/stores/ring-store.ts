@@ -63,6 +63,7 @@ import {
 } from './connection';
 import { hashTagged, parseHashTag, type HashTag } from './hash-tag';
 import { MASTER, checkReadOptions, noReplicasError, replicaReadOptions, replicasFor, type ReadOptions, type ReplicaReadOptions, type ScaleReads, type SentinelReplicas } from './replicas';
+import { notAcknowledged, resolveReplicaAck, type ReplicaAckOptions } from './replica-ack';
 import type { KeyValueStore, StoreValue } from './store';
 
 /** A node with its ring settings. */
@@ -83,6 +84,15 @@ export interface RingNodeConfig {
   weight?: number;
   /** twemproxy's server name (`host:port:weight name`): names the points in `'twemproxy'` mode. */
   alias?: string;
+  /**
+   * Wait for replicas of this node (a Sentinel-backed master, or a standalone one with replicas)
+   * to acknowledge every write (`set`, `mset`, `del`, `mdel`): `WAIT replicas timeoutMs` on the
+   * node's connection after the write; fewer acknowledgements reject the call with
+   * `NodeUnavailableError` (the write may still have applied on the master) without counting a
+   * node failure. See `ClusterStoreOptions.replicaAck` for why. `false`: off.
+   * @default false
+   */
+  replicaAck?: ReplicaAckOptions | false;
 }
 
 /** A node of a {@link RingStore}. */
@@ -187,6 +197,7 @@ interface Member {
   readonly id: string;
   readonly weight: number;
   readonly alias: string | undefined;
+  readonly replicaAck: Required<ReplicaAckOptions> | undefined;
   readonly client: Redis;
   readonly owned: boolean;
   /** Replica connections of a Sentinel-managed node under a replica policy. */
@@ -203,6 +214,7 @@ interface Placed {
   id: string;
   weight: number;
   alias: string | undefined;
+  replicaAck?: Required<ReplicaAckOptions>;
 }
 
 function isConfig(x: unknown): x is RingNodeConfig {
@@ -223,7 +235,7 @@ function parseRingNode(node: unknown, name: string): Placed & { parsed: ParsedNo
   if (node.alias !== undefined && (typeof node.alias !== 'string' || node.alias === '')) {
     throw new TypeError(`Expected a non-empty string for ${name}.alias but received ${describe(node.alias)}`);
   }
-  return { id, weight, alias: node.alias, parsed };
+  return { id, weight, alias: node.alias, parsed, replicaAck: resolveReplicaAck(node.replicaAck, `${name}.replicaAck`) };
 }
 
 /**
@@ -332,12 +344,15 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     const k = toArg(key);
     const v = toArg(value);
     await this.#call(m, 'SET', key, ttlMs === undefined ? m.client.set(k, v) : m.client.set(k, v, 'PX', ttlMs));
+    await this.#waitReplicas([m], 'SET', key);
   }
 
   async del(key: Key): Promise<number> {
     checkKey(key);
     const m = this.#owner(key);
-    return this.#call(m, 'DEL', key, m.client.del(toArg(key)));
+    const n = await this.#call(m, 'DEL', key, m.client.del(toArg(key)));
+    await this.#waitReplicas([m], 'DEL', key);
+    return n;
   }
 
   async mget(keys: readonly Key[], options?: ReadOptions): Promise<(string | null)[]> {
@@ -380,6 +395,7 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
       }
     });
     await Promise.all(tasks);
+    await this.#waitReplicas(groups.keys(), 'MSET', entries[0][0]);
   }
 
   async mdel(keys: readonly Key[]): Promise<number> {
@@ -393,6 +409,7 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     for (const [m, idx] of groups) tasks.push(this.#call(m, 'DEL', keys[idx[0]], m.client.del(idx.map((i) => toArg(keys[i])))));
     let total = 0;
     for (const n of await Promise.all(tasks)) total += n;
+    await this.#waitReplicas(groups.keys(), 'DEL', keys[0]);
     return total;
   }
 
@@ -474,7 +491,7 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
       ? replicasFor(loadIoredis('RingStore'), p.parsed, this.#scaleReads, 'options.scaleReads', this.#replicaRefreshMs, this.#options)
       : undefined;
     const { client, owned } = createClient(p.parsed, this.#conn);
-    return { id: p.id, weight: p.weight, alias: p.alias, client, owned, replicas, state: 'up', failures: 0, downSince: 0, probe: undefined, probing: false };
+    return { id: p.id, weight: p.weight, alias: p.alias, replicaAck: p.replicaAck, client, owned, replicas, state: 'up', failures: 0, downSince: 0, probe: undefined, probing: false };
   }
 
   #buildRing(nodes: readonly Placed[]): HashRing | undefined {
@@ -613,6 +630,26 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
       throw classify(err, this.#ReplyError, command, m.id, key).error;
     }
     return v === MASTER ? this.#call(m, command, key, read(m.client)) : v;
+  }
+
+  /** `WAIT` on each member with `replicaAck` (after its writes): see {@link RingNodeConfig.replicaAck}. */
+  async #waitReplicas(members: Iterable<Member>, command: string, key: Key): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const m of members) {
+      const ack = m.replicaAck;
+      if (ack === undefined) continue;
+      waits.push(
+        m.client.call('WAIT', ack.replicas, ack.timeoutMs).then(
+          (n) => {
+            if (Number(n) < ack.replicas) throw new NodeUnavailableError(notAcknowledged(command, ack, m.id, `${Number(n)} acknowledged`), { key, node: m.id });
+          },
+          (err: unknown) => {
+            throw new NodeUnavailableError(notAcknowledged(command, ack, m.id, (err as Error)?.message ?? String(err)), { cause: err, key, node: m.id });
+          },
+        ),
+      );
+    }
+    await Promise.all(waits);
   }
 
   async #call<T>(m: Member, command: string, key: Key, reply: Promise<T>): Promise<T> {

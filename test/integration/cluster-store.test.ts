@@ -327,6 +327,7 @@ describe('ClusterStore on a real cluster', () => {
       retryDelayOnTryAgain: 0,
       scaleReads: 'master',
       replicaRefreshMs: 1000,
+      replicaAck: false,
     });
   });
 
