@@ -19,6 +19,9 @@
  *   ideal case for `batchGets` (or DataLoader).
  * - `getMany, 64 keys`: one batch read of 64 keys. Baseline one raw `MGET` (no parsing); the
  *   JSON floor (raw `MGET` + `JSON.parse`) and the msgpackr serializer as rows.
+ * - `getMany, 64 keys, MessagePack vs its floor`: baseline a raw `MGET` of the same MessagePack
+ *   bytes + msgpackr decoding them (one `unpackMultiple`, the fastest way); rows: one `unpack`
+ *   per value, the raw `MGET` without decoding, and `getMany` with `msgpackSerializer()`.
  *
  * The `100 B Buffers` groups repeat the two L2 groups with Buffer values (stored raw, no
  * serializer): what the cache itself costs over the client.
@@ -298,6 +301,25 @@ export async function runCacheBench(opts: CacheBenchOptions = {}): Promise<Bench
     if (bentoRedis?.getMany) manyTasks.push(batch('bentocache getMany (redis L2)', bentoKeys, (ks) => bentoRedis.getMany!({ keys: ks })));
     if (cacheableRedis) manyTasks.push(batch('cacheable getMany (@keyv/redis)', cKeys, (ks) => cacheableRedis.getMany(ks)));
     rows.push(...(await runGroup('cache', `getMany, ${BATCH} keys`, manyTasks, wall)));
+
+    // MessagePack against its own floor: the raw MGET of the same bytes plus msgpackr decoding
+    // them, the fastest way (one unpackMultiple over the values laid end to end, as the cache
+    // does) and the usual way (one unpack per value). No cache can answer faster than that.
+    const Packr = optionalRequire<{ Packr: new (o: { useRecords: boolean }) => { pack(v: unknown): Uint8Array; unpack(b: Uint8Array): unknown; unpackMultiple(b: Uint8Array): unknown[] } }>('msgpackr')?.Packr;
+    if (mp && Packr) {
+      const packr = new Packr({ useRecords: false });
+      const rawMp = keys.map((k) => `rawmp:${k}`);
+      await raw.mset(rawMp.flatMap((k, i) => [k, Buffer.from(packr.pack(valueOf(i)))]));
+      const present = (vs: (Buffer | null)[]): Buffer[] => vs.filter((v): v is Buffer => v !== null);
+      rows.push(
+        ...(await runGroup('cache', `getMany, ${BATCH} keys, MessagePack vs its floor`, [
+          batch('ioredis mgetBuffer + one msgpackr unpackMultiple (floor)', rawMp, (ks) => raw.mgetBuffer(ks).then((vs) => packr.unpackMultiple(Buffer.concat(present(vs))))),
+          batch('ioredis mgetBuffer + msgpackr unpack per value', rawMp, (ks) => raw.mgetBuffer(ks).then((vs) => vs.map((v) => (v === null ? v : packr.unpack(v))))),
+          batch('ioredis mget (one raw MGET, no parse)', rawKeys, (ks) => raw.mget(ks)),
+          batch('ringcache TieredCache.getMany (L2, msgpackSerializer)', mpKeys, (ks) => mp.getMany(ks)),
+        ], wall)),
+      );
+    }
 
     // The same with 100-byte Buffer values (stored raw, no serializer): the cache's own cost.
     const blob = (i: number): Buffer => Buffer.alloc(100, i & 0xff);

@@ -6,6 +6,11 @@
  *
  * Kinds (all answer GET /products/42 with the same ~200-byte JSON):
  * - `bare`: node:http, `res.end(buffer)`, the floor;
+ * - `bare-headers`: node:http writing the cached route's own response (the headers the parent
+ *   read from `ringcache-node`, passed as JSON in argv[4]) with `writeHead` + `end`: what that
+ *   response costs to send with nothing else done, the floor for any cache that sends it;
+ * - `express-floor`: Express 5, the same route answering that same response with nothing else
+ *   done: the floor of any Express route;
  * - `ringcache-node`: node:http with `HttpCache.node` over a TieredCache (L1 + Redis L2);
  * - `ringcache-express`: Express 5 with `HttpCache.express`;
  * - `express-bentocache`: Express 5, the handler reads through bentocache (memory L1 + Redis
@@ -19,10 +24,17 @@ const product = { id: 42, name: 'Product 42', price: 1999, currency: 'EUR', stoc
 const db = (): Promise<typeof product> => new Promise((r) => setTimeout(() => r(product), 2));
 const route = { browserTtlMs: 1000, cdnTtlMs: 60_000, ttlMs: 3_600_000, tags: ['product:42'] };
 
-async function listener(kind: string, redisPort: number): Promise<RequestListener> {
+async function listener(kind: string, redisPort: number, headersJson: string | undefined): Promise<RequestListener> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const body = Buffer.from(JSON.stringify(product));
   if (kind === 'bare') return (_req, res) => res.end(body);
+  const same = JSON.parse(headersJson ?? '[]') as string[];
+  if (kind === 'bare-headers') {
+    return (_req, res) => {
+      res.writeHead(200, same);
+      res.end(body);
+    };
+  }
   if (kind === 'uncached-2ms') {
     return (_req, res) => {
       void db().then((p) => {
@@ -34,6 +46,14 @@ async function listener(kind: string, redisPort: number): Promise<RequestListene
   const { Redis } = require('ioredis') as typeof import('ioredis');
   const redis = new Redis({ host: '127.0.0.1', port: redisPort, enableAutoPipelining: true });
   const express = require('express') as typeof import('express');
+  if (kind === 'express-floor') {
+    const app = express();
+    app.get('/products/:id', (_req, res) => {
+      res.writeHead(200, same);
+      res.end(body);
+    });
+    return app as unknown as RequestListener;
+  }
   if (kind === 'express-bentocache') {
     const { BentoCache, bentostore } = (await import('bentocache')) as typeof import('bentocache', { with: { 'resolution-mode': 'import' } });
     const { memoryDriver } = (await import('bentocache/drivers/memory')) as typeof import('bentocache/drivers/memory', { with: { 'resolution-mode': 'import' } });
@@ -71,8 +91,8 @@ async function listener(kind: string, redisPort: number): Promise<RequestListene
 }
 
 async function main(): Promise<void> {
-  const [kind, redisPort] = process.argv.slice(2);
-  const handle = await listener(kind, Number(redisPort));
+  const [kind, redisPort, headersJson] = process.argv.slice(2);
+  const handle = await listener(kind, Number(redisPort), headersJson);
   let requests = 0;
   const server = createServer((req, res) => {
     requests++;

@@ -9,8 +9,14 @@
  * - `GET, cached route`: baseline the bare node:http `res.end(buffer)`. Target: the ringcache
  *   node:http route (an L1 hit: key, entry, headers) ≥ 0.8×; the 304 path (`If-None-Match`
  *   matching) ≥ the cached 200.
+ * - `GET, cached route vs sending the same response`: baseline node:http sending the cached
+ *   route's own response (its headers: Cache-Control, Age, ETag, Last-Modified, Vary, tags)
+ *   with nothing else done: the floor for any cache that must send those headers.
  * - `GET, vs Express + bentocache`: the same route built today (Express 5 + bentocache, memory
- *   L1 + Redis L2, `res.json`) as the baseline. Target: a ringcache cached route ≥ 2×.
+ *   L1 + Redis L2, `res.json`) as the baseline. Target: a ringcache cached route ≥ 2×. The
+ *   Express floor (an Express route sending that response with nothing else done) is a row:
+ *   no Express middleware can be faster, and the group `Express route vs the Express floor`
+ *   says how close `HttpCache.express` gets to it.
  * - `GET, uncached, 2 ms database`: what every request costs without the cache (for scale).
  *
  * Rounds: 2, in alternating server order; each server keeps its best round (the least disturbed
@@ -30,7 +36,7 @@ export interface HttpBenchOptions extends BenchOptions {
   redis?: string;
 }
 
-const KINDS = ['bare', 'ringcache-node', 'ringcache-express', 'express-bentocache', 'uncached-2ms'] as const;
+const KINDS = ['bare', 'bare-headers', 'ringcache-node', 'ringcache-express', 'express-floor', 'express-bentocache', 'uncached-2ms'] as const;
 type Kind = (typeof KINDS)[number];
 const PATH = '/products/42';
 
@@ -39,9 +45,9 @@ interface Started {
   port: number;
 }
 
-function start(kind: Kind, redisPort: number): Promise<Started> {
+function start(kind: Kind, redisPort: number, headers: string[] = []): Promise<Started> {
   // The built server (dist/bench/http-server.js): run this suite from the build, like the CLI does.
-  const child = fork(join(__dirname, 'http-server.js'), [kind, String(redisPort)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
+  const child = fork(join(__dirname, 'http-server.js'), [kind, String(redisPort), JSON.stringify(headers)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
   return new Promise((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
     child.once('exit', (code) => reject(new Error(`http bench server ${kind} exited with ${code}`)));
@@ -111,11 +117,23 @@ export async function runHttpBench(opts: HttpBenchOptions = {}): Promise<BenchRo
   };
   const rounds = Math.max(3, Math.min(opts.rounds ?? 3, 5));
   try {
+    // The cached route's own response headers (but those node:http adds itself), for the floors.
+    const probe = await start('ringcache-node', redisPort);
+    let same: string[];
+    try {
+      await once(probe.port);
+      const { headers } = await once(probe.port);
+      same = Object.entries(headers)
+        .filter(([name]) => name !== 'date' && name !== 'connection' && name !== 'keep-alive')
+        .flatMap(([name, v]) => (Array.isArray(v) ? v.flatMap((x) => [name, String(x)]) : [name, String(v)]));
+    } finally {
+      await stop(probe);
+    }
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? KINDS : [...KINDS].reverse();
       for (const kind of order) {
         opts.onProgress?.(`http: ${kind} (round ${round + 1})`);
-        const s = await start(kind, redisPort);
+        const s = await start(kind, redisPort, same);
         try {
           const first = await once(s.port);
           if (first.status !== 200) throw new Error(`http bench: ${kind} answered ${first.status}`);
@@ -136,6 +154,8 @@ export async function runHttpBench(opts: HttpBenchOptions = {}): Promise<BenchRo
   }
   const names: Record<string, string> = {
     bare: 'node:http res.end(buffer)',
+    'bare-headers': 'node:http, the cached response as is (writeHead + end)',
+    'express-floor': 'Express 5, the cached response as is (floor of an Express route)',
     'ringcache-node': 'ringcache HttpCache.node, cached 200',
     'ringcache-node 304': 'ringcache HttpCache.node, 304',
     'ringcache-express': 'ringcache HttpCache.express, cached 200',
@@ -146,8 +166,10 @@ export async function runHttpBench(opts: HttpBenchOptions = {}): Promise<BenchRo
   const group = (title: string, keys: string[]): BenchRow[] =>
     rowsFromSamples('http', title, keys.map((k) => names[k]), keys.map((k) => (samples.get(k) as number[]).map((us) => us * 1000)), names[keys[0]], 'cpu');
   return [
-    ...group('GET, cached route (50 connections)', ['bare', 'ringcache-node', 'ringcache-node 304', 'ringcache-express']),
-    ...group('GET, vs Express + bentocache', ['express-bentocache', 'ringcache-node', 'ringcache-express']),
+    ...group('GET, cached route (50 connections)', ['bare', 'ringcache-node', 'ringcache-node 304', 'ringcache-express', 'bare-headers']),
+    ...group('GET, cached route vs sending the same response', ['bare-headers', 'ringcache-node']),
+    ...group('GET, vs Express + bentocache', ['express-bentocache', 'ringcache-node', 'ringcache-express', 'express-floor']),
+    ...group('GET, Express route vs the Express floor', ['express-floor', 'ringcache-express']),
     ...group('GET, uncached 2 ms database', ['uncached-2ms', 'ringcache-node']),
   ];
 }

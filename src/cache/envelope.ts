@@ -17,7 +17,7 @@
  * readable for fail-safe, and the logical expiry decides freshness. Tags travel with the entry
  * so `deleteByTag` markers can be compared to `createdAt` on read, on any topology.
  */
-import { jsonSerializer, type Serializer } from './serializer';
+import { joinedDecodeOf, jsonSerializer, type JoinedDecode, type Serializer } from './serializer';
 
 export const MAGIC = 0xf5;
 export const HEADER_BYTES = 22;
@@ -154,7 +154,7 @@ function decodePayload(buf: Buffer, d: HeaderOnly, serializer: Serializer): unkn
   }
 }
 
-/** Most bytes of JSON payloads parsed in one `JSON.parse` (see {@link decodeEntries}). */
+/** Most bytes of payloads decoded together (one `JSON.parse`, one batch decode; see {@link decodeEntries}). */
 const JOIN_MAX_BYTES = 256 * 1024;
 let joinScratch = Buffer.allocUnsafe(0);
 
@@ -166,7 +166,9 @@ let joinScratch = Buffer.allocUnsafe(0);
  * costs ~80 ns per value. The joined parse is used only when every payload looks like one
  * whole JSON value (its first and last bytes match: `{…}`, `[…]`, `"…"`, or a short scalar with
  * no `,` `[` `]` `{` `}` `"`) and it yields exactly one element per payload; otherwise each
- * payload is parsed on its own, so a bad entry fails alone, as with {@link decodeEntry}.
+ * payload is parsed on its own, so a bad entry fails alone, as with {@link decodeEntry}. A
+ * serializer with a batch decoder (msgpackSerializer) gets its byte payloads the same way, laid
+ * end to end, and is trusted only when it gives back exactly one value per payload.
  */
 export function decodeEntries(
   raws: readonly (Buffer | null | undefined)[],
@@ -175,18 +177,22 @@ export function decodeEntries(
   onError: (index: number, err: unknown) => void,
 ): (DecodedEntry | undefined)[] {
   const out = new Array<DecodedEntry | undefined>(count);
-  const joinable = serializer === jsonSerializer;
-  let texts: number[] | undefined;
-  let textBytes = 0;
+  // Which payloads may be decoded together: JSON text (joined as `[p0,p1,…]`), or the bytes of
+  // a serializer with a batch decoder (msgpackSerializer: laid end to end).
+  const json = serializer === jsonSerializer;
+  const joinedDecode = json ? undefined : joinedDecodeOf(serializer);
+  const joinKind = json ? KIND_TEXT : joinedDecode !== undefined ? KIND_BYTES : -1;
+  let joined: number[] | undefined;
+  let joinedBytes = 0;
   for (let i = 0; i < count; i++) {
     const b = raws[i];
     if (b === null || b === undefined) continue;
     try {
       const d = decodeHeader(b);
       if (d === undefined) continue;
-      if (joinable && d.kind === KIND_TEXT && wholeJsonValue(b, d.payload)) {
-        (texts ??= []).push(i);
-        textBytes += b.length - d.payload + 1;
+      if (d.kind === joinKind && (!json || wholeJsonValue(b, d.payload))) {
+        (joined ??= []).push(i);
+        joinedBytes += b.length - d.payload + 1;
       } else {
         d.value = decodePayload(b, d, serializer);
       }
@@ -195,9 +201,13 @@ export function decodeEntries(
       onError(i, err);
     }
   }
-  if (texts === undefined) return out;
-  if (texts.length === 1 || textBytes + 1 > JOIN_MAX_BYTES || !parseJoined(raws as Buffer[], out as HeaderOnly[], texts, textBytes + 1)) {
-    for (const i of texts) {
+  if (joined === undefined) return out;
+  const together =
+    joined.length > 1 &&
+    joinedBytes + 1 <= JOIN_MAX_BYTES &&
+    (json ? parseJoined(raws as Buffer[], out as HeaderOnly[], joined, joinedBytes + 1) : decodeJoined(raws as Buffer[], out as HeaderOnly[], joined, joinedDecode!));
+  if (!together) {
+    for (const i of joined) {
       const d = out[i] as HeaderOnly;
       try {
         d.value = decodePayload(raws[i]!, d, serializer);
@@ -208,6 +218,26 @@ export function decodeEntries(
     }
   }
   return out;
+}
+
+/**
+ * The byte payloads laid end to end in a fresh buffer (decoded values may keep views of it),
+ * decoded by the serializer's batch decoder; false (nothing assigned) when it declines.
+ */
+function decodeJoined(raws: readonly Buffer[], out: HeaderOnly[], idx: readonly number[], decode: JoinedDecode): boolean {
+  let size = 0;
+  for (const i of idx) size += raws[i].length - out[i].payload;
+  const joined = Buffer.allocUnsafe(size);
+  const ends = new Array<number>(idx.length);
+  let off = 0;
+  for (let j = 0; j < idx.length; j++) {
+    off += raws[idx[j]].copy(joined, off, out[idx[j]].payload);
+    ends[j] = off;
+  }
+  const values = decode(joined, ends);
+  if (values === undefined || values.length !== idx.length) return false;
+  for (let j = 0; j < idx.length; j++) out[idx[j]].value = values[j];
+  return true;
 }
 
 /** One JSON.parse of `[p0,p1,…]` into the entries; false (nothing assigned) when it cannot be used. */

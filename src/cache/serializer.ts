@@ -24,3 +24,25 @@ export const jsonSerializer: Serializer = Object.freeze({
     return JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
   },
 });
+
+/**
+ * Decodes the payloads of a batch laid end to end in `joined` (payload `i` ends at byte
+ * `ends[i]`): one value per payload, or undefined when they cannot be decoded together (then
+ * each is decoded on its own with `deserialize`, so a bad entry fails alone). Answers exactly
+ * as `deserialize` of each payload would, or not at all.
+ */
+export type JoinedDecode = (joined: Buffer, ends: readonly number[]) => unknown[] | undefined;
+
+/** Built-in byte serializers' batch decoders (internal: not part of the Serializer contract). */
+const joinedDecoders = new WeakMap<Serializer, JoinedDecode>();
+
+/** Registers `decode` as `serializer`'s batch decoder (see {@link JoinedDecode}). */
+export function withJoinedDecode<S extends Serializer>(serializer: S, decode: JoinedDecode): S {
+  joinedDecoders.set(serializer, decode);
+  return serializer;
+}
+
+/** `serializer`'s batch decoder, if it has one. */
+export function joinedDecodeOf(serializer: Serializer): JoinedDecode | undefined {
+  return joinedDecoders.get(serializer);
+}

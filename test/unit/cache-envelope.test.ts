@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeEntries, decodeEntry, encodeEntry, HEADER_BYTES, MAGIC } from '../../src/cache/envelope';
-import { jsonSerializer, type Serializer } from '../../src/cache/serializer';
+import { msgpackSerializer } from '../../src/cache/msgpack-serializer';
+import { jsonSerializer, withJoinedDecode, type Serializer } from '../../src/cache/serializer';
 import { rng } from '../helpers/random-keys';
 
 /** An envelope whose payload is `text` as is (what a foreign or buggy writer could store). */
@@ -48,27 +49,32 @@ const VALUES: unknown[] = [
   12345678901234567890,
 ];
 
+/**
+ * 300 random batches of up to 40 replies (values, raw bytes, negative entries, nulls, and 25 %
+ * from `odd`: foreign or forged ones), each decoded in one batch and one by one: the same.
+ */
+function checkRandomBatches(seed: number, serializer: Serializer, odd: (i: number, rand: ReturnType<typeof rng>) => Buffer): void {
+  const rand = rng(seed);
+  for (let round = 0; round < 300; round++) {
+    const n = Math.floor(rand() * 40);
+    const raws: (Buffer | null)[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = rand();
+      const tags = rand() < 0.2 ? ['t1', 'ü'] : undefined;
+      if (r < 0.55) raws.push(encodeEntry(rand.pick(VALUES), false, i, 1e13 + i, 7, tags, serializer));
+      else if (r < 0.65) raws.push(encodeEntry(Buffer.from([i, 0xff, 0x2c]), false, i, 1e13, 0, tags, serializer));
+      else if (r < 0.72) raws.push(encodeEntry(undefined, true, i, 1e13, 0, tags, serializer));
+      else if (r < 0.75) raws.push(null);
+      else raws.push(odd(i, rand));
+    }
+    expect(batch(raws, serializer)).toEqual(oneByOne(raws, serializer));
+  }
+}
+
 describe('decodeEntries', () => {
   it('equals decodeEntry on random batches of every kind of reply', () => {
-    const rand = rng(7);
-    const pick = rand.pick;
-    for (let round = 0; round < 300; round++) {
-      const n = Math.floor(rand() * 40);
-      const raws: (Buffer | null)[] = [];
-      for (let i = 0; i < n; i++) {
-        const r = rand();
-        const tags = rand() < 0.2 ? ['t1', 'ü'] : undefined;
-        if (r < 0.55) raws.push(encodeEntry(pick(VALUES), false, i, 1e13 + i, 7, tags, jsonSerializer));
-        else if (r < 0.65) raws.push(encodeEntry(Buffer.from([i, 0xff, 0x2c]), false, i, 1e13, 0, tags, jsonSerializer));
-        else if (r < 0.72) raws.push(encodeEntry(undefined, true, i, 1e13, 0, tags, jsonSerializer));
-        else if (r < 0.8) raws.push(null);
-        else if (r < 0.85) raws.push(Buffer.from('a foreign value'));
-        else raws.push(forged(pick(['{"a":1}', '[1', '2],3', '{"a":', '1,2', '"x', '7', 'nul', '{}', '"a","b"', ']', '[]'])));
-      }
-      const got = batch(raws, jsonSerializer);
-      const want = oneByOne(raws, jsonSerializer);
-      expect(got).toEqual(want);
-    }
+    const shapes = ['{"a":1}', '[1', '2],3', '{"a":', '1,2', '"x', '7', 'nul', '{}', '"a","b"', ']', '[]'];
+    checkRandomBatches(7, jsonSerializer, (i, rand) => (rand() < 1 / 3 ? Buffer.from('a foreign value') : forged(rand.pick(shapes))));
   });
 
   it('payloads that only parse when joined are parsed one by one (no value moves to another key)', () => {
@@ -109,5 +115,81 @@ describe('decodeEntries', () => {
     const raws = Array.from({ length: 30 }, (_, i) => encodeEntry({ i, big }, false, 1, 2, 0, undefined, jsonSerializer));
     expect(batch(raws, jsonSerializer)).toEqual(oneByOne(raws, jsonSerializer));
     expect(raws[0][0]).toBe(MAGIC);
+  });
+});
+
+describe('decodeEntries with msgpackSerializer (payloads decoded together)', () => {
+  const mp = msgpackSerializer();
+  /** An envelope of kind "bytes" whose payload is `bytes` as is. */
+  const forgedBytes = (bytes: Uint8Array): Buffer => {
+    const header = encodeEntry(new Uint8Array(0), false, 1, 2, 0, undefined, mp).subarray(0, HEADER_BYTES);
+    header[1] = (header[1]! & ~0x03) | 1; // kind 1: bytes from the serializer
+    return Buffer.concat([header, bytes]);
+  };
+  // A map16 header announcing 2 entries and only one written: completed by the next payload
+  // when laid end to end; a payload of two whole values; a truncated string; an empty payload.
+  const openMap = Uint8Array.from([0xde, 0x00, 0x02, 0xa1, 0x61, 0x01]);
+  const FORGED = [openMap, Uint8Array.from([0xa1, 0x62, 0x02]), Uint8Array.from([0x01, 0x02]), Uint8Array.from([0xa5, 0x61]), new Uint8Array(0), Uint8Array.from([0xc1])];
+
+  it('equals decodeEntry on random batches, forged payloads included', () => {
+    checkRandomBatches(11, mp, (i, rand) => (rand() < 1 / 3 ? encodeEntry({ j: i }, false, i, 1e13, 0, undefined, jsonSerializer) : forgedBytes(rand.pick(FORGED))));
+  });
+
+  it('a payload that only decodes when joined to the next one fails alone; no value moves to another key', () => {
+    const good = (v: unknown) => encodeEntry(v, false, 1, 2, 0, undefined, mp);
+    const raws = [good({ a: 1 }), forgedBytes(openMap), forgedBytes(Uint8Array.from([0xa1, 0x62, 0x02])), good([2])];
+    const got = batch(raws, mp);
+    // Laid end to end they read as {a:1, b:2}: the end check refuses that, and each payload
+    // alone fails (a map cut short; a value followed by a stray byte).
+    expect(got.map((g) => g.failed)).toEqual([false, true, true, false]);
+    expect(got.map((g) => g.entry?.value)).toEqual(oneByOne(raws, mp).map((g) => g.entry?.value));
+    expect(got[0]!.entry?.value).toEqual({ a: 1 });
+    expect(got[3]!.entry?.value).toEqual([2]);
+  });
+
+  it('binary inside a value is a copy, not a view of the reply (batch or single)', () => {
+    const raws = [encodeEntry({ bin: Buffer.from([1, 2, 3]) }, false, 1, 2, 0, undefined, mp), encodeEntry({ n: 2 }, false, 1, 2, 0, undefined, mp)];
+    const got = decodeEntries(raws, 2, mp, () => {
+      throw new Error('no entry fails');
+    });
+    const bin = (got[0]!.value as { bin: Uint8Array }).bin;
+    expect(Array.from(bin)).toEqual([1, 2, 3]);
+    raws[0]!.fill(0);
+    expect(Array.from(bin)).toEqual([1, 2, 3]);
+    // One entry on its own (a get): the same.
+    const single = encodeEntry({ bin: Buffer.from([4, 5]) }, false, 1, 2, 0, undefined, mp);
+    const alone = (decodeEntry(single, mp)!.value as { bin: Uint8Array }).bin;
+    single.fill(0);
+    expect(Array.from(alone)).toEqual([4, 5]);
+  });
+
+  it('a batch goes to the batch decoder once, with the payload ends; its refusal falls back to one by one', () => {
+    const calls: number[][] = [];
+    let refuse = false;
+    let single = 0;
+    const s = withJoinedDecode(
+      {
+        serialize: (v: unknown) => Buffer.from(JSON.stringify(v)),
+        deserialize: (d: string | Buffer) => {
+          single++;
+          return JSON.parse(String(d));
+        },
+      },
+      (joined, ends) => {
+        calls.push([...ends]);
+        if (refuse) return undefined;
+        const out: unknown[] = [];
+        let from = 0;
+        for (const end of ends) out.push(JSON.parse(joined.toString('utf8', from, (from = end))));
+        return out;
+      },
+    );
+    const raws = [encodeEntry({ a: 1 }, false, 1, 2, 0, undefined, s), null, encodeEntry([22], false, 1, 2, 0, undefined, s), encodeEntry('x', false, 1, 2, 0, undefined, s)];
+    expect(batch(raws, s).map((g) => g.entry?.value)).toEqual([{ a: 1 }, undefined, [22], 'x']);
+    expect(calls).toEqual([[7, 11, 14]]);
+    expect(single).toBe(0);
+    refuse = true;
+    expect(batch(raws, s).map((g) => g.entry?.value)).toEqual([{ a: 1 }, undefined, [22], 'x']);
+    expect(single).toBe(3);
   });
 });
