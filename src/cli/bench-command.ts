@@ -184,7 +184,7 @@ export async function benchCommand(flags: BenchFlags, io: Io): Promise<number> {
     } catch (err) {
       if (!needsRedis(suite)) throw err;
       const message = (err as Error).message.split('\n')[0].replace(`${suite} bench: `, '');
-      // Servers that did not start (BenchSetupError): the suite could not run, measured nothing.
+      // Servers that did not start (BenchSetupError): the suite could not run; no row of it is reported.
       if ((err as { code?: unknown }).code === 'ERR_BENCH_SETUP') {
         io.err(`bench: ${suite} skipped: ${message}`);
         if (explicit) failed = true;

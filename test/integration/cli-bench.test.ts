@@ -7,7 +7,7 @@
  * the engine: `hybrid` project only.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileCli } from '../helpers/compiled-cli';
@@ -102,6 +102,19 @@ describe.skipIf(notDefaultProject)('ringcache bench: what a fresh clone runs', (
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`bench: store skipped: ${NO_REDIS} --redis URL\n`);
     expect(r.stderr).toMatch(/suites: none;/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a redis-server that does not start: the suites asked for are skipped with the reason, exit 1', () => {
+    const fake = join(work, 'fake-bin');
+    mkdirSync(fake);
+    symlinkSync(process.execPath, join(fake, 'node'));
+    writeFileSync(join(fake, 'redis-server'), '#!/bin/sh\nexit 1\n');
+    chmodSync(join(fake, 'redis-server'), 0o755);
+    const r = run(['--suite', 'store', '--suite', 'http', '--time', '5', '--rounds', '1'], { ...withoutRedis(), PATH: fake });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^bench: store skipped: could not start 4 redis-servers \(redis-server on port \d+ exited during startup.*\); pass --redis redis:\/\/HOST:PORT$/m);
+    expect(r.stderr).toMatch(/^bench: http skipped: could not start a redis-server \(.*\); pass --redis redis:\/\/HOST:PORT$/m);
     expect(r.stdout).toBe('');
   });
 
