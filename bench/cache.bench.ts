@@ -38,7 +38,7 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { msgpackSerializer } from '../src/cache/msgpack-serializer';
 import { TieredCache } from '../src/cache/tiered-cache';
-import { makeKeys, optionalRequire, pinApart, runGroup, runMain, serverHelper, type BenchOptions, type BenchRow, type BenchTask } from './lib';
+import { makeKeys, optionalRequire, pinApart, runGroup, runMain, serverHelper, setupStep, type BenchOptions, type BenchRow, type BenchTask } from './lib';
 
 /** Options of {@link runCacheBench}. */
 export interface CacheBenchOptions extends BenchOptions {
@@ -97,7 +97,7 @@ async function redisServer(url: string | undefined, onProgress?: (m: string) => 
     'cache',
     '--redis redis://HOST:PORT',
   );
-  const server = await helper.RedisServer.start();
+  const server = await setupStep('cache', 'start a redis-server', '--redis redis://HOST:PORT', () => helper.RedisServer.start());
   if (server.pid !== undefined) onProgress?.(`cache: ${pinApart([server.pid])}`);
   return { url: `redis://127.0.0.1:${server.port}`, stop: () => server.stop() };
 }

@@ -22,7 +22,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { ClusterStore } from '../src/stores/cluster-store';
-import { makeKeys, optionalRequire, pinApart, runGroup, runMain, serverHelper, type BenchOptions, type BenchRow, type BenchTask } from './lib';
+import { makeKeys, optionalRequire, pinApart, runGroup, runMain, serverHelper, setupStep, type BenchOptions, type BenchRow, type BenchTask } from './lib';
 
 /** Options of {@link runClusterBench}. */
 export interface ClusterBenchOptions extends BenchOptions {
@@ -61,7 +61,7 @@ export async function runClusterBench(opts: ClusterBenchOptions = {}): Promise<B
     else {
       opts.onProgress?.('cluster: starting a 3+3 Redis Cluster');
       const { RedisCluster } = await serverHelper<{ RedisCluster: { start(): Promise<StartedCluster> } }>('redis-cluster', 'cluster', '--cluster HOST:PORT');
-      const rc = await RedisCluster.start();
+      const rc = await setupStep('cluster', 'start a Redis Cluster', '--cluster HOST:PORT', () => RedisCluster.start());
       cleanup.push(() => rc.stop());
       startup = rc.startupNodes;
       for (const node of rc.nodes) if (node.proc) pids.push(node.proc.pid);
@@ -70,7 +70,7 @@ export async function runClusterBench(opts: ClusterBenchOptions = {}): Promise<B
     if (opts.redis) single = hostPort(opts.redis);
     else {
       const { RedisServer } = await serverHelper<{ RedisServer: { start(): Promise<StartedServer> } }>('redis-server', 'cluster', '--redis redis://HOST:PORT');
-      const rs = await RedisServer.start();
+      const rs = await setupStep('cluster', 'start a redis-server (the single-node reference)', '--redis redis://HOST:PORT', () => RedisServer.start());
       cleanup.push(() => rs.stop());
       single = rs.options;
       if (rs.pid !== undefined) pids.push(rs.pid);

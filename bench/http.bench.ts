@@ -19,8 +19,9 @@
  *   says how close `HttpCache.express` gets to it.
  * - `GET, uncached, 2 ms database`: what every request costs without the cache (for scale).
  *
- * Rounds: 2, in alternating server order; each server keeps its best round (the least disturbed
- * by the other processes on this machine's 2 cores).
+ * Rounds: `rounds` (3 to 5), in alternating server order; medians are reported. Each load phase
+ * lasts `time` / 100 s (2 to 10 s) after a 1 s warm-up. A quick run (`quick`, `ringcache bench
+ * --quick`) takes `rounds` as given (1 to 5) and load phases from 0.5 s after a 0.25 s warm-up.
  *
  * Redis: `redis` (a URL) or a `redis-server` started on a free loopback port with the test
  * helper (source checkout only).
@@ -30,7 +31,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { rowsFromSamples, runMain, serverHelper, type BenchOptions, type BenchRow } from './lib';
+import { rowsFromSamples, runMain, serverHelper, setupStep, type BenchOptions, type BenchRow } from './lib';
 
 export interface HttpBenchOptions extends BenchOptions {
   redis?: string;
@@ -91,7 +92,10 @@ function usage(s: Started): Promise<Usage> {
 async function load(s: Started, seconds: number, headers: Record<string, string>, expect2xx: boolean): Promise<number> {
   const autocannon = require('autocannon') as Autocannon; // eslint-disable-line @typescript-eslint/no-require-imports
   const before = await usage(s);
-  const r = await autocannon({ url: `http://127.0.0.1:${s.port}${PATH}`, connections: 50, duration: seconds, headers });
+  // autocannon stops at its next sample tick (every `sampleInt` ms, default 1000): a phase
+  // shorter than a second needs ticks as short, or it lasts the whole second.
+  const sampleInt = Math.min(1000, seconds * 1000);
+  const r = await autocannon({ url: `http://127.0.0.1:${s.port}${PATH}`, connections: 50, duration: seconds, sampleInt, headers });
   const after = await usage(s);
   if (r.errors > 0 || r.timeouts > 0) throw new Error(`http bench: ${r.errors} errors, ${r.timeouts} timeouts on port ${s.port}`);
   if (expect2xx ? r.non2xx > 0 : r['2xx'] > 0) throw new Error(`http bench: unexpected statuses on port ${s.port} (${r['2xx']} 2xx, ${r.non2xx} other)`);
@@ -100,13 +104,15 @@ async function load(s: Started, seconds: number, headers: Record<string, string>
 }
 
 export async function runHttpBench(opts: HttpBenchOptions = {}): Promise<BenchRow[]> {
-  const seconds = Math.min(10, Math.max(2, Math.round((opts.time ?? 300) / 100)));
+  const time = opts.time ?? 300;
+  const seconds = opts.quick ? Math.min(10, Math.max(0.5, time / 100)) : Math.min(10, Math.max(2, Math.round(time / 100)));
+  const warmUp = opts.quick ? 0.25 : 1;
   let redisPort: number;
   let stopRedis = async (): Promise<void> => {};
   if (opts.redis !== undefined) redisPort = Number(new URL(opts.redis).port || 6379);
   else {
     const helper = await serverHelper<{ RedisServer: { start(): Promise<{ port: number; stop(): Promise<void> }> } }>('redis-server', 'http', '--redis redis://HOST:PORT');
-    const server = await helper.RedisServer.start();
+    const server = await setupStep('http', 'start a redis-server', '--redis redis://HOST:PORT', () => helper.RedisServer.start());
     redisPort = server.port;
     stopRedis = () => server.stop();
   }
@@ -115,7 +121,7 @@ export async function runHttpBench(opts: HttpBenchOptions = {}): Promise<BenchRo
   const keep = (name: string, us: number): void => {
     samples.set(name, [...(samples.get(name) ?? []), us]);
   };
-  const rounds = Math.max(3, Math.min(opts.rounds ?? 3, 5));
+  const rounds = Math.max(opts.quick ? 1 : 3, Math.min(opts.rounds ?? 3, 5));
   try {
     // The cached route's own response headers (but those node:http adds itself), for the floors.
     const probe = await start('ringcache-node', redisPort);
@@ -137,7 +143,7 @@ export async function runHttpBench(opts: HttpBenchOptions = {}): Promise<BenchRo
         try {
           const first = await once(s.port);
           if (first.status !== 200) throw new Error(`http bench: ${kind} answered ${first.status}`);
-          await load(s, 1, {}, true); // warm-up (JIT, L1)
+          await load(s, warmUp, {}, true); // warm-up (JIT, L1)
           keep(kind, await load(s, seconds, {}, true));
           if (kind === 'ringcache-node') {
             const etag = String((await once(s.port)).headers.etag);

@@ -37,8 +37,9 @@ export interface BenchRow {
   unstable: boolean;
 }
 
-/** Pause after each GC between tasks, ms. */
+/** Pause after each GC between tasks, ms (a quick run: shorter, its figures are rough anyway). */
 const SETTLE_MS = 25;
+const QUICK_SETTLE_MS = 5;
 
 /** A group is flagged when some ratio's (max − min) / median exceeds this. */
 export const UNSTABLE_SPREAD = 0.2;
@@ -57,6 +58,12 @@ export interface BenchOptions {
   keys?: number;
   /** Progress callback (the CLI prints to stderr). */
   onProgress?: (message: string) => void;
+  /**
+   * A short run (`ringcache bench --quick`): a shorter pause after the GC between tasks, and
+   * suites shrink what `time`, `rounds` and `keys` do not set — the ring's distinct keys and
+   * its churn ring, the http suite's load phases and its minimum of 3 rounds. @default false
+   */
+  quick?: boolean;
 }
 
 export interface BenchTask {
@@ -169,7 +176,7 @@ export async function runGroup(
       collectGarbage();
       // Let the collector's background threads (concurrent sweeping) finish before the clock
       // starts: the CPU clock counts every thread, and this garbage is not the next task's.
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      await new Promise((resolve) => setTimeout(resolve, opts.quick ? QUICK_SETTLE_MS : SETTLE_MS));
       const ns = await run(tasks[i], time);
       if (r >= 0) samples[i].push(ns);
     }
@@ -373,10 +380,32 @@ export function methodLoop(target: object, method: string, args: readonly (numbe
 }
 
 /**
+ * A suite could not set up what it measures (its servers did not start, a helper is missing):
+ * nothing was measured, and `ringcache bench` reports the suite as skipped with this message.
+ */
+export class BenchSetupError extends Error {
+  override name = 'BenchSetupError';
+  readonly code = 'ERR_BENCH_SETUP';
+}
+
+/**
+ * Runs a suite's setup step (`what`, e.g. `start 4 redis-servers`); a failure becomes a
+ * {@link BenchSetupError} naming the suite, the step and the flag that points it at a server.
+ */
+export async function setupStep<T>(suite: string, what: string, flag: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof BenchSetupError) throw err;
+    throw new BenchSetupError(`${suite} bench: could not ${what} (${(err as Error).message.split('\n')[0]}); pass ${flag}`, { cause: err });
+  }
+}
+
+/**
  * A server helper from test/helpers, for suites that start their own Redis servers. It is
  * found relative to this file, which holds in the sources (vitest: a TS import) and in their
  * build (dist/bench → dist/test/helpers, compiled by build:ts but not shipped). In an installed
- * package it is absent: the error tells the user to pass a server (`flag`).
+ * package it is absent: the {@link BenchSetupError} tells the user to pass a server (`flag`).
  */
 export async function serverHelper<T>(name: 'redis-server' | 'redis-cluster', suite: string, flag: string): Promise<T> {
   const path = `../test/helpers/${name}`;
@@ -387,7 +416,7 @@ export async function serverHelper<T>(name: 'redis-server' | 'redis-cluster', su
     try {
       return (await import(path)) as T;
     } catch (err) {
-      throw new Error(
+      throw new BenchSetupError(
         `${suite} bench: cannot start its own servers here (${(err as Error).message.split('\n')[0]}); pass ${flag}`,
         { cause: err },
       );

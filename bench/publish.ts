@@ -6,7 +6,7 @@
  * - writes `bench/results.json` (every row, the machine, the load before and after) and
  *   `bench/RESULTS.md` (the full table, ⚠ groups listed, a warning when the machine was loaded);
  * - rewrites the README's highlights table between the `bench:highlights` markers from that
- *   JSON alone ({@link HIGHLIGHTS}: the default engine's rows, favourable and unfavourable).
+ *   JSON alone (bench/highlights.ts: the default engine's rows, favourable and unfavourable).
  *
  *   npm run bench:publish                      # full run (~10 min on 2 cores), then rewrite
  *   node dist/bench/publish.js --readme-only   # rewrite README/RESULTS.md from results.json
@@ -21,6 +21,7 @@ import { runCacheBench } from './cache.bench';
 import { runClusterBench } from './cluster.bench';
 import { runHashBench, runSlotBench } from './hash.bench';
 import { runHttpBench } from './http.bench';
+import { findHighlight, HIGHLIGHTS } from './highlights';
 import { formatTable, UNSTABLE_SPREAD, type BenchOptions, type BenchRow } from './lib';
 import { runRingBench } from './ring.bench';
 import { runStoreBench } from './store.bench';
@@ -49,63 +50,6 @@ interface Results {
   rows: BenchRow[];
 }
 
-/** One highlight: a row of `group`/`task`, against the group's baseline or the `vs` task. */
-interface Highlight {
-  what: string;
-  suite: string;
-  group: string;
-  task: string;
-  /** Compare with this task of the same group (ratio of medians) instead of the baseline. */
-  vs?: string;
-  /** What the number is per. @default 'key' */
-  per?: string;
-  /** Describes the comparison. */
-  against: string;
-}
-
-/**
- * The README's highlights: ringcache's default engine (`ringcache …` / `ringcache (native)`),
- * the favourable rows and the unfavourable ones (long keys, non-ASCII, 4 nodes, raw MGET).
- */
-export const HIGHLIGHTS: readonly Highlight[] = [
-  { what: '`md5Uint32`, 11 B keys', suite: 'hash', group: 'md5Uint32 11 B', task: 'ringcache md5Uint32', against: "node:crypto `crypto.hash('md5')` (one-shot)" },
-  { what: '`md5Uint32`, 40–100 B keys', suite: 'hash', group: 'md5Uint32 40–100 B', task: 'ringcache md5Uint32', against: "`crypto.hash('md5')`" },
-  { what: '`md5Uint32`, non-ASCII keys (`ключ:123`)', suite: 'hash', group: 'md5Uint32 non-ASCII (ключ:123)', task: 'ringcache md5Uint32', against: "`crypto.hash('md5')`" },
-  { what: '`murmur3`, 11 B keys', suite: 'hash', group: 'murmur3 11 B', task: 'ringcache murmur3', against: '`murmurhash` v3' },
-  { what: '`murmur3`, non-ASCII keys', suite: 'hash', group: 'murmur3 non-ASCII (ключ:123)', task: 'ringcache murmur3', against: '`murmurhash` v3' },
-  { what: '`keySlot`, 11 B keys', suite: 'slot', group: 'keySlot 11 B', task: 'ringcache keySlot', against: '`cluster-key-slot`' },
-  { what: '`keySlot`, 40–100 B keys', suite: 'slot', group: 'keySlot 40–100 B', task: 'ringcache keySlot', against: '`cluster-key-slot`' },
-  { what: '`keySlot`, non-ASCII keys (`ключ:123`)', suite: 'slot', group: 'keySlot non-ASCII (ключ:123)', task: 'ringcache keySlot', against: '`cluster-key-slot`' },
-  { what: '`keySlot`, `{tag}` keys', suite: 'slot', group: 'keySlot {tag} 16–24 B', task: 'ringcache keySlot', against: '`cluster-key-slot`' },
-  { what: '`packKeys` + `keySlotsPacked`, 11 B keys', suite: 'slot', group: 'keySlots batch 11 B', task: 'ringcache packKeys + keySlotsPacked', against: '`cluster-key-slot` in a loop' },
-  { what: '`keySlotsPacked` alone (packed input only), 11 B', suite: 'slot', group: 'keySlots batch 11 B', task: 'ringcache keySlotsPacked (packed input only: packKeys not timed)', against: '`cluster-key-slot` in a loop' },
-  { what: '`HashRing.get`, uncached, 10 servers, 11 B', suite: 'ring', group: 'get uncached, 10 servers, 11 B keys, md5', task: 'ringcache (native) get', against: '`hashring` 3.2.0 `get`' },
-  { what: '`HashRing.get`, uncached, 10 servers, 40–100 B', suite: 'ring', group: 'get uncached, 10 servers, 40-100 B keys, md5', task: 'ringcache (native) get', against: '`hashring` `get`' },
-  { what: '`HashRing.get`, uncached, non-ASCII keys', suite: 'ring', group: 'get uncached, 10 servers, non-ASCII (ключ:123) keys, md5', task: 'ringcache (native) get', against: '`hashring` `get`' },
-  { what: '`HashRing.get`, hot keys (both caches hit)', suite: 'ring', group: 'get hot keys (1000), 10 servers, 11 B keys, md5', task: 'ringcache (native) get', against: "`hashring`'s cached path" },
-  { what: '`HashRing.getMany`, 1000 keys, 11 B', suite: 'ring', group: 'getMany 1000 keys, 10 servers, 11 B keys, md5', task: 'ringcache (native) getMany', against: '`hashring` `get` loop' },
-  { what: 'murmur3 ring, `packKeys` + `getManyPacked`, 11 B', suite: 'ring', group: 'getManyPacked 1000 string keys of 11 B, 10 servers, murmur3', task: 'ringcache (native) murmur3 packKeys + getManyPacked, reused out', against: '`hashring` `get` loop (md5)' },
-  { what: 'add or remove a server, 1000 servers', suite: 'ring', group: 'add or remove 1 server, 1000 servers (per add or per remove)', task: 'ringcache (native) add then remove', per: 'add or remove', against: '`hashring` (rebuilds the ring)' },
-  { what: '`RingStore.get`, 1 in flight, 4 nodes', suite: 'store', group: 'GET, 1 in flight', task: 'RingStore get (4 nodes)', per: 'GET', against: 'ioredis `get` (auto-pipelining)' },
-  { what: '`RingStore.get`, 100 in flight, 4 nodes', suite: 'store', group: 'GET, 100 in flight', task: 'RingStore get (4 nodes)', per: 'GET', against: 'ioredis `get` (auto-pipelining), one node' },
-  { what: '`RingStore.mget`, 1000 keys over 4 nodes', suite: 'store', group: '1000 keys, 4 nodes', task: 'RingStore mget (1 MGET per node, 4 nodes)', against: 'one raw `MGET` of the 1000 keys on one node' },
-  { what: '`ClusterStore.mget`, 1000 keys over all slots', suite: 'cluster', group: 'mget 1000 keys over all slots', task: 'ClusterStore.mget (cross-slot scripts, Redis ≥ 7)', against: 'ioredis `Cluster` + `enableAutoPipelining`' },
-  { what: '`ClusterStore.mget`, 1000 keys (vs hand-grouped)', suite: 'cluster', group: 'mget 1000 keys over all slots', task: 'ClusterStore.mget (cross-slot scripts, Redis ≥ 7)', vs: 'ioredis: hand-grouped GET pipeline per master', against: 'a GET pipeline per master, grouped by hand' },
-  { what: '`ClusterStore.mget` (3 masters)', suite: 'cluster', group: 'vs a single node', task: 'ClusterStore.mget (3 masters, cross-slot scripts)', against: 'one `MGET` of 1000 keys on one node' },
-  { what: '`TieredCache.get`, L1 hit', suite: 'cache', group: 'L1 hit, async get', task: 'ringcache TieredCache.get (L1)', per: 'get', against: 'bentocache, memory driver, `serialize: false`' },
-  { what: '`TieredCache.peek` (sync), L1 hit', suite: 'cache', group: 'L1 hit, sync', task: 'ringcache TieredCache.peek', per: 'get', against: 'raw lru-cache `get`' },
-  { what: '`TieredCache.get`, L2 hit, 64 in flight', suite: 'cache', group: 'L2 hit, 64 in flight', task: 'ringcache TieredCache.get (L2)', per: 'get', against: 'DataLoader → one `MGET` + `JSON.parse`' },
-  { what: '`TieredCache.get`, L2 hit, 64 in flight (vs raw MGET)', suite: 'cache', group: 'L2 hit, 64 in flight', task: 'ringcache TieredCache.get (L2)', vs: 'one raw MGET of the 64 keys, no parse', per: 'get', against: 'one raw `MGET` of the 64 keys (no parsing)' },
-  { what: '`TieredCache.get`, L2 hit, gets spread across ticks', suite: 'cache', group: 'L2 hit, 64 workers, gets spread across ticks', task: 'ringcache TieredCache.get (L2)', per: 'get', against: 'DataLoader → `MGET` + `JSON.parse`' },
-  { what: '`TieredCache.getMany`, 64 keys', suite: 'cache', group: 'getMany, 64 keys', task: 'ringcache TieredCache.getMany (L2)', against: 'one raw `MGET` (no parsing)' },
-  { what: '`TieredCache.getMany`, 64 keys (vs the JSON floor)', suite: 'cache', group: 'getMany, 64 keys', task: 'ringcache TieredCache.getMany (L2)', vs: 'ioredis mget + JSON.parse (reference)', against: 'one raw `MGET` + `JSON.parse` per value' },
-  { what: '`TieredCache.getMany`, 64 keys, `msgpackSerializer()`', suite: 'cache', group: 'getMany, 64 keys', task: 'ringcache TieredCache.getMany (L2, msgpackSerializer)', against: 'one raw `MGET` (no parsing)' },
-  { what: 'HTTP cached route, `HttpCache.node` (server CPU per request)', suite: 'http', group: 'GET, cached route (50 connections)', task: 'ringcache HttpCache.node, cached 200', per: 'request', against: 'bare `node:http` `res.end(buffer)`' },
-  { what: 'HTTP 304, `HttpCache.node`', suite: 'http', group: 'GET, cached route (50 connections)', task: 'ringcache HttpCache.node, 304', per: 'request', against: 'bare `node:http` `res.end(buffer)`' },
-  { what: 'HTTP cached route, `HttpCache.node`, vs Express + bentocache', suite: 'http', group: 'GET, vs Express + bentocache', task: 'ringcache HttpCache.node, cached 200', per: 'request', against: 'Express + bentocache (memory + Redis), `res.json`' },
-  { what: 'HTTP cached route, `HttpCache.express`, vs Express + bentocache', suite: 'http', group: 'GET, vs Express + bentocache', task: 'ringcache HttpCache.express, cached 200', per: 'request', against: 'Express + bentocache (memory + Redis), `res.json`' },
-];
-
 const fmtNs = (ns: number): string => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e4 ? `${(ns / 1e3).toFixed(1)} µs` : `${ns.toFixed(ns < 10 ? 1 : 0)} ns`);
 const fmtX = (x: number): string => `${x.toFixed(x < 10 ? 2 : 1)}×`;
 
@@ -121,15 +65,14 @@ export function highlightsTable(res: Results): string {
     '|---|---|---|---|',
   ];
   for (const h of HIGHLIGHTS) {
-    const row = res.rows.find((r) => r.suite === h.suite && r.group === h.group && r.name === h.task);
-    const vs = h.vs === undefined ? undefined : res.rows.find((r) => r.suite === h.suite && r.group === h.group && r.name === h.vs);
-    if (!row || (h.vs !== undefined && !vs)) {
+    const found = findHighlight(res.rows, h);
+    if (!found) {
       lines.push(`| ${h.what} | not measured in this run | | ${h.against} |`);
       continue;
     }
+    const { row, base } = found;
     const per = h.per ?? 'key';
-    const ratio = vs ? `${fmtX(vs.nsPerOp / row.nsPerOp)} (ratio of medians)` : `**${fmtX(row.ratio)}** (${row.ratioMin.toFixed(2)}–${row.ratioMax.toFixed(2)})`;
-    const base = vs ?? res.rows.find((r) => r.suite === h.suite && r.group === h.group && r.name === row.baseline);
+    const ratio = found.vs && base ? `${fmtX(base.nsPerOp / row.nsPerOp)} (ratio of medians)` : `**${fmtX(row.ratio)}** (${row.ratioMin.toFixed(2)}–${row.ratioMax.toFixed(2)})`;
     const against = base ? `${h.against}: ${fmtNs(base.nsPerOp)}` : h.against;
     lines.push(`| ${h.what} | ${fmtNs(row.nsPerOp)} per ${per} | ${ratio}${row.unstable ? ' ⚠' : ''} | ${against} |`);
   }

@@ -11,7 +11,8 @@
  *   ns per add or remove;
  * - bytes per ring point ({@link ringMemory}).
  * 10 and 100 servers, 11-byte and 40-100-byte keys; on 10 servers also short non-ASCII
- * (`ключ:123`) and `{tag}` keys (the ring hashes the whole key, tag included).
+ * (`ключ:123`) and `{tag}` keys (the ring hashes the whole key, tag included). A quick run
+ * (`--quick`) walks 10k distinct keys and churns a 200-server ring.
  *
  *   npm run build:ts && npx ringcache bench --suite ring
  *   node dist/bench/ring.bench.js [--time MS]          # this suite alone, plus memory
@@ -29,8 +30,15 @@ interface ReferenceRing {
 }
 type ReferenceCtor = new (servers: unknown, algorithm?: unknown, options?: unknown) => ReferenceRing;
 
-/** Distinct keys for the uncached runs (the issue's 100k), hot keys, and batch size. */
+/**
+ * Distinct keys for the uncached runs (the issue's 100k; 10k in a quick run, still twice what
+ * hashring's LRU holds, so a cycle through them never hits it), hot keys, and batch size.
+ */
 const DISTINCT = 100_000;
+const QUICK_DISTINCT = 10_000;
+/** Servers of the add/remove ring (a quick run: fewer, as hashring rebuilds the whole ring per call). */
+const CHURN_SERVERS = 1000;
+const QUICK_CHURN_SERVERS = 200;
 const HOT = 1000;
 const SLICE = 1000;
 
@@ -78,13 +86,14 @@ export async function runRingBench(options: BenchOptions = {}): Promise<BenchRow
   const opts: BenchOptions = { ...options, clock: options.clock ?? 'cpu' };
   const Reference = optionalRequire<ReferenceCtor>('hashring');
   const rows: BenchRow[] = [];
+  const distinct = opts.quick ? QUICK_DISTINCT : DISTINCT;
   const keySets: [string, string[]][] = [
-    ['11 B', makeKeys(DISTINCT, 11, 11, 0x11)],
-    ['40-100 B', makeKeys(DISTINCT, 40, 100, 0x40)],
-    ['non-ASCII (ключ:123)', makeUnicodeKeys(DISTINCT, 0x55)],
-    ['{tag} 16-24 B', makeTaggedKeys(DISTINCT, 0x7a)],
+    ['11 B', makeKeys(distinct, 11, 11, 0x11)],
+    ['40-100 B', makeKeys(distinct, 40, 100, 0x40)],
+    ['non-ASCII (ключ:123)', makeUnicodeKeys(distinct, 0x55)],
+    ['{tag} 16-24 B', makeTaggedKeys(distinct, 0x7a)],
   ];
-  const batch = Math.max(1, Math.min(opts.keys ?? SLICE, DISTINCT));
+  const batch = Math.max(1, Math.min(opts.keys ?? SLICE, distinct));
   let first = true;
 
   for (const count of [10, 100]) {
@@ -171,7 +180,8 @@ export async function runRingBench(options: BenchOptions = {}): Promise<BenchRow
   }
 
   // Add then remove one server on a 1000-server ring (160k points); ns per add or remove.
-  const big = servers(1000);
+  const churnServers = opts.quick ? QUICK_CHURN_SERVERS : CHURN_SERVERS;
+  const big = servers(churnServers);
   const churn: BenchTask[] = [];
   if (Reference) {
     const theirs = new Reference(big);
@@ -181,7 +191,8 @@ export async function runRingBench(options: BenchOptions = {}): Promise<BenchRow
     const ring = new HashRing(big, 'md5', { engine });
     churn.push({ name: `${name} add then remove`, opsPerCall: 2, fn: () => ring.add('10.9.9.9:11211').remove('10.9.9.9:11211') });
   }
-  rows.push(...(await runGroup('ring', 'add or remove 1 server, 1000 servers (per add or per remove)', churn, { ...opts, time: Math.max(opts.time ?? 300, 500) })));
+  const churnTime = opts.quick ? (opts.time ?? 300) : Math.max(opts.time ?? 300, 500);
+  rows.push(...(await runGroup('ring', `add or remove 1 server, ${churnServers} servers (per add or per remove)`, churn, { ...opts, time: churnTime })));
 
   if (sink === 0.5) console.log(sink);
   return rows;

@@ -32,7 +32,7 @@
 import type { Redis } from 'ioredis';
 import { RedisStore } from '../src/stores/redis-store';
 import { RingStore, type RingNode } from '../src/stores/ring-store';
-import { collectGarbage, makeKeys, pinApart, rowsFromSamples, runGroup, runMain, serverHelper, type BenchOptions, type BenchRow, type BenchTask } from './lib';
+import { collectGarbage, makeKeys, pinApart, rowsFromSamples, runGroup, runMain, serverHelper, setupStep, type BenchOptions, type BenchRow, type BenchTask } from './lib';
 
 /** Options of {@link runStoreBench}. */
 export interface StoreBenchOptions extends BenchOptions {
@@ -55,7 +55,16 @@ async function nodes(url: string | undefined): Promise<{ specs: RingNode[]; pids
     'store',
     '--redis redis://HOST:PORT',
   );
-  const servers = await Promise.all(Array.from({ length: NODES }, () => helper.RedisServer.start()));
+  const servers = await setupStep('store', `start ${NODES} redis-servers`, '--redis redis://HOST:PORT', async () => {
+    const started = await Promise.allSettled(Array.from({ length: NODES }, () => helper.RedisServer.start()));
+    const up = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(up.map((s) => s.stop()));
+      throw failed.reason;
+    }
+    return up;
+  });
   return {
     specs: servers.map((s) => `127.0.0.1:${s.port}`),
     pids: servers.flatMap((s) => (s.pid === undefined ? [] : [s.pid])),

@@ -1,47 +1,60 @@
 /**
  * `ringcache bench`: runs the tinybench suites (native vs TS engine vs the peers users would
- * pick) and prints ops/s and ratios. Suites that need Redis run only when given a server.
+ * pick) and prints a headline (one ratio per suite), then every row with ops/s and ratios.
+ * Suites that need Redis use the servers given, or start their own when redis-server is on
+ * PATH; a suite that cannot run is skipped with its reason (bench-plan.ts).
  */
+import { needsRedis, planBench, serverFlag, SUITES, type Suite } from './bench-plan';
 import { checkWritableFile, emitJson, type Io } from './io';
 import { library } from './library';
 import { UsageError } from './usage-error';
 
-export const BENCH_HELP = `Usage: ringcache bench [--suite NAME]... [--keys N] [--time MS] [--rounds N] [--json FILE]
-                       [--redis URL] [--cluster HOST:PORT]
+export { SUITES, type Suite } from './bench-plan';
 
-Runs the benchmark suites in one process, on the same keys, and prints a table with ops/s,
-ns/op and the ratio to each group's baseline (the peer library users would otherwise pick):
-medians over rounds (task order rotated per round, GC between tasks) with min–max; groups
-whose ratios move by more than 20 % across rounds are marked ⚠. Progress goes to stderr.
+export const BENCH_HELP = `Usage: ringcache bench [--suite NAME]... [--quick] [--keys N] [--time MS] [--rounds N]
+                       [--json FILE] [--redis URL] [--cluster HOST:PORT]
+
+Runs the benchmark suites in one process, on the same keys. Prints a headline first — one line
+per suite with the ratio it exists for (e.g. HashRing.get against the hashring package) — then
+the full table: ops/s, ns/op and the ratio to each group's baseline (the peer library users
+would otherwise pick): medians over rounds (task order rotated per round, GC between tasks)
+with min–max; groups whose ratios move by more than 20 % across rounds are marked ⚠. Progress
+and skipped suites go to stderr.
 
 Suites:
   hash     md5Uint32 and murmur3: native engine, TS engine, node:crypto, murmurhash
   slot     keySlot, keySlots and packed keySlots vs cluster-key-slot
   ring     HashRing get/getMany vs the hashring package (uncached, hot keys, batches)
-  store    RingStore over Redis nodes vs plain ioredis (Redis: --redis)
-  cluster  ClusterStore mget/mset vs ioredis Cluster (Redis Cluster: --cluster, and --redis
-           for the single-node reference)
-  cache    TieredCache vs bentocache, cacheable, lru-cache, ioredis (Redis: --redis)
+  store    RingStore over 4 Redis nodes vs plain ioredis
+  cluster  ClusterStore mget/mset vs ioredis Cluster (a 3+3 Redis Cluster, and a standalone
+           Redis for the single-node reference)
+  cache    TieredCache vs bentocache, cacheable, lru-cache, ioredis (Redis as L2)
   http     HttpCache routes vs bare node:http and Express + bentocache, over loopback HTTP
-           with autocannon, each server in its own process (Redis: --redis)
+           with autocannon, each server in its own process (Redis as L2)
+
+The Redis suites (store, cluster, cache, http) run against --redis / --cluster when given;
+otherwise, when redis-server is on PATH (and redis-cli, for the Cluster), they start their own
+servers on free loopback ports, in temp dirs, and stop them by PID afterwards. A suite that
+cannot run is skipped with its reason on stderr: that fails the command (exit 1) only for a
+suite asked for with --suite.
 
 Options:
-  --suite NAME   run only this suite (repeatable); default: every suite that needs no Redis,
-                 plus those whose server is given
-  --keys N       keys per key set (default 1000, at most 1000000)
-  --time MS      time per task and round in ms (default 300)
-  --rounds N     rounds per group (default 5)
-  --json FILE    also write all rows as JSON to FILE ('-' for stdout instead of the table)
-  --redis URL    a Redis to run the store/cache suites against, e.g. redis://127.0.0.1:6379
-  --cluster H:P  a Redis Cluster node to run the cluster store suite against
+  --suite NAME   run only this suite (repeatable); default: every suite that can run here
+  --quick        a short run (about 30 s for every suite on 2 cores): 1 round of 30 ms per
+                 task, fewer keys, short HTTP load phases; rough ratios
+  --keys N       keys per key set (default 1000, 200 with --quick; at most 1000000)
+  --time MS      time per task and round in ms (default 300; 30 with --quick)
+  --rounds N     rounds per group (default 5; 1 with --quick)
+  --json FILE    also write all rows as JSON to FILE ('-': the JSON alone on stdout, the
+                 headline on stderr)
+  --redis URL    a Redis for the store, cache and http suites (and the cluster suite's
+                 single-node reference), e.g. redis://127.0.0.1:6379
+  --cluster H:P  a Redis Cluster node for the cluster suite
   -h, --help     this help
 
 The bench modules are dev tooling, run from a source checkout (npm ci && npx ringcache bench):
 the peer libraries are devDependencies of ringcache, so the published package leaves the suites
-out. A Redis suite asked for with --suite but given no server starts its own on free loopback ports.`;
-
-export const SUITES = ['hash', 'slot', 'ring', 'store', 'cluster', 'cache', 'http'] as const;
-export type Suite = (typeof SUITES)[number];
+out.`;
 
 export interface BenchFlags {
   suite: string[];
@@ -51,7 +64,16 @@ export interface BenchFlags {
   json?: string;
   redis?: string;
   cluster?: string;
+  quick?: boolean;
 }
+
+/**
+ * `--quick`: every default suite (servers started included) in about 30 s on 2 cores: 1 round of
+ * 30 ms per task on key sets of 200 (the cluster suite's per-key round trips are most of its
+ * time); the suites shrink the rest (`quick` in bench/lib.ts BenchOptions). --time, --rounds
+ * and --keys override these.
+ */
+export const QUICK = { time: 30, rounds: 1, keys: 200 } as const;
 
 /** Keys per key set at most: each suite holds a few key sets in memory (about 100 MB at this bound). */
 export const MAX_BENCH_KEYS = 1_000_000;
@@ -64,7 +86,7 @@ function positiveInt(value: string | undefined, name: string, def: number, max =
   return n;
 }
 
-type Runner = (opts: { keys: number; time: number; rounds: number; onProgress: (m: string) => void; redis?: string; cluster?: string }) => Promise<
+type Runner = (opts: { keys: number; time: number; rounds: number; quick: boolean; onProgress: (m: string) => void; redis?: string; cluster?: string }) => Promise<
   import('../../bench/lib').BenchRow[]
 >;
 
@@ -103,10 +125,21 @@ function suitesPresent(): boolean {
   }
 }
 
+/** Whether a module resolves from here (an optional peer such as autocannon). */
+function hasModule(name: string): boolean {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function benchCommand(flags: BenchFlags, io: Io): Promise<number> {
-  const keys = positiveInt(flags.keys, 'keys', 1000, MAX_BENCH_KEYS);
-  const time = positiveInt(flags.time, 'time', 300);
-  const rounds = positiveInt(flags.rounds, 'rounds', 5);
+  const quick = Boolean(flags.quick);
+  const keys = positiveInt(flags.keys, 'keys', quick ? QUICK.keys : 1000, MAX_BENCH_KEYS);
+  const time = positiveInt(flags.time, 'time', quick ? QUICK.time : 300);
+  const rounds = positiveInt(flags.rounds, 'rounds', quick ? QUICK.rounds : 5);
   // The rows are written after the whole run: refuse a file that cannot be written before it.
   if (flags.json && flags.json !== '-') checkWritableFile(flags.json, 'bench: --json');
   for (const s of flags.suite) {
@@ -121,42 +154,58 @@ export async function benchCommand(flags: BenchFlags, io: Io): Promise<number> {
     );
     return 1;
   }
-  // Which server each Redis suite needs; by default a Redis suite runs only when given one.
-  const server: Partial<Record<Suite, 'redis' | 'cluster'>> = { store: 'redis', cluster: 'cluster', cache: 'redis', http: 'redis' };
-  const given = (suite: Suite) => server[suite] === undefined || Boolean(flags[server[suite]!]);
-  const chosen: Suite[] = flags.suite.length ? (flags.suite as Suite[]) : SUITES.filter(given);
-  const skipped = SUITES.filter((s) => !chosen.includes(s));
-  if (!flags.suite.length && skipped.length) {
-    io.err(`bench: skipped ${skipped.join(', ')}: pass --redis redis://HOST:PORT and/or --cluster HOST:PORT to run them`);
-  }
-  io.err(`bench: engine in use: ${library().backend}; suites: ${chosen.join(', ')}; ${keys} keys, ${time} ms per task, ${rounds} rounds`);
+  const explicit = flags.suite.length > 0;
+  const plan = planBench(flags.suite as Suite[], { redis: flags.redis, cluster: flags.cluster }, process.env, hasModule);
+  // A suite asked for by name that cannot run fails the command; one left out of a default run does not.
+  let failed = explicit && plan.skipped.length > 0;
+  for (const skip of plan.skipped) io.err(`bench: ${skip.suites.join(', ')} skipped: ${skip.reason}`);
+  // The test helpers start what the Redis suites need: the binaries found on PATH.
+  if (plan.bins.redisServer) process.env.REDIS_SERVER_BIN ||= plan.bins.redisServer;
+  if (plan.bins.redisCli) process.env.REDIS_CLI_BIN ||= plan.bins.redisCli;
+  const own = plan.run.filter((s) => needsRedis(s) && !(s === 'cluster' ? flags.cluster && flags.redis : flags.redis));
+  io.err(
+    `bench: engine in use: ${library().backend}; suites: ${plan.run.join(', ') || 'none'}; ${keys} keys, ${time} ms per task, ${rounds} round${rounds === 1 ? '' : 's'}` +
+      `${quick ? ' (--quick: rough figures)' : ''}${own.length ? `; ${own.join(', ')} ${own.length === 1 ? 'starts its' : 'start their'} own servers on free loopback ports` : ''}`,
+  );
 
   const all: import('../../bench/lib').BenchRow[] = [];
-  let failed = false;
-  for (const suite of chosen) {
+  for (const suite of plan.run) {
     const runner = await runnerFor(suite);
     if (typeof runner === 'string') {
-      io.err(`bench: ${runner}`);
-      if (flags.suite.length) failed = true;
+      io.err(`bench: ${suite} skipped: ${runner}`);
+      if (explicit) failed = true;
       continue;
     }
     const t0 = Date.now();
     try {
-      const rows = await runner({ keys, time, rounds, onProgress: (m) => io.err(`  … ${m}`), redis: flags.redis, cluster: flags.cluster });
+      const rows = await runner({ keys, time, rounds, quick, onProgress: (m) => io.err(`  … ${m}`), redis: flags.redis, cluster: flags.cluster });
       io.err(`bench: ${suite} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       all.push(...rows);
     } catch (err) {
-      if (!server[suite]) throw err;
-      // A Redis suite that could not reach or start its servers: say how to enable it.
-      io.err(`bench: ${suite} suite failed: ${(err as Error).message.split('\n')[0]}`);
-      io.err(`bench: pass --${server[suite]} ${server[suite] === 'redis' ? 'redis://HOST:PORT' : 'HOST:PORT'} to run it against your server`);
+      if (!needsRedis(suite)) throw err;
+      const message = (err as Error).message.split('\n')[0].replace(`${suite} bench: `, '');
+      // Servers that did not start (BenchSetupError): the suite could not run; no row of it is reported.
+      if ((err as { code?: unknown }).code === 'ERR_BENCH_SETUP') {
+        io.err(`bench: ${suite} skipped: ${message}`);
+        if (explicit) failed = true;
+        continue;
+      }
+      // A Redis suite that failed against its servers: say how to point it at another one.
+      io.err(`bench: ${suite} suite failed: ${message}`);
+      io.err(`bench: pass ${serverFlag(suite)!.replace(' URL', ' redis://HOST:PORT')} to run it against your server`);
       failed = true;
     }
   }
-  if (flags.json === '-') emitJson(io, all);
-  else {
+  // The headline: one line per suite with the ratio it exists for (bench/highlights.ts).
+  const { headlineLines } = require('../../bench/highlights') as typeof import('../../bench/highlights');
+  const headline = all.length ? headlineLines(all).join('\n') : '';
+  if (flags.json === '-') {
+    // stdout carries the JSON alone; the headline goes with the progress, to stderr.
+    if (headline) io.err(headline);
+    emitJson(io, all);
+  } else {
     const { formatTable } = require('../../bench/lib') as typeof import('../../bench/lib');
-    if (all.length) io.out(formatTable(all));
+    if (all.length) io.out(`${headline}\n\n${formatTable(all)}`);
     if (flags.json) emitJson(io, all, flags.json);
   }
   return failed ? 1 : 0;

@@ -79,6 +79,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
           json: { type: 'string' },
           redis: { type: 'string' },
           cluster: { type: 'string' },
+          quick: { type: 'boolean' },
         });
         if (values.help) return io.out(BENCH_HELP), 0;
         if (positionals.length) throw new UsageError(`bench: unexpected argument '${positionals[0]}'`);

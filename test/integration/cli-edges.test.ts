@@ -6,14 +6,13 @@
  * inherits RINGCACHE_BACKEND.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySlot } from '../../src';
 import { HashRing } from '../../src/ring/hash-ring';
+import { compileCli } from '../helpers/compiled-cli';
 
-const root = resolve(__dirname, '..', '..');
 let work = '';
 let cli = '';
 
@@ -33,20 +32,7 @@ function expectNoStack(r: Run) {
 }
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'ringcache-cli-'));
-  const out = join(work, 'pkg');
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(
-    process.execPath,
-    [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', out, '--declaration', 'false', '--declarationMap', 'false', '--sourceMap', 'false'],
-    { cwd: root, encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`tsc failed:\n${r.stdout}\n${r.stderr}`);
-  // What the compiled loader looks for next to it: the package's modules, binding.gyp, build/.
-  for (const name of ['node_modules', 'binding.gyp', 'build', 'package.json']) {
-    if (existsSync(join(root, name))) symlinkSync(join(root, name), join(out, name));
-  }
-  cli = join(out, 'src', 'cli', 'main.js');
+  ({ work, cli } = compileCli('ringcache-cli-'));
 }, 180_000);
 
 afterAll(() => {
