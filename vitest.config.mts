@@ -27,6 +27,7 @@ const DEFAULT_ONLY = [
   'test/integration/sentinel-failover.test.ts',
   'test/unit/cache*.test.ts',
   'test/unit/http.test.ts',
+  'test/unit/bench-plan.test.ts',
   'test/unit/msgpack-serializer.test.ts',
   'test/unit/readme-types.test.ts',
   'test/unit/freshness-oracle.test.ts',

@@ -19,6 +19,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { now } from '../cache/clock';
 import { TieredCache } from '../cache/tiered-cache';
 import type { CacheEntryOptions } from '../cache/options';
 import { describe } from '../validate';
@@ -62,7 +63,8 @@ export interface CapturedResponse {
  */
 export interface Reply {
   status: number;
-  headers: string[];
+  /** Shared between hits of one entry (frozen): copy it to change it. */
+  headers: readonly string[];
   body: Buffer | undefined;
 }
 
@@ -107,6 +109,19 @@ export interface HttpCacheStats {
 /** Events of {@link HttpCache}: `purge:error` with `{ purger, tags, error }`. */
 export type HttpCacheEvent = 'purge:error';
 
+/** The last header list built for an entry (see {@link HttpCache} `#headers`). */
+interface ReplyMemo {
+  /** Entries are shared by every HttpCache of the process (decoded once per Buffer). */
+  owner: HttpCache;
+  age: number;
+  status: CacheStatus;
+  route: ResolvedRoute;
+  isPrivate: boolean;
+  is304: boolean;
+  headers: readonly string[];
+}
+const replyMemos = new WeakMap<ResponseEntry, ReplyMemo>();
+
 const CONDITIONAL = ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'range', 'if-range'] as const;
 
 export class HttpCache extends EventEmitter {
@@ -121,6 +136,8 @@ export class HttpCache extends EventEmitter {
   readonly #maxBodyBytes: number;
   readonly #routeDefaults: RouteCacheOptions<never>;
   readonly #routes = new WeakMap<object, ResolvedRoute>();
+  /** Per route: the headers to strip, less those it keys on (see {@link plan}). */
+  readonly #stripLists = new WeakMap<ResolvedRoute, readonly string[]>();
   readonly #stats = { hits: 0, misses: 0, stale: 0, notModified: 0, passes: 0, purgeFailures: 0 };
   readonly #bypasses: Record<BypassReason, number> = { method: 0, host: 0, path: 0, credentials: 0 };
 
@@ -179,7 +196,12 @@ export class HttpCache extends EventEmitter {
    * decides whether it may use the cache. `fwReq` is what `key(req)`/`tags(req)` receive.
    */
   plan(req: RequestLike & { rawHeaders?: string[] }, fwReq: unknown, route: ResolvedRoute): Plan | BypassReason {
-    stripHeaders(req, this.#strip, route.vary);
+    let strip = this.#stripLists.get(route);
+    if (strip === undefined) {
+      strip = [...this.#strip].filter((h) => !route.vary.includes(h));
+      this.#stripLists.set(route, strip);
+    }
+    stripHeaders(req, strip);
     const m = req.method;
     if (m !== 'GET' && m !== 'HEAD') return this.#bypass('method');
     const headers = req.headers;
@@ -260,7 +282,7 @@ export class HttpCache extends EventEmitter {
   #found(v: unknown, route: ResolvedRoute): Extract<Step, { kind: 'entry' | 'pass' }> {
     const entry = decodeEntry(v);
     if (entry === undefined) return { kind: 'pass' };
-    return { kind: 'entry', entry, status: Date.now() >= entry.storedAt + route.ttlMs ? 'STALE' : 'HIT' };
+    return { kind: 'entry', entry, status: now() >= entry.storedAt + route.ttlMs ? 'STALE' : 'HIT' };
   }
 
   async #finish(plan: Plan, r: CapturedResponse | null | Error, deliver: (v: Buffer | undefined) => void, fail: (err: unknown) => void, got: Promise<unknown>): Promise<Outcome> {
@@ -273,7 +295,7 @@ export class HttpCache extends EventEmitter {
     else {
       const v = verdict(r.status, r.headers);
       if (v === 'store') {
-        const buf = encodeEntry(r.status, r.headers, r.body, this.#stored, plan.isPrivate ? [] : plan.tags, Date.now());
+        const buf = encodeEntry(r.status, r.headers, r.body, this.#stored, plan.isPrivate ? [] : plan.tags, now());
         deliver(buf);
         got.catch(() => undefined); // a failed L2 write never fails the response
         return { kind: 'entry', entry: decodeEntry(buf) as ResponseEntry, status: 'MISS' };
@@ -297,22 +319,36 @@ export class HttpCache extends EventEmitter {
 
   /** Step 3: the response for `entry` (304 when `reqHeaders` validators match). */
   reply(entry: ResponseEntry, plan: Plan, reqHeaders: IncomingHttpHeaders, status: CacheStatus): Reply {
-    const route = plan.route;
-    const age = Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000));
-    const headers = ['cache-control', cacheControl(route, plan.isPrivate, age), 'age', String(age), 'vary', route.varyHeader];
-    if (!plan.isPrivate && entry.surrogateKey !== '') headers.push('surrogate-key', entry.surrogateKey, 'cache-tag', entry.cacheTag);
-    if (this.#statusHeader !== undefined) headers.push(this.#statusHeader, status);
     if (status === 'STALE') this.#stats.stale++;
     else if (status === 'MISS') this.#stats.misses++;
     else this.#stats.hits++;
+    const age = Math.max(0, Math.floor((now() - entry.storedAt) / 1000));
     if (notModified(reqHeaders, entry)) {
       this.#stats.notModified++;
-      headers.push('etag', entry.etag, 'last-modified', entry.lastModified);
-      return { status: 304, headers, body: undefined };
+      return { status: 304, headers: this.#headers(entry, plan, status, age, true), body: undefined };
     }
-    const raw = entry.raw;
-    for (let i = 0; i < raw.length; i++) headers.push(raw[i]);
-    return { status: entry.status, headers, body: entry.body };
+    return { status: entry.status, headers: this.#headers(entry, plan, status, age, false), body: entry.body };
+  }
+
+  /**
+   * The header list of a reply. Hits of one entry within one second of age send the same list:
+   * it is built once and kept on the entry (a list handed to `writeHead` is only read), so a hit
+   * allocates no header strings, and Node checks flat strings it has seen.
+   */
+  #headers(entry: ResponseEntry, plan: Plan, status: CacheStatus, age: number, is304: boolean): readonly string[] {
+    const route = plan.route;
+    let memo = replyMemos.get(entry);
+    if (memo !== undefined && memo.owner === this && memo.age === age && memo.status === status && memo.route === route && memo.isPrivate === plan.isPrivate && memo.is304 === is304) {
+      return memo.headers;
+    }
+    const headers = ['cache-control', cacheControl(route, plan.isPrivate, age), 'age', String(age), 'vary', route.varyHeader];
+    if (!plan.isPrivate && entry.surrogateKey !== '') headers.push('surrogate-key', entry.surrogateKey, 'cache-tag', entry.cacheTag);
+    if (this.#statusHeader !== undefined) headers.push(this.#statusHeader, status);
+    if (is304) headers.push('etag', entry.etag, 'last-modified', entry.lastModified);
+    else for (const h of entry.raw) headers.push(h);
+    memo = { owner: this, age, status, route, isPrivate: plan.isPrivate, is304, headers: Object.freeze(headers) };
+    replyMemos.set(entry, memo);
+    return memo.headers;
   }
 
   /** A fresh entry in this process's L1, synchronously (no promise on the hottest path), or undefined. */

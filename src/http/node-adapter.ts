@@ -3,7 +3,7 @@
  * `ServerResponse` (see capture.ts for how the handler's response is taken).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpCache, Reply, Step } from './http-cache';
+import type { BypassReason, HttpCache, Plan, Reply, Step } from './http-cache';
 import type { RouteCacheOptions } from './options';
 import { captureResponse } from './capture';
 import type { ResolvedRoute } from './route';
@@ -21,7 +21,8 @@ export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?
  */
 export function sendReply(res: ServerResponse, reply: Reply, baseline?: ReadonlySet<string>): void {
   if (baseline !== undefined) for (const name of res.getHeaderNames()) if (!baseline.has(name)) res.removeHeader(name);
-  res.writeHead(reply.status, reply.headers);
+  // writeHead only reads the list (the flat form, no copy): the shared frozen one is safe here.
+  res.writeHead(reply.status, reply.headers as string[]);
   res.end(reply.body);
 }
 
@@ -31,18 +32,25 @@ function setStatus(hc: HttpCache, res: ServerResponse, status: string): void {
 }
 
 /**
- * One request: plan, lookup, then answer from the entry, or run the handler (`run`) uncached,
- * or run it for the cache and answer from what it produced. `onError` reports a handler error
- * that fail-safe could not cover.
+ * Step 1 and the L1 hit: the request's plan (or why it bypasses the cache), or `undefined` once
+ * it was answered from this process's L1, synchronously and allocating no closure. Throws what
+ * `plan` throws (a `key(req)`/`tags(req)` error).
  */
-function handle(hc: HttpCache, route: ResolvedRoute, req: IncomingMessage, res: ServerResponse, fwReq: unknown, run: () => unknown, onError: (err: unknown) => void): void {
-  let plan;
-  try {
-    plan = hc.plan(req, fwReq, route);
-  } catch (err) {
-    onError(err);
-    return;
-  }
+function planOrHit(hc: HttpCache, route: ResolvedRoute, req: IncomingMessage, res: ServerResponse): Plan | BypassReason | undefined {
+  const plan = hc.plan(req, req, route);
+  if (typeof plan === 'string') return plan;
+  const hit = hc.peek(plan);
+  if (hit === undefined) return plan;
+  sendReply(res, hc.reply(hit.entry, plan, req.headers, hit.status));
+  return undefined;
+}
+
+/**
+ * One request past {@link planOrHit}: run the handler (`run`) uncached, or look the key up (L2,
+ * a load in flight) and answer from the entry, or run the handler for the cache and answer from
+ * what it produced. `onError` reports a handler error that fail-safe could not cover.
+ */
+function handle(hc: HttpCache, plan: Plan | BypassReason, req: IncomingMessage, res: ServerResponse, run: () => unknown, onError: (err: unknown) => void): void {
   const invoke = (): void => {
     try {
       const r = run();
@@ -59,11 +67,7 @@ function handle(hc: HttpCache, route: ResolvedRoute, req: IncomingMessage, res: 
     return;
   }
   const p = plan;
-  const hit = hc.peek(p);
-  if (hit !== undefined) {
-    sendReply(res, hc.reply(hit.entry, p, req.headers, hit.status));
-    return;
-  }
+  const route = p.route;
   const baseline = new Set(res.getHeaderNames());
   void hc.lookup(p).then((step: Step) => {
     if (step.kind === 'entry') {
@@ -133,11 +137,29 @@ function defaultOnError(res: ServerResponse): (err: unknown) => void {
 export function nodeHandler(hc: HttpCache, options: RouteCacheOptions<IncomingMessage>, handler: NodeHandler): NodeHandler {
   if (typeof handler !== 'function') throw new TypeError(`Expected a function for handler but received ${typeof handler}`);
   const route = hc.route(options as RouteCacheOptions<never>);
-  return (req, res) => handle(hc, route, req, res, req, () => handler(req, res), defaultOnError(res));
+  return (req, res) => {
+    let plan;
+    try {
+      plan = planOrHit(hc, route, req, res);
+    } catch (err) {
+      defaultOnError(res)(err);
+      return;
+    }
+    if (plan !== undefined) handle(hc, plan, req, res, () => handler(req, res), defaultOnError(res));
+  };
 }
 
 /** Connect/Express middleware: `app.get('/p/:id', httpCache.express({ tags: … }), handler)`. */
 export function expressMiddleware<Req extends IncomingMessage = IncomingMessage>(hc: HttpCache, options: RouteCacheOptions<Req> = {}): Middleware {
   const route = hc.route(options as RouteCacheOptions<never>);
-  return (req, res, next) => handle(hc, route, req, res, req, () => next(), (err) => next(err));
+  return (req, res, next) => {
+    let plan;
+    try {
+      plan = planOrHit(hc, route, req, res);
+    } catch (err) {
+      next(err);
+      return;
+    }
+    if (plan !== undefined) handle(hc, plan, req, res, next, next);
+  };
 }

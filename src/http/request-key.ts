@@ -111,22 +111,20 @@ export class HostList {
   }
 }
 
-/** Removes the poisoning headers (except those the route keys on) from `headers` and `rawHeaders`. */
-export function stripHeaders(req: { headers: IncomingHttpHeaders; rawHeaders?: string[] }, strip: ReadonlySet<string>, keep: readonly string[]): void {
+/** Removes the poisoning headers `strip` (lowercase; those the route keys on left out) from `headers` and `rawHeaders`. */
+export function stripHeaders(req: { headers: IncomingHttpHeaders; rawHeaders?: string[] }, strip: readonly string[]): void {
   let any = false;
-  for (const name of strip) {
-    if (req.headers[name] !== undefined && !keep.includes(name)) {
-      delete req.headers[name];
+  const headers = req.headers;
+  for (let i = 0; i < strip.length; i++) {
+    if (headers[strip[i]] !== undefined) {
+      delete headers[strip[i]];
       any = true;
     }
   }
   const raw = req.rawHeaders;
   if (any && Array.isArray(raw)) {
     const out: string[] = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const n = raw[i].toLowerCase();
-      if (!strip.has(n) || keep.includes(n)) out.push(raw[i], raw[i + 1]);
-    }
+    for (let i = 0; i + 1 < raw.length; i += 2) if (!strip.includes(raw[i].toLowerCase())) out.push(raw[i], raw[i + 1]);
     req.rawHeaders = out;
   }
 }

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import etag from 'etag';
 import { describe, expect, it } from 'vitest';
 import { TieredCache } from '../../src';
+import { ManualClock, useClock } from '../../src/cache/clock';
 import { HttpCache, cloudflarePurger, fastlyPurger, varnishPurger } from '../../src/http';
 import { cacheControl, verdict } from '../../src/http/cache-control';
 import { decodeEntry, encodeEntry } from '../../src/http/entry';
@@ -205,6 +206,64 @@ describe('vendor purgers (request shape, against a loopback stand-in for the API
       await expect(cloudflarePurger({ zoneId: 'z', token: 't', endpoint: bad.url }).purge(['a'])).rejects.toThrow(/cloudflare: purge answered 200/);
     } finally {
       bad.close();
+    }
+  });
+});
+
+describe('reply headers of hits', () => {
+  /** A request as node:http gives it (lazy `headers` from `rawHeaders`). */
+  const request = (url: string, extra: string[] = []) => {
+    const req = Object.assign(Object.create(null) as object, { method: 'GET', url, headers: {} as IncomingHttpHeaders, rawHeaders: ['Host', 'shop.example', ...extra] });
+    for (let i = 0; i < req.rawHeaders.length; i += 2) req.headers[req.rawHeaders[i]!.toLowerCase()] = req.rawHeaders[i + 1];
+    return req as unknown as import('node:http').IncomingMessage;
+  };
+  const store = async (hc: HttpCache, route: ReturnType<HttpCache['route']>, url: string) => {
+    const plan = hc.plan(request(url), undefined, route);
+    if (typeof plan === 'string') throw new Error(plan);
+    const step = await hc.lookup(plan);
+    if (step.kind !== 'load') throw new Error(step.kind);
+    await step.finish({ status: 200, headers: { 'content-type': 'text/plain' }, body: Buffer.from('hello') });
+    return plan;
+  };
+  const header = (list: readonly string[], name: string) => {
+    const i = list.indexOf(name);
+    return i < 0 ? undefined : list[i + 1];
+  };
+
+  it('are one list per entry within a second of age, rebuilt as Age, status or cache changes', async () => {
+    const clock = new ManualClock();
+    useClock(clock);
+    try {
+      const cache = new TieredCache();
+      const a = new HttpCache({ cache, hosts: ['shop.example'], statusHeader: 'x-a' });
+      const b = new HttpCache({ cache, hosts: ['shop.example'], statusHeader: false });
+      const route = a.route({ cdnTtlMs: 60_000, browserTtlMs: 1000, ttlMs: 60_000, tags: ['t'] });
+      const plan = await store(a, route, '/p');
+      const hit = () => a.peek(plan)!;
+      const r1 = a.reply(hit().entry, plan, {}, 'HIT');
+      const r2 = a.reply(hit().entry, plan, {}, 'HIT');
+      expect(r2.headers).toBe(r1.headers);
+      expect(Object.isFrozen(r1.headers)).toBe(true);
+      expect(header(r1.headers, 'age')).toBe('0');
+      expect(header(r1.headers, 'x-a')).toBe('HIT');
+      // Another HttpCache over the same entry: its own status header (none), never a's list.
+      const rb = b.reply(hit().entry, plan, {}, 'HIT');
+      expect(header(rb.headers, 'x-a')).toBeUndefined();
+      expect(header(a.reply(hit().entry, plan, {}, 'STALE').headers, 'x-a')).toBe('STALE');
+      // A 304 has its own list (validators, no body headers).
+      const r304 = a.reply(hit().entry, plan, { 'if-none-match': hit().entry.etag }, 'HIT');
+      expect(r304.status).toBe(304);
+      expect(header(r304.headers, 'content-length')).toBeUndefined();
+      expect(header(a.reply(hit().entry, plan, {}, 'HIT').headers, 'content-length')).toBe('5');
+      clock.advance(2500);
+      const later = a.reply(hit().entry, plan, {}, 'HIT');
+      expect(header(later.headers, 'age')).toBe('2');
+      expect(header(later.headers, 'cache-control')).toBe('public, max-age=3, s-maxage=62');
+      expect(a.stats().hits).toBe(5);
+      expect(a.stats().stale).toBe(1);
+      expect(a.stats().notModified).toBe(1);
+    } finally {
+      useClock(undefined);
     }
   });
 });
