@@ -47,6 +47,10 @@ const shared = {
 
 export default defineConfig({
   test: {
+    // vitest's default is one worker on a 2-core machine (cores - 1), which runs every file in
+    // turn; most files wait on the servers they start, so two workers take half the time. Tests
+    // are hermetic (own servers, own ports, own temp dirs), so files may run side by side.
+    maxWorkers: 2,
     projects: [
       { test: { ...shared, name: 'hybrid', env: { RINGCACHE_TEST_PROJECT: 'hybrid' } } },
       { test: { ...shared, name: 'native', ...engineOnly, env: { RINGCACHE_TEST_PROJECT: 'native', RINGCACHE_BACKEND: 'native', RINGCACHE_HYBRID: '0' } } },
