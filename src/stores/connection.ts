@@ -30,7 +30,7 @@
  *   and a `READONLY` reply (the master was demoted under a live connection) reconnects and
  *   resends the command.
  */
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { MissingDependencyError } from '../errors';
 import { checkInteger, describe } from '../validate';
 
@@ -76,6 +76,9 @@ const SENTINEL_MAX_DELAY_MS = 200;
 export interface Ioredis {
   Redis: new (...args: unknown[]) => Redis;
   ReplyError: new (...args: unknown[]) => Error;
+  Cluster: new (nodes: ClusterNode[], options?: ClusterOptions) => Cluster;
+  /** A command sent by hand; in a Cluster, `slot` routes it when set (ioredis computes it otherwise). */
+  Command: new (name: string, args: unknown[], options?: { replyEncoding?: BufferEncoding | null }) => { slot?: number | null };
 }
 
 let ioredisModule: Ioredis | undefined;
