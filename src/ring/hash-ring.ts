@@ -44,112 +44,40 @@
  *   `DeprecationWarning` with a code), not `console.warn`.
  * - `continuum()` rebuilds the whole ring from `servers` (hashring overwrote the first points
  *   and kept stale ones when the ring shrank without a `reset()`).
+ *
+ * Layout: this class keeps the lookup core — membership → continuum (planned and applied by
+ * `ring-plan.ts`, points in `continuum.ts`), and `get`/`getMany`/`getManyPacked` through the
+ * engine; hashring's options, own-key order, `ring`/`points()` shapes, `range`, `has`, `swap`'s
+ * server-list edit and the deprecation warnings are in `hashring-surface.ts`; `ring.cache` and
+ * the lookup cache behind it in `lookup-cache.ts`.
  */
-import { engine as defaultEngine, type Engine, type Key } from '../engine';
+import type { Engine, Key } from '../engine';
 import { checkOutArray, checkPackedKeys, describe, isBytes, keyList } from '../validate';
 import { Continuum } from './continuum';
 import { distribution, type DistributionReport, type KeySample } from './distribution';
+import { digestOf, digestWord, genericHasher, namedHasher, type PointHasher } from './hashring-points';
 import {
-  DEFAULT_MAX_CACHE_SIZE,
-  DEFAULT_VNODE_COUNT,
-  digestOf,
-  digestWord,
-  genericHasher,
-  isCryptoHash,
-  namedHasher,
-  replicasFromOptions,
-  type PointHasher,
-} from './hashring-points';
-import { checkKetamaServers, type KetamaMode } from './ketama';
-import { LookupCache } from './lookup-cache';
-import { applyPlan, ketamaServer, labelByString, planHashring, planKetama, type Built, type RingPlan } from './ring-plan';
-import {
-  getOwn,
-  mergeServers,
-  parseServers,
-  setOwn,
-  vnodesMap,
-  type ServerEntry,
-  type ServersSpec,
-} from './parse-servers';
+  RingNodesView,
+  checkSwap,
+  deprecated,
+  ownGetter,
+  ownsPoints,
+  ringSettings,
+  serverPoints,
+  swapServers,
+  walkRange,
+  type HashFunction,
+  type HashRingOptions,
+  type RingNode,
+} from './hashring-surface';
+import type { KetamaMode } from './ketama';
+import { AnswerCache, type LookupCache } from './lookup-cache';
+import { applyPlan, planHashring, planKetama, type Built, type RingPlan } from './ring-plan';
+import { mergeServers, parseServers, vnodesMap, type ServerEntry, type ServersSpec } from './parse-servers';
 
 export type { ServerEntry, ServersSpec, ServerWeight, HostPort } from './parse-servers';
 export type { LookupCache } from './lookup-cache';
-
-/** A custom hash: hashring calls it with `this` = the ring and the key as a string. */
-export type HashFunction = (this: HashRing, key: string) => string | Uint8Array | ArrayLike<number>;
-
-/** Placement modes: hashring's two, plus the three ketama implementations. */
-export type Compatibility = 'ketama' | 'hash_ring' | KetamaMode;
-
-/** Options, named as in hashring (plus `engine`). */
-export interface HashRingOptions {
-  /**
-   * Digests (virtual nodes) per server, scaled by weight; each digest gives `replicas` points.
-   * @default 40
-   */
-  'vnode count'?: number;
-  /**
-   * - `'ketama'` (hashring's default placement) and `'hash_ring'` (python's hash_ring module:
-   *   3 points per digest instead of 4). Either one overrides `replicas`.
-   * - `'libmemcached'`, `'twemproxy'`, `'libketama'`: the continuum of that C implementation
-   *   (float point counts, host-only names on port 11211…, see `src/ring/ketama.ts`); servers
-   *   without a port get 11211; `replicas`, `'vnode count'`, per-server `vnodes` and
-   *   `'default port'` do not apply; twemproxy names a server's points by its `name` when
-   *   given (`{ '10.0.0.1:6379': { weight: 1, name: 'cache-1' } }`). These need `algorithm`
-   *   `'md5'`; `add` and `remove` rebuild the whole continuum.
-   * @default undefined (ketama placement, `replicas` as given)
-   */
-  compatibility?: Compatibility;
-  /**
-   * Points per digest (little-endian 32-bit words of it); `<= 0` becomes 1.
-   * @default 4
-   */
-  replicas?: number;
-  /**
-   * Keys remembered by the lookup cache (a per-instance `Map`); 0 turns it off.
-   * @default 5000
-   */
-  'max cache size'?: number;
-  /** Servers on this port name their points by host alone (libketama / pylibmc compatibility). */
-  'default port'?: number;
-  /**
-   * The engine to hash and search with (benchmarks and differential tests).
-   * @default the chosen engine (`backend`)
-   */
-  engine?: Engine;
-}
-
-/** A point of the ring as hashring exposes it in `ring.ring`. */
-export interface RingNode {
-  value: number;
-  server: string;
-}
-
-/** Cache lookups per decision on using the cache, and 1/rate of its use when keys rarely repeat. */
-const CACHE_WINDOW = 1024;
-const CACHE_SAMPLE = 16;
-
-const KETAMA_MODES: readonly string[] = ['libmemcached', 'twemproxy', 'libketama'];
-const warned = new Set<string>();
-function deprecated(name: string, to: string | undefined): void {
-  if (warned.has(name)) return;
-  warned.add(name);
-  process.emitWarning(
-    `HashRing#${name} is deprecated: ${to ? `use HashRing#${to}` : 'it does nothing and has no replacement'}`,
-    { type: 'DeprecationWarning', code: `RINGCACHE_HASHRING_${name.toUpperCase()}` },
-  );
-}
-
-/** Makes the prototype accessor `name` an own enumerable property of `ring`, as hashring's field. */
-function ownGetter(ring: HashRing, name: 'ring' | 'size' | 'cache'): void {
-  // The nearest definition on the instance's prototype chain (a subclass may override it).
-  let proto: object | null = Object.getPrototypeOf(ring);
-  let desc: PropertyDescriptor | undefined;
-  while (proto && !(desc = Object.getOwnPropertyDescriptor(proto, name))) proto = Object.getPrototypeOf(proto);
-  const get = desc?.get;
-  Object.defineProperty(ring, name, { get, enumerable: true, configurable: true });
-}
+export type { HashFunction, Compatibility, HashRingOptions, RingNode } from './hashring-surface';
 
 /** Consistent-hash ring, hashring 3.2.0 compatible. */
 export class HashRing {
@@ -183,19 +111,9 @@ export class HashRing {
   /** Owner → what `get` returns for it. */
   #labels: string[] = [];
   #built: Built | undefined;
-  readonly #cache = new Map<string, string>();
-  readonly #cacheMax: number;
-  #cacheView: LookupCache | undefined;
-  /** A key was set through `ring.cache`: every `get` consults the cache from then on. */
-  #pinned = false;
-  /** Cache hits and misses in the current window, and gets left to skip the cache (see #miss). */
-  #hits = 0;
-  #misses = 0;
-  #sampling = false;
-  #bypass = 0;
+  readonly #answers: AnswerCache;
+  readonly #view = new RingNodesView();
   #batchOut = new Int32Array(256);
-  #version = 0;
-  #ringView: { version: number; nodes: WeakRef<RingNode[]> } | undefined;
 
   /**
    * @param servers `'host:port'`, an array of them (or of `{ host, port }`), or
@@ -205,45 +123,18 @@ export class HashRing {
    * @param options see {@link HashRingOptions}.
    */
   constructor(servers?: ServersSpec, algorithm?: string | HashFunction, options?: HashRingOptions) {
-    const opts = (options || {}) as HashRingOptions;
-    if (typeof opts !== 'object') throw new TypeError(`Expected an object for options but received ${describe(options)}`);
-
-    const vnode = 'vnode count' in opts ? opts['vnode count'] : DEFAULT_VNODE_COUNT;
-    const vt = typeof vnode;
-    if ((vt !== 'number' && vt !== 'string' && vnode !== undefined) || Math.abs(Number(vnode)) === Infinity) {
-      throw new TypeError(`Expected a finite number for options['vnode count'] but received ${describe(vnode)}`);
-    }
-    this.vnode = vnode as number;
-
-    const algo = algorithm || 'md5';
-    if (typeof algo !== 'function' && (typeof algo !== 'string' || (algo !== 'murmur3' && !isCryptoHash(algo)))) {
-      throw new TypeError(
-        `Expected 'md5', 'murmur3', a node:crypto hash name or a function for algorithm but received ${describe(algorithm)}`,
-      );
-    }
+    const settings = ringSettings(algorithm, options);
+    const algo = settings.algorithm;
+    this.vnode = settings.vnode;
     this.algorithm = algo;
-    this.defaultport = opts['default port'] || null;
-    this.replicas = replicasFromOptions(opts);
+    this.defaultport = settings.defaultport;
+    this.replicas = settings.replicas;
     ownGetter(this, 'ring');
     ownGetter(this, 'size');
 
-    const compat = opts.compatibility;
-    this.#ketama = KETAMA_MODES.includes(compat as string) ? (compat as KetamaMode) : undefined;
-    if (this.#ketama && algo !== 'md5') {
-      throw new TypeError(`Expected algorithm 'md5' with compatibility '${this.#ketama}' but received ${describe(algorithm)}`);
-    }
-
-    const max = 'max cache size' in opts ? opts['max cache size'] : DEFAULT_MAX_CACHE_SIZE;
-    if (typeof max !== 'number' || !(max >= 0)) {
-      throw new RangeError(`Expected a number >= 0 for options['max cache size'] but received ${describe(max)}`);
-    }
-    this.#cacheMax = max;
-
-    const engine = opts.engine ?? defaultEngine;
-    if (typeof engine !== 'object' || engine === null || typeof engine.ringFind !== 'function') {
-      throw new TypeError(`Expected an Engine (e.g. engines.js) for options.engine but received ${describe(engine)}`);
-    }
-    this.#engine = engine;
+    this.#ketama = settings.ketama;
+    this.#answers = new AnswerCache(settings.cacheMax, (key) => this.#labelOf(key));
+    this.#engine = settings.engine;
     this.#continuum = new Continuum(this.#engine);
     this.#base = namedHasher(typeof algo === 'string' ? algo : 'md5', this.#engine);
     const proto = HashRing.prototype;
@@ -269,15 +160,7 @@ export class HashRing {
    * this ring's bounded cache; see `src/ring/lookup-cache.ts` for what differs from hashring's.
    */
   get cache(): LookupCache {
-    if (this.#cacheView) return this.#cacheView;
-    const entries = this.#cache;
-    const maxSize = this.#cacheMax;
-    const pinned = (): void => {
-      this.#pinned = true;
-      this.#sampling = false;
-      this.#bypass = 0;
-    };
-    return (this.#cacheView = new LookupCache({ entries, maxSize, pinned }));
+    return this.#answers.view;
   }
 
   /** Number of points on the ring. */
@@ -290,15 +173,8 @@ export class HashRing {
    * hold it, until the ring changes). Reading it costs ~60 bytes a point; lookups never need it.
    */
   get ring(): RingNode[] {
-    const view = this.#ringView;
-    const cached = view && view.version === this.#version ? view.nodes.deref() : undefined;
-    if (cached) return cached;
     const { points, owners } = this.#continuum;
-    const labels = this.#labels;
-    const nodes = new Array<RingNode>(points.length);
-    for (let i = 0; i < points.length; i++) nodes[i] = { value: points[i], server: labels[owners[i]] };
-    this.#ringView = { version: this.#version, nodes: new WeakRef(nodes) };
-    return nodes;
+    return this.#view.nodes(points, owners, this.#labels);
   }
 
   /** Bytes held by the ring's typed arrays (points, owners, bucket index). */
@@ -321,18 +197,7 @@ export class HashRing {
    * Keys that are not strings or byte arrays are hashed as `key + ''`, as in hashring.
    */
   get(key: string | Uint8Array | number | object): string {
-    if (typeof key === 'string') {
-      if (this.#bypass > 0) {
-        this.#bypass--;
-        return this.#labelOf(key) as string;
-      }
-      const hit = this.#cache.get(key);
-      if (hit !== undefined) {
-        this.#hits++;
-        return hit;
-      }
-      return this.#miss(key) as string;
-    }
+    if (typeof key === 'string') return this.#answers.get(key) as string;
     if (isBytes(key)) return this.#labelOf(key) as string;
     return this.get((key as unknown as string) + '');
   }
@@ -397,25 +262,11 @@ export class HashRing {
    */
   range(key: string | Uint8Array | number | object, size?: number, unique?: boolean): string[] {
     const { owners } = this.#continuum;
-    const n = owners.length;
-    if (!n) return [];
+    if (!owners.length) return [];
     const want = size || this.servers.length;
     const distinct = unique || typeof unique === 'undefined';
-    const labels = this.#labels;
     const start = this.#indexOf(typeof key === 'string' || isBytes(key) ? key : key + '');
-    const result: string[] = [];
-    const seen = new Set<string>();
-    for (let k = 0; k < n; k++) {
-      const i = start + k < n ? start + k : start + k - n;
-      const server = labels[owners[i]];
-      if (distinct) {
-        if (seen.has(server)) continue;
-        seen.add(server);
-      }
-      result.push(server);
-      if (result.length === want) return result;
-    }
-    return result;
+    return walkRange(owners, this.#labels, start, want, distinct);
   }
 
   /**
@@ -449,47 +300,17 @@ export class HashRing {
    * modes could not rebuild the swapped list (a bad port, two twemproxy servers of one name).
    */
   swap(from: string, to: string): this {
-    const target = typeof to === 'string' ? parseServers(to, 'to')[0] : undefined;
-    if (!target) throw new TypeError(`Expected a 'host:port' string for to but received ${describe(to)}`);
-    if (this.#ketama) {
-      // The next rebuild must accept the swapped list: refuse now what it would refuse then.
-      const next = this.servers.map((s) => (s.string === from ? { ...s, string: to, host: target.host, port: target.port } : s));
-      const byString = labelByString(next);
-      checkKetamaServers(this.#ketama, next.map(ketamaServer), (i) => (next[i].string === to ? 'to' : byString(i)));
-    }
+    const target = checkSwap(this.servers, from, to, this.#ketama);
     this.#labels = this.#labels.map((l) => (l === from ? to : l));
-    // As hashring: cached answers of `from` become `to`, the others stay.
-    for (const [key, server] of this.#cache) if (server === from) this.#cache.set(key, to);
-    this.#version++;
-    setOwn(this.vnodes, to, getOwn(this.vnodes, from));
-    delete this.vnodes[from];
-    // A new array of the same (edited) entries, as hashring's `servers.map`.
-    this.servers = this.servers.map((s) => {
-      if (s.string === from) {
-        s.string = to;
-        s.host = target.host;
-        s.port = target.port;
-      }
-      return s;
-    });
+    this.#answers.relabel(from, to);
+    this.#view.changed();
+    this.servers = swapServers(this.servers, this.vnodes, from, to, target);
     return this;
   }
 
   /** Whether any point of the ring belongs to `server`. */
   has(server: string): boolean {
-    const labels = this.#labels;
-    const match = new Uint8Array(labels.length);
-    let any = false;
-    for (let p = 0; p < labels.length; p++) {
-      if (labels[p] === server) {
-        match[p] = 1;
-        any = true;
-      }
-    }
-    if (!any) return false;
-    const owners = this.#continuum.owners;
-    for (let i = 0; i < owners.length; i++) if (match[owners[i]]) return true;
-    return false;
+    return ownsPoints(this.#continuum.owners, this.#labels, server);
   }
 
   /**
@@ -497,24 +318,16 @@ export class HashRing {
    * for every server in `vnodes` when `servers` is not an array.
    */
   points(servers?: ServersSpec | readonly string[]): Record<string, number[]> {
-    const names = Array.isArray(servers) ? servers : Object.keys(this.vnodes);
-    const nodes: Record<string, number[]> = Object.create(null);
-    for (const s of names) nodes[s as string] = [];
     const { points, owners } = this.#continuum;
-    const labels = this.#labels;
-    for (let i = 0; i < points.length; i++) {
-      const server = labels[owners[i]];
-      if (server in nodes) nodes[server].push(points[i]);
-    }
-    return nodes;
+    return serverPoints(servers, this.vnodes, points, owners, this.#labels);
   }
 
   /** Empties the ring (servers stay; `add`, `remove` or `continuum` rebuild it). */
   reset(): this {
     this.#continuum.clear();
     this.#built = undefined;
-    this.#cache.clear();
-    this.#version++;
+    this.#answers.entries.clear();
+    this.#view.changed();
     return this;
   }
 
@@ -631,31 +444,6 @@ export class HashRing {
     return this.#continuum.size > 0 ? 0 : -1;
   }
 
-  /**
-   * A string key the cache did not have. The cache earns its keep only when keys repeat: after
-   * a window of lookups in which fewer than 1 in 16 hit (a stream of distinct keys), only one
-   * get in 16 consults and fills it — the others skip it, so such a stream pays neither a
-   * `Map` miss nor a `Map.set` per key — until the sampled lookups hit again (keys turned hot).
-   * Either way the cache only ever holds the answer an uncached lookup gives. When full, it
-   * starts over: cheaper per miss than LRU bookkeeping, and a hot key is back after one miss.
-   */
-  #miss(key: string): string | undefined {
-    const label = this.#labelOf(key);
-    if (label === undefined || this.#cacheMax === 0) return label;
-    const misses = ++this.#misses;
-    // Window: 1024 misses when the cache is in full use, 1024 sampled lookups when it is not.
-    if ((this.#sampling ? misses + this.#hits : misses) >= CACHE_WINDOW) {
-      this.#sampling = !this.#pinned && this.#hits * CACHE_SAMPLE < misses + this.#hits;
-      this.#hits = 0;
-      this.#misses = 0;
-    }
-    if (this.#sampling) this.#bypass = CACHE_SAMPLE - 1;
-    const cache = this.#cache;
-    if (cache.size >= this.#cacheMax) cache.clear();
-    cache.set(key, label);
-    return label;
-  }
-
   #scratch(n: number): Int32Array {
     if (this.#batchOut.length < n) this.#batchOut = new Int32Array(Math.max(n, this.#batchOut.length * 2));
     return this.#batchOut;
@@ -697,8 +485,8 @@ export class HashRing {
 
   /** Makes `plan` (of `servers`) the ring. Nothing here throws on input. */
   #apply(plan: RingPlan, servers: readonly ServerEntry[]): void {
-    this.#cache.clear();
-    this.#version++;
+    this.#answers.entries.clear();
+    this.#view.changed();
     this.#labels = servers.map((s) => s.string);
     this.#built = applyPlan(this.#continuum, plan, this.#built);
   }

@@ -1,8 +1,14 @@
 /**
- * `ring.cache`: the interface of hashring's lookup cache (a `simple-lru-cache` 0.0.2 instance:
- * `get`, `set`, `del`, `reset`, `forEach`, `size`, `maxSize`) over the bounded `Map` that
- * HashRing keeps its answers in. Code written against hashring (`ring.cache.get(key)`,
- * `ring.cache.reset()`, pinning a key with `ring.cache.set(key, server)`) works unchanged.
+ * HashRing's lookup cache: {@link AnswerCache}, the bounded `Map` of its answers to
+ * `get(string)` with the policy that decides when consulting it pays, and {@link LookupCache},
+ * the interface of hashring's cache over it (`ring.cache`). HashRing holds one AnswerCache,
+ * built with the ring's uncached lookup, and answers string keys through it; `ring.cache`
+ * returns the AnswerCache's one LookupCache.
+ *
+ * `ring.cache` is the interface of hashring's lookup cache (a `simple-lru-cache` 0.0.2 instance:
+ * `get`, `set`, `del`, `reset`, `forEach`, `size`, `maxSize`). Code written against hashring
+ * (`ring.cache.get(key)`, `ring.cache.reset()`, pinning a key with `ring.cache.set(key, server)`)
+ * works unchanged.
  *
  * Kept from simple-lru-cache: keys are property names (`get(42)` reads what `ring.get(42)`
  * stored under `'42'`); `set` of a key makes `ring.get(key)` answer that server until the
@@ -15,7 +21,8 @@
  * - `get(key, false)` returns the entry (simple-lru-cache 0.0.2 returned `undefined` whenever
  *   `hit` was false); `hit` changes nothing here, there is no recency to refresh;
  * - when full, the cache starts over instead of dropping its least recently used entry, and
- *   `maxSize` 0 turns it off (`set` stores nothing; simple-lru-cache threw) — see HashRing#miss;
+ *   `maxSize` 0 turns it off (`set` stores nothing; simple-lru-cache threw) — see
+ *   {@link AnswerCache.get};
  * - `set` takes a non-empty server string (a `TypeError` otherwise: hashring ignored a falsy
  *   cached value and recomputed it; any other value would be returned by `get` as a server);
  * - `size` and `maxSize` are read-only; the list internals (`head`, `tail`, `cache`, `hit`,
@@ -33,11 +40,101 @@ export interface LookupCacheHost {
   pinned(): void;
 }
 
+/** Cache lookups per decision on using the cache, and 1/rate of its use when keys rarely repeat. */
+const CACHE_WINDOW = 1024;
+const CACHE_SAMPLE = 16;
+
+/**
+ * A ring's answers to `get(string)`, key → server: the bounded `Map` {@link LookupCache} shows,
+ * and when to consult it. It only ever holds the answer an uncached lookup gives, or a server
+ * pinned through `ring.cache.set`.
+ */
+export class AnswerCache implements LookupCacheHost {
+  readonly entries = new Map<string, string>();
+  readonly maxSize: number;
+  /** The ring's uncached lookup (undefined on an empty ring). */
+  readonly #lookup: (key: string) => string | undefined;
+  #view: LookupCache | undefined;
+  /** A key was set through `ring.cache`: every `get` consults the cache from then on. */
+  #pinned = false;
+  /** Cache hits and misses in the current window, and gets left to skip the cache (see #miss). */
+  #hits = 0;
+  #misses = 0;
+  #sampling = false;
+  #bypass = 0;
+
+  /**
+   * @param maxSize `'max cache size'` (0: off).
+   * @param lookup the ring's uncached lookup of a key.
+   */
+  constructor(maxSize: number, lookup: (key: string) => string | undefined) {
+    this.maxSize = maxSize;
+    this.#lookup = lookup;
+  }
+
+  /** `ring.cache`: one per ring, made on first use. */
+  get view(): LookupCache {
+    return (this.#view ??= new LookupCache(this));
+  }
+
+  /** The server of `key`: cached, or looked up (and maybe cached). */
+  get(key: string): string | undefined {
+    if (this.#bypass > 0) {
+      this.#bypass--;
+      return this.#lookup(key);
+    }
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      this.#hits++;
+      return hit;
+    }
+    return this.#miss(key);
+  }
+
+  /** `ring.cache.set` pinned a key: stop sampling, so that every `get` consults the cache. */
+  pinned(): void {
+    this.#pinned = true;
+    this.#sampling = false;
+    this.#bypass = 0;
+  }
+
+  /** `swap(from, to)`: as in hashring, cached answers of `from` become `to`, the others stay. */
+  relabel(from: string, to: string): void {
+    const entries = this.entries;
+    for (const [key, server] of entries) if (server === from) entries.set(key, to);
+  }
+
+  /**
+   * A key the cache did not have. The cache earns its keep only when keys repeat: after a
+   * window of lookups in which fewer than 1 in 16 hit (a stream of distinct keys), only one get
+   * in 16 consults and fills it — the others skip it, so such a stream pays neither a `Map`
+   * miss nor a `Map.set` per key — until the sampled lookups hit again (keys turned hot).
+   * Either way the cache only ever holds the answer an uncached lookup gives. When full, it
+   * starts over: cheaper per miss than LRU bookkeeping, and a hot key is back after one miss.
+   */
+  #miss(key: string): string | undefined {
+    const label = this.#lookup(key);
+    if (label === undefined || this.maxSize === 0) return label;
+    const misses = ++this.#misses;
+    // Window: 1024 misses when the cache is in full use, 1024 sampled lookups when it is not.
+    if ((this.#sampling ? misses + this.#hits : misses) >= CACHE_WINDOW) {
+      this.#sampling = !this.#pinned && this.#hits * CACHE_SAMPLE < misses + this.#hits;
+      this.#hits = 0;
+      this.#misses = 0;
+    }
+    if (this.#sampling) this.#bypass = CACHE_SAMPLE - 1;
+    const entries = this.entries;
+    if (entries.size >= this.maxSize) entries.clear();
+    entries.set(key, label);
+    return label;
+  }
+}
+
 /** hashring's `ring.cache`, over HashRing's bounded lookup cache. */
 export class LookupCache {
   readonly #host: LookupCacheHost;
 
-  /** @internal HashRing creates it; `ring.cache` returns the ring's one instance. */
+  /** @internal {@link AnswerCache.view} creates it; `ring.cache` returns the ring's one instance. */
   constructor(host: LookupCacheHost) {
     this.#host = host;
   }

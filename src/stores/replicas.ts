@@ -92,8 +92,7 @@ export function replicasFor(
 ): SentinelReplicas | undefined {
   if (policy === 'master') return undefined;
   const spec = node.kind === 'instance' ? (node.spec as Redis).options : (node.spec as RedisOptions);
-  const sentinel = node.kind === 'sentinel' || (node.kind === 'instance' && Array.isArray(spec.sentinels) && spec.sentinels.length > 0);
-  if (!sentinel) throw noReplicasError(policy, name, `node ${node.defaultId} is not Sentinel-managed ({ sentinels, name })`);
+  if (!isSentinelNode(node)) throw noReplicasError(policy, name, `node ${node.defaultId} is not Sentinel-managed ({ sentinels, name })`);
   return new SentinelReplicas(io, spec, {
     policy,
     optionName: name,
@@ -102,6 +101,12 @@ export function replicasFor(
   });
 }
 
+/** Whether `node` is Sentinel-managed: `{ sentinels, name }`, or a `Redis` created with them. */
+export function isSentinelNode(node: ParsedNode): boolean {
+  if (node.kind === 'sentinel') return true;
+  const o = node.kind === 'instance' ? (node.spec as Redis).options : undefined;
+  return Array.isArray(o?.sentinels) && o.sentinels.length > 0;
+}
 
 /** Checks per-read options (TypeError naming `options` / `options.fromMaster`). */
 export function checkReadOptions(o: unknown): asserts o is ReadOptions | undefined {

@@ -33,6 +33,11 @@
  *
  * Sentinel-backed nodes do not fail during a failover: their commands wait for the promoted
  * replica (see `connection.ts`), so they count as failures only after `failoverTimeoutMs`.
+ *
+ * This file: routing keys to nodes, membership, ejection and retry, batches. The options, node
+ * configs and their checks are in `ring-store-options.ts`; reads from a node's replicas
+ * (`scaleReads`) in `ring-replicas.ts`; waiting for a node's replicas to acknowledge a write
+ * (`replicaAck`) in `replica-ack.ts`.
  */
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
@@ -46,152 +51,40 @@ import {
   type MovementReport,
   type Placement,
 } from '../ring/distribution';
-import { HashRing, type Compatibility, type HashRingOptions, type ServerWeight } from '../ring/hash-ring';
+import { HashRing, type HashRingOptions, type ServerWeight } from '../ring/hash-ring';
 import { setOwn } from '../ring/parse-servers';
 import { checkInteger, checkKey, checkKeys, describe } from '../validate';
 import { checkEntries, checkTtl, checkValue, classify, toArg } from './arguments';
-import {
-  connectionOptions,
-  createClient,
-  lastConnectionError,
-  loadIoredis,
-  parseNode,
-  stripUndefined,
-  type ConnectionOptions,
-  type NodeSpec,
-  type ParsedNode,
-} from './connection';
+import { connectionOptions, createClient, lastConnectionError, loadIoredis, stripUndefined, type ParsedNode } from './connection';
 import { hashTagged, parseHashTag, type HashTag } from './hash-tag';
-import { MASTER, checkReadOptions, noReplicasError, replicaReadOptions, replicasFor, type ReadOptions, type ReplicaReadOptions, type ScaleReads, type SentinelReplicas } from './replicas';
-import { notAcknowledged, resolveReplicaAck, type ReplicaAckOptions } from './replica-ack';
+import { waitForAcks, type ReplicaAckOptions } from './replica-ack';
+import { checkReadOptions, type ReadOptions, type ScaleReads, type SentinelReplicas } from './replicas';
+import { RingReplicaReads } from './ring-replicas';
+import {
+  DEFAULT_RING_STORE_OPTIONS,
+  checkDistinct,
+  parseRingNode,
+  type MembershipChange,
+  type Placed,
+  type RingNode,
+  type RingNodeInfo,
+  type RingNodeState,
+  type RingStoreEvents,
+  type RingStoreOptions,
+} from './ring-store-options';
 import type { KeyValueStore, StoreValue } from './store';
 
-/** A node with its ring settings. */
-export interface RingNodeConfig {
-  /** The node: a URL or `'host:port'`, ioredis options (`{ sentinels, name }`), or a `Redis`. */
-  node: NodeSpec;
-  /**
-   * Its name on the ring: what {@link RingStore.nodeFor} returns and what its points are hashed
-   * from (in every mode but twemproxy with an `alias`). Keep the default to agree with
-   * twemproxy, libmemcached or another hashring client listing the same addresses.
-   * @default `host:port`, the socket path, or the Sentinel master name
-   */
-  id?: string;
-  /**
-   * Relative weight, a positive integer.
-   * @default 1
-   */
-  weight?: number;
-  /** twemproxy's server name (`host:port:weight name`): names the points in `'twemproxy'` mode. */
-  alias?: string;
-  /**
-   * Wait for replicas of this node (a Sentinel-backed master, or a standalone one with replicas)
-   * to acknowledge every write (`set`, `mset`, `del`, `mdel`): `WAIT replicas timeoutMs` on the
-   * node's connection after the write; fewer acknowledgements reject the call with
-   * `NodeUnavailableError` (the write may still have applied on the master) without counting a
-   * node failure. See `ClusterStoreOptions.replicaAck` for why. `false`: off.
-   * @default false
-   */
-  replicaAck?: ReplicaAckOptions | false;
-}
-
-/** A node of a {@link RingStore}. */
-export type RingNode = NodeSpec | RingNodeConfig;
-
-/**
- * Options of {@link RingStore}. `scaleReads` applies to the Sentinel-managed nodes (each shard
- * reads from its own replicas); plain nodes read their one server.
- */
-export interface RingStoreOptions extends ConnectionOptions, ReplicaReadOptions {
-  /**
-   * Placement: `undefined` for hashring's (md5 ketama, 40 vnodes, 4 points each), or
-   * `'libmemcached'`, `'twemproxy'`, `'libketama'`, `'hash_ring'` (see {@link HashRing}).
-   * @default undefined
-   */
-  compatibility?: Compatibility;
-  /**
-   * Ring hash: `'md5'`, or `'murmur3'` (faster, hashring modes only).
-   * @default 'md5'
-   */
-  algorithm?: 'md5' | 'murmur3';
-  /** Other {@link HashRingOptions} (`'vnode count'`, `replicas`, …) for hashring placement. */
-  ringOptions?: Omit<HashRingOptions, 'compatibility' | 'engine'>;
-  /**
-   * twemproxy-style hash tag: two characters; a key is placed by the text between them.
-   * @default undefined (the whole key)
-   */
-  hashTag?: string;
-  /**
-   * Take a node off the ring after `ejectAfter` consecutive failures (twemproxy's
-   * `auto_eject_hosts`). Off: failures reject with `NodeUnavailableError` and keys stay put.
-   * @default true
-   */
-  autoEject?: boolean;
-  /**
-   * Consecutive failures that eject a node (twemproxy's `server_failure_limit`).
-   * @default 2
-   */
-  ejectAfter?: number;
-  /**
-   * Pause between health probes (`PING`) of an ejected node (twemproxy's
-   * `server_retry_timeout`). A restarted cache node is back within a few seconds.
-   * @default 5000
-   */
-  retryAfterMs?: number;
-}
-
-/** The default {@link RingStoreOptions} (connection defaults: `DEFAULT_CONNECTION_OPTIONS`). */
-export const DEFAULT_RING_STORE_OPTIONS: Readonly<Required<Pick<RingStoreOptions, 'algorithm' | 'autoEject' | 'ejectAfter' | 'retryAfterMs'>>> =
-  Object.freeze({
-    algorithm: 'md5',
-    autoEject: true,
-    ejectAfter: 2,
-    retryAfterMs: 5000,
-  });
-
-/** A node's health as the store sees it. */
-export type RingNodeState = 'up' | 'down' | 'ejected';
-
-/** What {@link RingStore.nodes} lists. */
-export interface RingNodeInfo {
-  id: string;
-  weight: number;
-  alias?: string;
-  state: RingNodeState;
-  /** Consecutive failures. */
-  failures: number;
-  /** Whether its keys are placed on it now. */
-  onRing: boolean;
-}
-
-/** Payload of the `'down'`, `'ejected'` and `'restored'` events. */
-export interface RingNodeEvent {
-  /** The node's id. */
-  node: string;
-  /** Consecutive failures so far (0 on `'restored'`). */
-  failures: number;
-  /** The failure that caused the event (`'down'`, `'ejected'`). */
-  error?: unknown;
-  /** `'restored'`: milliseconds since its first failure. */
-  downMs?: number;
-}
-
-/** Events of a {@link RingStore}. */
-export interface RingStoreEvents {
-  /** A healthy node failed a command. */
-  down: [event: RingNodeEvent];
-  /** A node left the ring after `ejectAfter` failures. */
-  ejected: [event: RingNodeEvent];
-  /** A failing node answered again (and, if it was ejected, is back on the ring). */
-  restored: [event: RingNodeEvent];
-}
-
-/** A change of membership for {@link RingStore.movement}. */
-export interface MembershipChange {
-  add?: readonly RingNode[];
-  /** Ids of nodes to remove. */
-  remove?: readonly string[];
-}
+export {
+  DEFAULT_RING_STORE_OPTIONS,
+  type MembershipChange,
+  type RingNode,
+  type RingNodeConfig,
+  type RingNodeEvent,
+  type RingNodeInfo,
+  type RingNodeState,
+  type RingStoreEvents,
+  type RingStoreOptions,
+} from './ring-store-options';
 
 interface Member {
   readonly id: string;
@@ -207,35 +100,6 @@ interface Member {
   downSince: number;
   probe: NodeJS.Timeout | undefined;
   probing: boolean;
-}
-
-/** Ring entry of a node: what placement depends on. */
-interface Placed {
-  id: string;
-  weight: number;
-  alias: string | undefined;
-  replicaAck?: Required<ReplicaAckOptions>;
-}
-
-function isConfig(x: unknown): x is RingNodeConfig {
-  return typeof x === 'object' && x !== null && 'node' in x && (x as RingNodeConfig).node !== undefined;
-}
-
-/** Checks a ring node and names it. */
-function parseRingNode(node: unknown, name: string): Placed & { parsed: ParsedNode } {
-  if (!isConfig(node)) {
-    const parsed = parseNode(node, name);
-    return { id: parsed.defaultId, weight: 1, alias: undefined, parsed };
-  }
-  const parsed = parseNode(node.node, `${name}.node`);
-  const id = node.id ?? parsed.defaultId;
-  if (typeof id !== 'string' || id === '') throw new TypeError(`Expected a non-empty string for ${name}.id but received ${describe(id)}`);
-  const weight = node.weight ?? 1;
-  checkInteger(weight, `${name}.weight`, 1, 0x7fffffff);
-  if (node.alias !== undefined && (typeof node.alias !== 'string' || node.alias === '')) {
-    throw new TypeError(`Expected a non-empty string for ${name}.alias but received ${describe(node.alias)}`);
-  }
-  return { id, weight, alias: node.alias, parsed, replicaAck: resolveReplicaAck(node.replicaAck, `${name}.replicaAck`) };
 }
 
 /**
@@ -259,9 +123,7 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
   readonly #retryAfterMs: number;
   readonly #conn: ReturnType<typeof connectionOptions>;
   readonly #ReplyError: new (...args: unknown[]) => Error;
-  readonly #scaleReads: ScaleReads;
-  readonly #replicaRefreshMs: number;
-  readonly #options: RingStoreOptions;
+  readonly #replicaReads: RingReplicaReads<Member>;
   #closed = false;
 
   /** @param nodes the nodes, in ring order (see {@link RingNode}); at least one. */
@@ -286,15 +148,13 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     this.#ejectAfter = o.ejectAfter;
     this.#retryAfterMs = o.retryAfterMs;
     this.#conn = connectionOptions(options);
-    this.#ReplyError = loadIoredis('RingStore').ReplyError;
-    ({ policy: this.#scaleReads, refreshMs: this.#replicaRefreshMs } = replicaReadOptions(options));
-    this.#options = options;
+    const io = loadIoredis('RingStore');
+    this.#ReplyError = io.ReplyError;
+    this.#replicaReads = new RingReplicaReads<Member>(io, options, (m, command, key, reply) => this.#call(m, command, key, reply));
 
     const parsed = nodes.map((n, i) => parseRingNode(n, `nodes[${i}]`));
     checkDistinct(parsed, []);
-    if (this.#scaleReads !== 'master' && !parsed.some((p) => isSentinel(p.parsed))) {
-      throw noReplicasError(this.#scaleReads, 'options.scaleReads', 'no node is Sentinel-managed ({ sentinels, name })');
-    }
+    this.#replicaReads.check(parsed.map((p) => p.parsed));
     // Builds (and so validates) the ring before any connection is opened.
     this.#ring = this.#buildRing(parsed);
     for (const p of parsed) this.#members.set(p.id, this.#connect(p));
@@ -314,7 +174,7 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
 
   /** The read policy of the Sentinel-managed nodes (`'master'` unless replica reads were turned on). */
   get scaleReads(): ScaleReads {
-    return this.#scaleReads;
+    return this.#replicaReads.policy;
   }
 
   /** The ioredis client of node `id`. */
@@ -344,14 +204,14 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     const k = toArg(key);
     const v = toArg(value);
     await this.#call(m, 'SET', key, ttlMs === undefined ? m.client.set(k, v) : m.client.set(k, v, 'PX', ttlMs));
-    await this.#waitReplicas([m], 'SET', key);
+    await waitForAcks([m], 'SET', key);
   }
 
   async del(key: Key): Promise<number> {
     checkKey(key);
     const m = this.#owner(key);
     const n = await this.#call(m, 'DEL', key, m.client.del(toArg(key)));
-    await this.#waitReplicas([m], 'DEL', key);
+    await waitForAcks([m], 'DEL', key);
     return n;
   }
 
@@ -395,7 +255,7 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
       }
     });
     await Promise.all(tasks);
-    await this.#waitReplicas(groups.keys(), 'MSET', entries[0][0]);
+    await waitForAcks(groups.keys(), 'MSET', entries[0][0]);
   }
 
   async mdel(keys: readonly Key[]): Promise<number> {
@@ -409,7 +269,7 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     for (const [m, idx] of groups) tasks.push(this.#call(m, 'DEL', keys[idx[0]], m.client.del(idx.map((i) => toArg(keys[i])))));
     let total = 0;
     for (const n of await Promise.all(tasks)) total += n;
-    await this.#waitReplicas(groups.keys(), 'DEL', keys[0]);
+    await waitForAcks(groups.keys(), 'DEL', keys[0]);
     return total;
   }
 
@@ -487,9 +347,7 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
   }
 
   #connect(p: Placed & { parsed: ParsedNode }): Member {
-    const replicas = isSentinel(p.parsed)
-      ? replicasFor(loadIoredis('RingStore'), p.parsed, this.#scaleReads, 'options.scaleReads', this.#replicaRefreshMs, this.#options)
-      : undefined;
+    const replicas = this.#replicaReads.replicasOf(p.parsed);
     const { client, owned } = createClient(p.parsed, this.#conn);
     return { id: p.id, weight: p.weight, alias: p.alias, replicaAck: p.replicaAck, client, owned, replicas, state: 'up', failures: 0, downSince: 0, probe: undefined, probing: false };
   }
@@ -534,7 +392,7 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     const m = this.#owner(key);
     if (m.replicas !== undefined && options?.fromMaster !== true) {
       const k = toArg(key);
-      return this.#viaReplica<string | Buffer | null>(m, 'GET', key, (c) => (buffer ? c.getBuffer(k) : c.get(k)));
+      return this.#replicaReads.read<string | Buffer | null>(m, 'GET', key, (c) => (buffer ? c.getBuffer(k) : c.get(k)));
     }
     try {
       const k = toArg(key);
@@ -578,7 +436,7 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
         const args = idx.map((i) => toArg(keys[i]));
         const read = (r: Redis): Promise<(string | Buffer | null)[]> => (buffers ? r.mgetBuffer(args) : r.mget(args));
         tasks.push(
-          this.#viaReplica(m, 'MGET', keys[idx[0]], read).then((vals) => {
+          this.#replicaReads.read(m, 'MGET', keys[idx[0]], read).then((vals) => {
             for (let j = 0; j < idx.length; j++) out[idx[j]] = vals[j];
           }),
         );
@@ -617,39 +475,6 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     } finally {
       for (const s of streams) s.uncork();
     }
-  }
-
-  /** A read on one of `m`'s replicas; on its master (counted as usual) when none is usable or the replica failed. */
-  async #viaReplica<T>(m: Member, command: string, key: Key, read: (c: Redis) => Promise<T>): Promise<T> {
-    let v: T | typeof MASTER;
-    try {
-      v = await m.replicas!.read(read);
-    } catch (err) {
-      if (err instanceof RangeError) throw err;
-      // A reply error of the command itself (the replica is fine): not a node failure.
-      throw classify(err, this.#ReplyError, command, m.id, key).error;
-    }
-    return v === MASTER ? this.#call(m, command, key, read(m.client)) : v;
-  }
-
-  /** `WAIT` on each member with `replicaAck` (after its writes): see {@link RingNodeConfig.replicaAck}. */
-  async #waitReplicas(members: Iterable<Member>, command: string, key: Key): Promise<void> {
-    const waits: Promise<void>[] = [];
-    for (const m of members) {
-      const ack = m.replicaAck;
-      if (ack === undefined) continue;
-      waits.push(
-        m.client.call('WAIT', ack.replicas, ack.timeoutMs).then(
-          (n) => {
-            if (Number(n) < ack.replicas) throw new NodeUnavailableError(notAcknowledged(command, ack, m.id, `${Number(n)} acknowledged`), { key, node: m.id });
-          },
-          (err: unknown) => {
-            throw new NodeUnavailableError(notAcknowledged(command, ack, m.id, (err as Error)?.message ?? String(err)), { cause: err, key, node: m.id });
-          },
-        ),
-      );
-    }
-    await Promise.all(waits);
   }
 
   async #call<T>(m: Member, command: string, key: Key, reply: Promise<T>): Promise<T> {
@@ -716,20 +541,6 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     if (m.probe !== undefined) clearInterval(m.probe);
     m.probe = undefined;
   }
-}
-
-function checkDistinct(added: readonly Placed[], existing: readonly Placed[]): void {
-  const seen = new Set(existing.map((e) => e.id));
-  for (const p of added) {
-    if (seen.has(p.id)) throw new RangeError(`Expected distinct node ids but '${p.id}' appears twice (give one an id)`);
-    seen.add(p.id);
-  }
-}
-
-function isSentinel(p: ParsedNode): boolean {
-  if (p.kind === 'sentinel') return true;
-  const o = p.kind === 'instance' ? (p.spec as Redis).options : undefined;
-  return Array.isArray(o?.sentinels) && o.sentinels.length > 0;
 }
 
 async function closeClient(m: Member): Promise<void> {
