@@ -3,8 +3,7 @@
  * the bytes between the first `{` and the first `}` after it — replaces the key when it is
  * non-empty. `{}` (an empty tag) means the whole key is hashed: `keySlot('foo{}{bar}')` is 8363.
  */
-import { engine, type Key } from '../engine';
-import { utf8Length, writeUtf8 } from '../engine/js/utf8';
+import { engine, utf8Length, writeUtf8, type Key } from '../engine';
 import { checkKey, checkPackedKeys, checkTypedArray, describe, keyList } from '../validate';
 
 /** Number of Redis Cluster hash slots. */

@@ -15,6 +15,8 @@ import { loadNativeBinding, nativeEngine } from './native';
 import type { Engine, Key } from './types';
 
 export type { Engine, Key, RingHash, RingTable } from './types';
+/** UTF-8 byte lengths and encoding as both engines count them (packKeys writes keys with them). */
+export { utf8Length, writeUtf8 } from './js/utf8';
 export { RING_HASH_MD5, RING_HASH_MURMUR3 } from './types';
 
 /**

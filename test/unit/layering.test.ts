@@ -49,6 +49,18 @@ describe('layering', () => {
     expect(bad).toEqual([]);
   });
 
+  it('outside src/engine, the engine is reached only through its seam (src/engine/index.ts, and its types)', () => {
+    const bad: string[] = [];
+    for (const f of files(SRC)) {
+      if (layerOf(f) === 'engine') continue;
+      for (const m of readFileSync(f, 'utf8').matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)) {
+        const target = relative(SRC, resolve(dirname(f), m[1])).split(/[\\/]/);
+        if (target[0] === 'engine' && target.length > 1 && !['index', 'types'].includes(target[1])) bad.push(`${relative(SRC, f)} imports ${m[1]}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
   it('the root files below the layers (errors, validate) import no layer but the engine', () => {
     for (const name of ['errors.ts', 'validate.ts']) {
       const text = readFileSync(join(SRC, name), 'utf8');
