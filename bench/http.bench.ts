@@ -111,8 +111,8 @@ export async function runHttpBench(opts: HttpBenchOptions = {}): Promise<BenchRo
   const time = opts.time ?? 300;
   const seconds = opts.quick ? Math.min(10, Math.max(0.5, time / 100)) : Math.min(10, Math.max(2, Math.round(time / 100)));
   // process.cpuUsage() counts every thread, the JIT's too: the warm-up lets the optimising
-  // compiler finish before the measured phase (1 s left ringcache's larger hot path still being
-  // compiled in it: a cached-route ratio of 0.68 where 2 s gives 0.8).
+  // compiler finish before the measured phase (after 1 s, ringcache's larger hot path was still
+  // being compiled in it: a cached-route ratio of 0.68 in one run, 0.78 in the next with 2 s).
   const warmUp = opts.quick ? 0.25 : 2;
   let redisPort: number;
   let stopRedis = async (): Promise<void> => {};

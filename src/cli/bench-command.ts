@@ -115,17 +115,7 @@ async function runnerFor(suite: Suite): Promise<Runner | string> {
   }
 }
 
-/** Whether the suites are here: they are in a source checkout, not in the published package. */
-function suitesPresent(): boolean {
-  try {
-    require.resolve('../../bench/lib');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether a module resolves from here (an optional peer such as autocannon). */
+/** Whether a module resolves from here: an optional peer such as autocannon, or the bench suites (in a source checkout, not in the published package). */
 function hasModule(name: string): boolean {
   try {
     require.resolve(name);
@@ -147,7 +137,7 @@ export async function benchCommand(flags: BenchFlags, io: Io): Promise<number> {
       throw new UsageError(`bench: unknown suite '${s}' (expected one of ${SUITES.join(', ')})`);
     }
   }
-  if (!suitesPresent()) {
+  if (!hasModule('../../bench/lib')) {
     io.err(
       'bench: the benchmark suites are not in the installed package (they run the peer libraries, which are ' +
         'devDependencies); run them from a source checkout of ringcache: npm ci && npx ringcache bench',

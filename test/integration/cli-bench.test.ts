@@ -6,11 +6,10 @@
  * sources into a temp dir (test/helpers/compiled-cli.ts). What is tested is the CLI, not
  * the engine: `hybrid` project only.
  */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileCli } from '../helpers/compiled-cli';
+import { compileCli, runCli, type CliRun as Run } from '../helpers/compiled-cli';
 import { notDefaultProject } from '../helpers/project';
 
 let work = '';
@@ -18,16 +17,7 @@ let cli = '';
 /** A PATH holding only `node`: no redis-server, no redis-cli. */
 let bare = '';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv = process.env): Run {
-  const r = spawnSync(process.execPath, [cli, 'bench', ...args], { cwd: work, env, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[], env?: NodeJS.ProcessEnv): Run => runCli(cli, work, ['bench', ...args], { env });
 
 /** The environment of a machine without Redis: PATH is a dir with a `node` link alone. */
 function withoutRedis(): NodeJS.ProcessEnv {

@@ -5,27 +5,18 @@
  * linked to the checkout's node_modules and native build. Runs in both projects: the child
  * inherits RINGCACHE_BACKEND.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySlot } from '../../src';
 import { HashRing } from '../../src/ring/hash-ring';
-import { compileCli } from '../helpers/compiled-cli';
+import { compileCli, runCli, type CliRun as Run } from '../helpers/compiled-cli';
 
 let work = '';
 let cli = '';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], input?: string, env: NodeJS.ProcessEnv = process.env): Run {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: work, input, env, encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[], input?: string, env?: NodeJS.ProcessEnv): Run => runCli(cli, work, args, { input, env });
 
 function expectNoStack(r: Run) {
   expect(r.stderr).not.toMatch(/\n\s+at /);

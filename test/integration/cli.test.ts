@@ -1,34 +1,17 @@
 /**
  * The `ringcache` command, run as a subprocess from a fresh compile of the sources (so the test
- * can't pass on a stale dist/). Runs in both projects: the child inherits RINGCACHE_BACKEND.
+ * can't pass on a stale dist/). Runs in the hybrid project (vitest.config.mts DEFAULT_ONLY); the child inherits RINGCACHE_BACKEND.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySlot } from '../../src';
 import { HashRing } from '../../src/ring/hash-ring';
+import { compileCli, runCli, type CliRun as Run } from '../helpers/compiled-cli';
 
-const root = resolve(__dirname, '..', '..');
-// A fresh temp dir, never the checkout: links to the repo's binding.gyp, build/ and node_modules
-// let the compiled loader find the native build and the dependencies.
-const outDir = mkdtempSync(join(tmpdir(), 'ringcache-cli-'));
-for (const name of ['binding.gyp', 'build', 'prebuilds', 'node_modules', 'package.json']) {
-  if (existsSync(join(root, name))) symlinkSync(join(root, name), join(outDir, name));
-}
-const cli = join(outDir, 'src', 'cli', 'main.js');
+let work = '';
+let cli = '';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], input?: string): Run {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: outDir, input, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[], input?: string): Run => runCli(cli, work, args, { input });
 
 function expectUsageError(r: Run, pattern: RegExp) {
   expect(r.code).toBe(2);
@@ -37,15 +20,12 @@ function expectUsageError(r: Run, pattern: RegExp) {
 }
 
 beforeAll(() => {
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir, '--declaration', 'false', '--declarationMap', 'false', '--sourceMap', 'false'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`tsc failed:\n${r.stdout}\n${r.stderr}`);
+  ({ work, cli } = compileCli('ringcache-cli-'));
 }, 180_000);
 
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
 
 describe('ringcache CLI', () => {
   it('prints help for every command and exits 0; no command is a usage error', () => {

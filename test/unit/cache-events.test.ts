@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { TieredCache, type TieredCacheEvents } from '../../src/index';
+import { virtualProgram } from '../helpers/virtual-program';
 
 const root = join(__dirname, '..', '..');
 
@@ -25,17 +26,7 @@ function typeErrors(snippets: readonly string[]): string[][] {
     types: ['node'],
     skipLibCheck: true,
   };
-  const host = ts.createCompilerHost(options);
-  const readFile = host.readFile.bind(host);
-  const fileExists = host.fileExists.bind(host);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.readFile = (f) => files.get(f) ?? readFile(f);
-  host.fileExists = (f) => files.has(f) || fileExists(f);
-  host.getSourceFile = (f, lang, ...rest) => {
-    const text = files.get(f);
-    return text !== undefined ? ts.createSourceFile(f, text, lang, true, ts.ScriptKind.TS) : getSourceFile(f, lang, ...rest);
-  };
-  const program = ts.createProgram([...files.keys()], options, host);
+  const program = virtualProgram(files, options, ts.ScriptKind.TS);
   return [...files.keys()].map((f) => ts.getPreEmitDiagnostics(program, program.getSourceFile(f)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')));
 }
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { codeBlocks } from '../helpers/readme-blocks';
+import { virtualProgram } from '../helpers/virtual-program';
 
 const root = join(__dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -46,17 +47,7 @@ function check(blocks: { line: number; code: string }[]): string[] {
       'ringcache/cluster-key-slot': ['src/compat/cluster-key-slot.ts'],
     },
   };
-  const host = ts.createCompilerHost(options);
-  const readFile = host.readFile.bind(host);
-  const fileExists = host.fileExists.bind(host);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.readFile = (f) => files.get(f)?.text ?? readFile(f);
-  host.fileExists = (f) => files.has(f) || fileExists(f);
-  host.getSourceFile = (f, lang, ...rest) => {
-    const v = files.get(f);
-    return v ? ts.createSourceFile(f, v.text, lang, true, ts.ScriptKind.JS) : getSourceFile(f, lang, ...rest);
-  };
-  const program = ts.createProgram([...files.keys()], options, host);
+  const program = virtualProgram(new Map([...files].map(([f, v]) => [f, v.text])), options, ts.ScriptKind.JS);
   const out: string[] = [];
   for (const [name, v] of files) {
     for (const d of ts.getPreEmitDiagnostics(program, program.getSourceFile(name))) {
