@@ -49,6 +49,15 @@ const wallClock: Clock = {
 
 let clock: Clock = wallClock;
 
+/**
+ * Drops the coarse clock's cached reading, so the next {@link now} reads `Date.now()` again.
+ * For tests that swap the timer implementation (vitest's fake timers): a reading cached under
+ * the other one would otherwise last until a timer of that other implementation fires.
+ */
+export function expireCoarseClock(): void {
+  cached = 0;
+}
+
 /** Milliseconds since the epoch, at most ~1 ms (plus the current turn) old. */
 export function now(): number {
   return clock === wallClock ? wallClock.now() : clock.now();

@@ -9,7 +9,7 @@
  * Only for in-process stores (MemoryStore/ChaosStore): a real socket's replies arrive in real time.
  */
 import { vi } from 'vitest';
-import { stamp } from '../../src/cache/clock';
+import { expireCoarseClock, stamp } from '../../src/cache/clock';
 
 /** Installs the fake clock (restore it with {@link useRealClock}, e.g. in `afterEach`). */
 export async function useFakeClock(): Promise<void> {
@@ -19,6 +19,9 @@ export async function useFakeClock(): Promise<void> {
   // and an earlier fake test may have moved time past the real clock.
   const start = Math.ceil(Math.max(Date.now(), stamp())) + 1;
   vi.useFakeTimers({ now: start, toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+  // Anything that read the coarse clock since the wait above (a previous test's background work)
+  // cached a real-time reading whose expiry is a real timer, which fake time never fires: drop it.
+  expireCoarseClock();
   // The cache stamps creation times as `performance.timeOrigin + performance.now()`, which must
   // agree with `Date.now()` (a faked `performance` restarts `now()` from 0): derive it from Date.
   perfNow = vi.spyOn(performance, 'now').mockImplementation(() => Date.now() - performance.timeOrigin);
@@ -39,6 +42,7 @@ export async function advance(ms: number): Promise<void> {
 export async function useRealClock(): Promise<void> {
   if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(2);
   vi.useRealTimers();
+  expireCoarseClock();
   perfNow?.mockRestore();
   perfNow = undefined;
   // Fake time may have run ahead of the real clock: creation stamps never go backwards, so until
