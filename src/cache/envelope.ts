@@ -17,7 +17,7 @@
  * readable for fail-safe, and the logical expiry decides freshness. Tags travel with the entry
  * so `deleteByTag` markers can be compared to `createdAt` on read, on any topology.
  */
-import { joinedDecodeOf, jsonSerializer, type JoinedDecode, type Serializer } from './serializer';
+import { jsonSerializer, payloadDecodeOf, type PayloadDecode, type Serializer } from './serializer';
 
 export const MAGIC = 0xf5;
 export const HEADER_BYTES = 22;
@@ -104,13 +104,36 @@ export function encodeEntry(
  */
 export function decodeEntry(buf: Buffer, serializer: Serializer): DecodedEntry | undefined {
   const d = decodeHeader(buf);
-  if (d !== undefined) d.value = decodePayload(buf, d, serializer);
+  if (d !== undefined) d.value = decodePayload(buf, d, serializer, payloadDecodeOf(serializer));
   return d;
 }
 
 /** An entry with everything but its value; `payload` is where the value's bytes start. */
 interface HeaderOnly extends DecodedEntry {
   payload: number;
+}
+
+/** A float64 for {@link f64At}: its bytes written one by one, read as one number. */
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[7] === 0x3f;
+
+/**
+ * `buf.readDoubleLE(at)` without its argument checks (~2 µs less per 64-entry batch here); the
+ * caller has checked that the 8 bytes are there.
+ */
+function f64At(buf: Buffer, at: number): number {
+  if (!LITTLE_ENDIAN) return buf.readDoubleLE(at);
+  const b = f64Bytes;
+  b[0] = buf[at];
+  b[1] = buf[at + 1];
+  b[2] = buf[at + 2];
+  b[3] = buf[at + 3];
+  b[4] = buf[at + 4];
+  b[5] = buf[at + 5];
+  b[6] = buf[at + 6];
+  b[7] = buf[at + 7];
+  return f64[0];
 }
 
 function decodeHeader(buf: Buffer): HeaderOnly | undefined {
@@ -131,21 +154,22 @@ function decodeHeader(buf: Buffer): HeaderOnly | undefined {
   return {
     kind: flags & 0x03,
     value: undefined,
-    createdAt: buf.readDoubleLE(2),
-    expiresAt: buf.readDoubleLE(10),
-    graceMs: buf.readUInt32LE(18),
+    createdAt: f64At(buf, 2),
+    expiresAt: f64At(buf, 10),
+    graceMs: (buf[18] | (buf[19] << 8) | (buf[20] << 16)) + buf[21] * 0x1000000,
     tags,
     size: buf.length,
     payload: off,
   };
 }
 
-function decodePayload(buf: Buffer, d: HeaderOnly, serializer: Serializer): unknown {
+/** The value of `d` (`fast`: the serializer's payload decoder, if it has one). */
+function decodePayload(buf: Buffer, d: HeaderOnly, serializer: Serializer, fast: PayloadDecode | undefined): unknown {
   switch (d.kind) {
     case KIND_TEXT:
       return serializer.deserialize(buf.toString('utf8', d.payload));
     case KIND_BYTES:
-      return serializer.deserialize(buf.subarray(d.payload));
+      return fast !== undefined ? fast(buf, d.payload) : serializer.deserialize(buf.subarray(d.payload));
     case KIND_RAW:
       // A copy: the reply buffer may be a slice of a larger socket chunk we should not pin.
       return Buffer.from(buf.subarray(d.payload));
@@ -154,7 +178,7 @@ function decodePayload(buf: Buffer, d: HeaderOnly, serializer: Serializer): unkn
   }
 }
 
-/** Most bytes of payloads decoded together (one `JSON.parse`, one batch decode; see {@link decodeEntries}). */
+/** Most bytes of JSON payloads parsed together (one `JSON.parse`; see {@link decodeEntries}). */
 const JOIN_MAX_BYTES = 256 * 1024;
 let joinScratch = Buffer.allocUnsafe(0);
 
@@ -167,8 +191,8 @@ let joinScratch = Buffer.allocUnsafe(0);
  * whole JSON value (its first and last bytes match: `{…}`, `[…]`, `"…"`, or a short scalar with
  * no `,` `[` `]` `{` `}` `"`) and it yields exactly one element per payload; otherwise each
  * payload is parsed on its own, so a bad entry fails alone, as with {@link decodeEntry}. A
- * serializer with a batch decoder (msgpackSerializer) gets its byte payloads the same way, laid
- * end to end, and is trusted only when it gives back exactly one value per payload.
+ * serializer with a payload decoder (msgpackSerializer) reads each value straight out of its
+ * reply (see {@link PayloadDecode}).
  */
 export function decodeEntries(
   raws: readonly (Buffer | null | undefined)[],
@@ -177,11 +201,9 @@ export function decodeEntries(
   onError: (index: number, err: unknown) => void,
 ): (DecodedEntry | undefined)[] {
   const out = new Array<DecodedEntry | undefined>(count);
-  // Which payloads may be decoded together: JSON text (joined as `[p0,p1,…]`), or the bytes of
-  // a serializer with a batch decoder (msgpackSerializer: laid end to end).
+  // JSON text payloads are joined as `[p0,p1,…]` and parsed together.
   const json = serializer === jsonSerializer;
-  const joinedDecode = json ? undefined : joinedDecodeOf(serializer);
-  const joinKind = json ? KIND_TEXT : joinedDecode !== undefined ? KIND_BYTES : -1;
+  const fast = json ? undefined : payloadDecodeOf(serializer);
   let joined: number[] | undefined;
   let joinedBytes = 0;
   for (let i = 0; i < count; i++) {
@@ -190,11 +212,11 @@ export function decodeEntries(
     try {
       const d = decodeHeader(b);
       if (d === undefined) continue;
-      if (d.kind === joinKind && (!json || wholeJsonValue(b, d.payload))) {
+      if (json && d.kind === KIND_TEXT && wholeJsonValue(b, d.payload)) {
         (joined ??= []).push(i);
         joinedBytes += b.length - d.payload + 1;
       } else {
-        d.value = decodePayload(b, d, serializer);
+        d.value = decodePayload(b, d, serializer, fast);
       }
       out[i] = d;
     } catch (err) {
@@ -202,15 +224,12 @@ export function decodeEntries(
     }
   }
   if (joined === undefined) return out;
-  const together =
-    joined.length > 1 &&
-    joinedBytes + 1 <= JOIN_MAX_BYTES &&
-    (json ? parseJoined(raws as Buffer[], out as HeaderOnly[], joined, joinedBytes + 1) : decodeJoined(raws as Buffer[], out as HeaderOnly[], joined, joinedDecode!));
+  const together = joined.length > 1 && joinedBytes + 1 <= JOIN_MAX_BYTES && parseJoined(raws as Buffer[], out as HeaderOnly[], joined, joinedBytes + 1);
   if (!together) {
     for (const i of joined) {
       const d = out[i] as HeaderOnly;
       try {
-        d.value = decodePayload(raws[i]!, d, serializer);
+        d.value = decodePayload(raws[i]!, d, serializer, undefined);
       } catch (err) {
         out[i] = undefined;
         onError(i, err);
@@ -218,26 +237,6 @@ export function decodeEntries(
     }
   }
   return out;
-}
-
-/**
- * The byte payloads laid end to end in a fresh buffer (decoded values may keep views of it),
- * decoded by the serializer's batch decoder; false (nothing assigned) when it declines.
- */
-function decodeJoined(raws: readonly Buffer[], out: HeaderOnly[], idx: readonly number[], decode: JoinedDecode): boolean {
-  let size = 0;
-  for (const i of idx) size += raws[i].length - out[i].payload;
-  const joined = Buffer.allocUnsafe(size);
-  const ends = new Array<number>(idx.length);
-  let off = 0;
-  for (let j = 0; j < idx.length; j++) {
-    off += raws[idx[j]].copy(joined, off, out[idx[j]].payload);
-    ends[j] = off;
-  }
-  const values = decode(joined, ends);
-  if (values === undefined || values.length !== idx.length) return false;
-  for (let j = 0; j < idx.length; j++) out[idx[j]].value = values[j];
-  return true;
 }
 
 /** One JSON.parse of `[p0,p1,…]` into the entries; false (nothing assigned) when it cannot be used. */

@@ -97,15 +97,28 @@ export class Markers {
    * marker not known (forgotten since it was read) fails it: unproven is a miss.
    */
   passes(names: readonly string[], createdAt: number, tags: readonly string[] | undefined): boolean {
+    return createdAt > this.floor(names) && (tags === undefined || this.tagsPass(tags, createdAt));
+  }
+
+  /**
+   * The newest clear time of the markers `names` (Infinity when one is not known): an entry
+   * created after it survives them. For a batch of entries of one view, taken once.
+   */
+  floor(names: readonly string[]): number {
+    let at = -Infinity;
     for (const n of names) {
       const m = this.#namespaces.get(n);
-      if (m === undefined || createdAt <= m.at) return false;
+      if (m === undefined) return Infinity;
+      if (m.at > at) at = m.at;
     }
-    if (tags !== undefined) {
-      for (const t of tags) {
-        const m = this.#tags.get(`t:${t}`);
-        if (m === undefined || createdAt <= m.at) return false;
-      }
+    return at;
+  }
+
+  /** Whether an entry created at `createdAt` survives the markers of `tags` (see {@link passes}). */
+  tagsPass(tags: readonly string[], createdAt: number): boolean {
+    for (const t of tags) {
+      const m = this.#tags.get(`t:${t}`);
+      if (m === undefined || createdAt <= m.at) return false;
     }
     return true;
   }

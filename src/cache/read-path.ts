@@ -58,7 +58,7 @@ export class ReadPath {
     return new Promise<unknown>((resolve) => {
       this.readEntry(view, lk, (d, start) => {
         try {
-          resolve(d === undefined ? this.staleOrMiss(lk, stale, true) : this.#hitOrMiss(view, lk, d, stale, o, start));
+          resolve(d === undefined ? this.staleOrMiss(lk, stale, true) : this.#hitOrMiss(view, lk, d, stale, o, start, coarseNow()));
         } catch (err) {
           resolve(Promise.reject(err));
         }
@@ -71,9 +71,11 @@ export class ReadPath {
     const start = this.#coh.begin();
     try {
       const got = await this.readL2(view, lks);
-      const out: unknown[] = new Array(lks.length);
+      const out: unknown[] = got ?? new Array(lks.length);
+      const now = coarseNow();
       for (let i = 0; i < lks.length; i++) {
-        out[i] = got === undefined ? this.staleOrMiss(lks[i], stales[i], true) : this.#hitOrMiss(view, lks[i], got[i], stales[i], o, start);
+        // In place over `got` (each entry is read before its slot is overwritten).
+        out[i] = got === undefined ? this.staleOrMiss(lks[i], stales[i], true) : this.#hitOrMiss(view, lks[i], got[i], stales[i], o, start, now);
       }
       return out;
     } finally {
@@ -220,13 +222,11 @@ export class ReadPath {
       return undefined;
     }
     const decoded = decodeEntries(raw, lks.length, this.#base.serializer, (i, err) => this.#base.events.emitEvent('l2:error', { key: lks[i], error: err }));
-    const out: (DecodedEntry | null)[] = new Array(lks.length);
     let tagNames: Set<string> | undefined;
     for (let i = 0; i < lks.length; i++) {
-      const d = decoded[i];
-      out[i] = d ?? null;
-      if (d?.tags !== undefined) {
-        for (const t of d.tags) {
+      const tags = decoded[i]?.tags;
+      if (tags !== undefined) {
+        for (const t of tags) {
           if (markers.isStale(`t:${t}`, now)) (tagNames ??= new Set()).add(`t:${t}`);
         }
       }
@@ -237,23 +237,22 @@ export class ReadPath {
         const tr = await l2.call(() => l2.mgetBuffer(names.map((n) => markers.key(n))), names[0]);
         markers.ingest(names, tr, 0, coarseNow());
       } catch {
-        // Unknown tag markers: a tagged entry cannot be proven valid, so it is a miss.
-        for (let i = 0; i < out.length; i++) {
-          const d = out[i];
-          if (d?.tags?.some((t) => tagNames!.has(`t:${t}`) && !markers.isKnown(`t:${t}`))) out[i] = null;
-        }
+        // Unknown tag markers: a tagged entry cannot be proven valid, so it is a miss (a marker
+        // not known fails markers.tagsPass below).
       }
     }
+    // In place: the decoded entries become the answer (null: missing, foreign, or cleared).
+    const out = decoded as unknown as (DecodedEntry | null)[];
+    const floor = markers.floor(view.markers);
     for (let i = 0; i < out.length; i++) {
-      const d = out[i];
-      if (d !== null && !markers.passes(view.markers, d.createdAt, d.tags)) out[i] = null;
+      const d = decoded[i];
+      out[i] = d !== undefined && d.createdAt > floor && (d.tags === undefined || markers.tagsPass(d.tags, d.createdAt)) ? d : null;
     }
     return out;
   }
 
   /** A read's outcome for one key: a fresh L2 entry is promoted and returned; else a miss. */
-  #hitOrMiss(view: View, lk: string, d: DecodedEntry | null, stale: L1Entry | undefined, o: Resolved, start: number): unknown {
-    const now = coarseNow();
+  #hitOrMiss(view: View, lk: string, d: DecodedEntry | null, stale: L1Entry | undefined, o: Resolved, start: number, now: number): unknown {
     if (d !== null && now < d.expiresAt) {
       this.#base.counters.l2Hits++;
       if (channels.hit.hasSubscribers) channels.hit.publish({ cache: this.#base.name, key: lk, level: 'l2' });

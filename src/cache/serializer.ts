@@ -26,23 +26,22 @@ export const jsonSerializer: Serializer = Object.freeze({
 });
 
 /**
- * Decodes the payloads of a batch laid end to end in `joined` (payload `i` ends at byte
- * `ends[i]`): one value per payload, or undefined when they cannot be decoded together (then
- * each is decoded on its own with `deserialize`, so a bad entry fails alone). Answers exactly
- * as `deserialize` of each payload would, or not at all.
+ * Decodes the payload `buf[start…]` exactly as `deserialize(buf.subarray(start))` would (the
+ * same value, or the same failure), without the view: a serializer's fast path for reading a
+ * value straight out of an L2 reply.
  */
-export type JoinedDecode = (joined: Buffer, ends: readonly number[]) => unknown[] | undefined;
+export type PayloadDecode = (buf: Buffer, start: number) => unknown;
 
-/** Built-in byte serializers' batch decoders (internal: not part of the Serializer contract). */
-const joinedDecoders = new WeakMap<Serializer, JoinedDecode>();
+/** Built-in byte serializers' payload decoders (internal: not part of the Serializer contract). */
+const payloadDecoders = new WeakMap<Serializer, PayloadDecode>();
 
-/** Registers `decode` as `serializer`'s batch decoder (see {@link JoinedDecode}). */
-export function withJoinedDecode<S extends Serializer>(serializer: S, decode: JoinedDecode): S {
-  joinedDecoders.set(serializer, decode);
+/** Registers `decode` as `serializer`'s payload decoder (see {@link PayloadDecode}). */
+export function withPayloadDecode<S extends Serializer>(serializer: S, decode: PayloadDecode): S {
+  payloadDecoders.set(serializer, decode);
   return serializer;
 }
 
-/** `serializer`'s batch decoder, if it has one. */
-export function joinedDecodeOf(serializer: Serializer): JoinedDecode | undefined {
-  return joinedDecoders.get(serializer);
+/** `serializer`'s payload decoder, if it has one. */
+export function payloadDecodeOf(serializer: Serializer): PayloadDecode | undefined {
+  return payloadDecoders.get(serializer);
 }
