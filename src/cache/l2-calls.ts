@@ -2,10 +2,12 @@
  * Every call to L2 goes through here: the circuit breaker, the hard timeout (`l2TimeoutMs`, one
  * deadline queue for all calls), and the counting and reporting of failures. Reads take the
  * shortest way to Redis: a plain ioredis `Redis` given as L2 is read directly, skipping the
- * store wrapper's two async layers; writes always go through the store.
+ * store wrapper's two async layers (and its auto-pipeline when that keeps the order: see
+ * stores/direct-reads.ts); writes always go through the store.
  */
 import type { Redis } from 'ioredis';
 import { CacheTimeoutError, CircuitOpenError } from '../errors';
+import { directReads } from '../stores/direct-reads';
 import type { KeyValueStore } from '../stores/store';
 import type { CacheBase } from './cache-core';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker';
@@ -42,9 +44,9 @@ export class L2Calls {
     this.deadlines = new DeadlineQueue(timeoutMs);
     if (plainRedis !== undefined) {
       // Their errors are caught and counted here anyway.
-      const redis = plainRedis;
-      this.getBuffer = (k) => redis.getBuffer(k);
-      this.mgetBuffer = (ks) => (ks.length === 0 ? Promise.resolve([]) : redis.mgetBuffer(ks));
+      const reads = directReads(plainRedis);
+      this.getBuffer = reads.getBuffer;
+      this.mgetBuffer = (ks) => (ks.length === 0 ? Promise.resolve([]) : reads.mgetBuffer(ks));
     } else {
       this.getBuffer = (k) => store!.getBuffer(k);
       this.mgetBuffer = (ks) => store!.mgetBuffer(ks);

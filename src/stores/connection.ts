@@ -78,7 +78,7 @@ export interface Ioredis {
   ReplyError: new (...args: unknown[]) => Error;
   Cluster: new (nodes: ClusterNode[], options?: ClusterOptions) => Cluster;
   /** A command sent by hand; in a Cluster, `slot` routes it when set (ioredis computes it otherwise). */
-  Command: new (name: string, args: unknown[], options?: { replyEncoding?: BufferEncoding | null }) => { slot?: number | null };
+  Command: new (name: string, args: unknown[], options?: { replyEncoding?: BufferEncoding | null; keyPrefix?: string; errorStack?: Error }) => { slot?: number | null };
 }
 
 let ioredisModule: Ioredis | undefined;

@@ -207,6 +207,21 @@ export async function afterBusMessage(cache: BusObservable, write: () => Promise
  * Counts the calls of `target`'s `mgetBuffer` and `getBuffer` (an ioredis client or a store)
  * from now on, passing every call through unchanged: how a cache's L2 reads went out.
  */
+/**
+ * Counts the GET and MGET commands an ioredis client sends, whichever way they go (its methods,
+ * its auto-pipeline, or `sendCommand`, as the cache's direct reads do).
+ */
+export function countCommands(redis: { sendCommand: (...args: never[]) => unknown }): { mget: number; get: number } {
+  const calls = { mget: 0, get: 0 };
+  const send = redis.sendCommand;
+  redis.sendCommand = (...args: never[]) => {
+    const name = (args[0] as { name?: string } | undefined)?.name;
+    if (name === 'mget' || name === 'get') calls[name]++;
+    return send.apply(redis, args);
+  };
+  return calls;
+}
+
 export function countReads(target: { mgetBuffer: (...args: never[]) => unknown; getBuffer: (...args: never[]) => unknown }): { mget: number; get: number } {
   const calls = { mget: 0, get: 0 };
   const mget = target.mgetBuffer;

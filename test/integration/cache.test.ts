@@ -11,7 +11,7 @@ import { TieredCache } from '../../src/cache/tiered-cache';
 import type { TieredCacheOptions } from '../../src/cache/options';
 import { RedisStore } from '../../src/stores/redis-store';
 import { RingStore } from '../../src/stores/ring-store';
-import { afterBusMessage, ChaosStore, countReads, killSubscriptions } from '../helpers/chaos-store';
+import { afterBusMessage, ChaosStore, countCommands, countReads, killSubscriptions } from '../helpers/chaos-store';
 import { RedisSentinel } from '../helpers/redis-sentinel';
 import { RedisServer, redisCall, sleep } from '../helpers/redis-server';
 
@@ -83,11 +83,58 @@ describe('L2 on a real Redis', () => {
     caches.push(c);
     await c.setMany(Array.from({ length: 100 }, (_, i) => [`k${i}`, { i }] as const));
     expect(await c.get('warm')).toBeUndefined();
-    const calls = countReads(r);
+    const calls = countCommands(r);
     const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
     expect(await Promise.all([...keys, 'none'].map((k) => c.get(k)))).toEqual([...keys.map((_, i) => ({ i })), undefined]);
     expect(calls).toEqual({ mget: 1, get: 0 });
     expect(await c.get('k7')).toEqual({ i: 7 });
+    expect(calls).toEqual({ mget: 1, get: 1 });
+  });
+
+  it('on an auto-pipelining client a read is sent at once when nothing is queued, and behind what is', async () => {
+    const r = client();
+    const c = new TieredCache({ l2: r, l1: false });
+    caches.push(c);
+    await c.setMany([
+      ['a', 1],
+      ['b', 2],
+    ]);
+    // Nothing queued: the MGET is written at once (through the auto-pipeline it would wait in
+    // the queue until ioredis sends it on a later turn).
+    const many = c.getMany(['a', 'b', 'none']);
+    expect(r.autoPipelineQueueSize).toBe(0);
+    expect(await many).toEqual([1, 2, undefined]);
+    // The gets of one tick: one MGET, also at once once flushed.
+    const gets = [c.get('a'), c.get('b')];
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect(r.autoPipelineQueueSize).toBe(0);
+    expect(await Promise.all(gets)).toEqual([1, 2]);
+    // A write queued in the auto-pipeline in the same tick: the read waits behind it. Sent at
+    // once, the MGET would reach Redis before the DEL and still see the values.
+    void r.del('a', 'b');
+    expect(r.autoPipelineQueueSize).toBe(1);
+    const after = c.getMany(['a', 'b']);
+    expect(r.autoPipelineQueueSize).toBe(2);
+    expect(await after).toEqual([undefined, undefined]);
+    await c.set('a', 3);
+    void r.del('a');
+    expect(await c.get('a')).toBeUndefined();
+  });
+
+  it("direct reads honour the client's keyPrefix, as its own commands do", async () => {
+    const r = new Redis({ ...server.options, enableAutoPipelining: true, keyPrefix: 'app:' });
+    r.on('error', () => {});
+    clients.push(r);
+    const c = new TieredCache({ l2: r, l1: false });
+    caches.push(c);
+    await c.setMany([
+      ['k1', { n: 1 }],
+      ['k2', 'two'],
+    ]);
+    expect(await redisCall(server.port, 'EXISTS', 'app:k1', 'app:k2', 'k1', 'k2')).toBe(2);
+    const calls = countCommands(r);
+    expect(await c.getMany(['k1', 'k2', 'k3'])).toEqual([{ n: 1 }, 'two', undefined]);
+    expect(await c.get('k1')).toEqual({ n: 1 });
     expect(calls).toEqual({ mget: 1, get: 1 });
   });
 });
