@@ -149,13 +149,13 @@ export class Coherence {
       return;
     }
     this.#open.delete(start);
-    const oldest = this.#open.keys().next();
-    if (oldest.done === true) {
-      this.#keySeq.clear();
+    if (this.#open.size === 0) {
+      if (this.#keySeq.size > 0) this.#keySeq.clear();
       return;
     }
+    const oldest = this.#open.keys().next();
     for (const [lk, s] of this.#keySeq) {
-      if (s > oldest.value) break;
+      if (s > oldest.value!) break;
       this.#keySeq.delete(lk);
     }
   }

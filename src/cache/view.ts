@@ -37,5 +37,6 @@ export function viewOf(segments: readonly string[]): View {
 
 /** The L1/L2 key of root key `key` (see the layout above). */
 export function rootKey(key: string): string {
-  return key.charCodeAt(0) === NS_LEAD || key.startsWith('__rc:') ? `@@${key}` : key;
+  const c = key.charCodeAt(0);
+  return c === NS_LEAD || (c === 95 /* _ */ && key.startsWith('__rc:')) ? `@@${key}` : key;
 }
