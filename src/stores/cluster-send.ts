@@ -24,6 +24,7 @@ import type { Key } from '../engine';
 import { ClusterUnavailableError, CommandError, RingcacheError, StoreClosedError } from '../errors';
 import type { ClusterLike, CommandCtor, NodeLike } from './cluster-client';
 import type { ClusterStoreStats } from './cluster-store-options';
+import { withCorked } from './connection';
 import type { ReadSelector } from './read-selector';
 import { notAcknowledged, type ReplicaAckOptions } from './replica-ack';
 import type { ReadOptions } from './replicas';
@@ -219,19 +220,9 @@ export class ClusterSender {
    * (every node's, with replica reads) corked, so each node gets the batch in one write.
    */
   corked(send: () => void): void {
-    const streams: NonNullable<NodeLike['stream']>[] = [];
-    for (const n of this.#cluster.nodes(this.#selector === undefined ? 'master' : 'all')) {
-      if (n.status === 'ready' && n.stream) {
-        n.stream.cork();
-        streams.push(n.stream);
-      }
-    }
-    try {
-      send();
-    } finally {
-      for (const s of streams) s.uncork();
-    }
+    withCorked(this.#cluster.nodes(this.#selector === undefined ? 'master' : 'all'), send);
   }
+
 
   /**
    * The ready master connection for `host:port`, if any. Never a connection in READONLY mode:

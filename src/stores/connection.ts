@@ -246,3 +246,29 @@ export function stripUndefined<T extends object>(o: T): Partial<T> {
   for (const k of Object.keys(o) as (keyof T)[]) if (o[k] !== undefined) r[k] = o[k];
   return r;
 }
+
+/** A connection whose socket can be corked: an ioredis `Redis`, or a node of a `Cluster`. */
+export interface CorkableConnection {
+  status: string;
+  stream?: { cork(): void; uncork(): void; writable?: boolean };
+}
+
+/**
+ * Runs `send` (which must only issue commands, synchronously) with the sockets of the ready
+ * `connections` corked, so each one gets the commands issued to it in one write.
+ */
+export function withCorked(connections: Iterable<CorkableConnection>, send: () => void): void {
+  const streams: { uncork(): void }[] = [];
+  for (const c of connections) {
+    const s = c.stream;
+    if (c.status === 'ready' && s !== undefined && s.writable !== false) {
+      s.cork();
+      streams.push(s);
+    }
+  }
+  try {
+    send();
+  } finally {
+    for (const s of streams) s.uncork();
+  }
+}

@@ -55,7 +55,7 @@ import { HashRing, type HashRingOptions, type ServerWeight } from '../ring/hash-
 import { setOwn } from '../ring/parse-servers';
 import { checkInteger, checkKey, checkKeys, describe } from '../validate';
 import { checkEntries, checkTtl, checkValue, classify, toArg } from './arguments';
-import { connectionOptions, createClient, lastConnectionError, loadIoredis, stripUndefined, type ParsedNode } from './connection';
+import { connectionOptions, createClient, lastConnectionError, loadIoredis, stripUndefined, withCorked, type ParsedNode } from './connection';
 import { hashTagged, parseHashTag, type HashTag } from './hash-tag';
 import { waitForAcks, type ReplicaAckOptions } from './replica-ack';
 import { checkReadOptions, type ReadOptions, type ScaleReads, type SentinelReplicas } from './replicas';
@@ -236,7 +236,7 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     }
     const groups = this.#group(entries.map((e) => e[0]));
     const tasks: Promise<unknown>[] = [];
-    this.#corked(groups.keys(), () => {
+    withCorked(Array.from(groups.keys(), (m) => m.client), () => {
       for (const [m, idx] of groups) {
         const c = m.client;
         const key = entries[idx[0]][0];
@@ -458,23 +458,6 @@ export class RingStore extends EventEmitter<RingStoreEvents> implements KeyValue
     }
     await Promise.all(tasks);
     return out;
-  }
-
-  /** Runs `send` (which only issues commands, synchronously) with the members' sockets corked. */
-  #corked(members: Iterable<Member>, send: () => void): void {
-    const streams: { uncork(): void }[] = [];
-    for (const m of members) {
-      const s = (m.client as unknown as { stream?: { cork(): void; uncork(): void; writable?: boolean } }).stream;
-      if (m.client.status === 'ready' && s !== undefined && s.writable !== false) {
-        s.cork();
-        streams.push(s);
-      }
-    }
-    try {
-      send();
-    } finally {
-      for (const s of streams) s.uncork();
-    }
   }
 
   async #call<T>(m: Member, command: string, key: Key, reply: Promise<T>): Promise<T> {

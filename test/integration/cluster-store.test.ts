@@ -112,7 +112,24 @@ describe('ClusterStore on a real cluster', () => {
     const s = new ClusterStore(cluster.startupNodes, { crossSlotScripts: false });
     try {
       const keys = Array.from({ length: 500 }, (_, i) => `p:${i}`);
+      await s.mset(keys.map((k) => [k, 'first']));
+      // One MSET per slot, and each master gets its share in one socket write (corked).
+      const masters = s.cluster.nodes('master');
+      expect(masters.length).toBe(3);
+      const writes = masters.map((node) => {
+        const stream = node.stream as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+        const count = { n: 0 };
+        for (const m of ['_write', '_writev'] as const) {
+          const f = stream[m];
+          stream[m] = function (this: unknown, ...args: unknown[]) {
+            count.n++;
+            return f.apply(this, args);
+          };
+        }
+        return count;
+      });
       await s.mset(keys.map((k) => [k, k.toUpperCase()]));
+      expect(writes.map((w) => w.n)).toEqual([1, 1, 1]);
       expect(await s.mget([...keys, 'none'])).toEqual([...keys.map((k) => k.toUpperCase()), null]);
       expect(await store.mget(keys)).toEqual(keys.map((k) => k.toUpperCase()));
       expect(s.stats.scriptCalls).toBe(0);

@@ -172,7 +172,21 @@ describe('RingStore operations', () => {
     await store.mset(keys.map((k) => [k, 'x']));
     await store.mget(keys);
     await store.mdel(keys);
+    // Each node's SETs leave in one socket write (its socket corked while they are issued).
+    const writes = ids.map((id) => {
+      const stream = store.client(id)!.stream as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+      const count = { n: 0 };
+      for (const m of ['_write', '_writev'] as const) {
+        const f = stream[m];
+        stream[m] = function (this: unknown, ...args: unknown[]) {
+          count.n++;
+          return f.apply(this, args);
+        };
+      }
+      return count;
+    });
     await store.mset(keys.slice(0, 100).map((k) => [k, 'y']), 10_000);
+    expect(writes.map((w) => w.n)).toEqual(ids.map(() => 1));
     for (let i = 0; i < servers.length; i++) {
       const after = await Promise.all(['mget', 'mset', 'del', 'set'].map((c) => commandCalls(servers[i].port, c)));
       expect(after[0] - before[i][0]).toBe(1);
