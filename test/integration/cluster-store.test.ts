@@ -13,6 +13,7 @@ import { keySlot } from '../../src/cluster/key-slot';
 import { CommandError, RingcacheError, StoreClosedError } from '../../src/errors';
 import { RedisCluster } from '../helpers/redis-cluster';
 import { RespClient, redisCall } from '../helpers/redis-server';
+import { countSocketWrites } from '../helpers/socket-writes';
 
 // ioredis 6's own slot function (a nested dependency pinned at 1.1.1).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -116,18 +117,7 @@ describe('ClusterStore on a real cluster', () => {
       // One MSET per slot, and each master gets its share in one socket write (corked).
       const masters = s.cluster.nodes('master');
       expect(masters.length).toBe(3);
-      const writes = masters.map((node) => {
-        const stream = node.stream as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
-        const count = { n: 0 };
-        for (const m of ['_write', '_writev'] as const) {
-          const f = stream[m];
-          stream[m] = function (this: unknown, ...args: unknown[]) {
-            count.n++;
-            return f.apply(this, args);
-          };
-        }
-        return count;
-      });
+      const writes = masters.map((node) => countSocketWrites(node.stream));
       await s.mset(keys.map((k) => [k, k.toUpperCase()]));
       expect(writes.map((w) => w.n)).toEqual([1, 1, 1]);
       expect(await s.mget([...keys, 'none'])).toEqual([...keys.map((k) => k.toUpperCase()), null]);

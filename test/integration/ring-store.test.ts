@@ -13,6 +13,7 @@ import { RedisStore } from '../../src/stores/redis-store';
 import { clientOptions, DEFAULT_CONNECTION_OPTIONS } from '../../src/stores/connection';
 import { DEFAULT_RING_STORE_OPTIONS, RingStore, type RingNodeEvent } from '../../src/stores/ring-store';
 import { RedisServer, redisCall, redisInfo, sleep } from '../helpers/redis-server';
+import { countSocketWrites } from '../helpers/socket-writes';
 
 let servers: RedisServer[] = [];
 let ids: string[] = [];
@@ -173,18 +174,7 @@ describe('RingStore operations', () => {
     await store.mget(keys);
     await store.mdel(keys);
     // Each node's SETs leave in one socket write (its socket corked while they are issued).
-    const writes = ids.map((id) => {
-      const stream = store.client(id)!.stream as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
-      const count = { n: 0 };
-      for (const m of ['_write', '_writev'] as const) {
-        const f = stream[m];
-        stream[m] = function (this: unknown, ...args: unknown[]) {
-          count.n++;
-          return f.apply(this, args);
-        };
-      }
-      return count;
-    });
+    const writes = ids.map((id) => countSocketWrites(store.client(id)!.stream));
     await store.mset(keys.slice(0, 100).map((k) => [k, 'y']), 10_000);
     expect(writes.map((w) => w.n)).toEqual(ids.map(() => 1));
     for (let i = 0; i < servers.length; i++) {
