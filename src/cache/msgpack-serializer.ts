@@ -43,8 +43,8 @@ export function loadMsgpackr(load: (id: string) => unknown = require): MsgpackrM
  */
 export function msgpackSerializer(): Serializer {
   const { Packr } = loadMsgpackr();
-  // copyBuffers: binary values inside a value are copies, never views of the reply (or of a
-  // batch's joined bytes): a cached value must not pin, or change with, a socket chunk.
+  // copyBuffers: binary values inside a value are copies, never views of the reply (or of the
+  // reused buffer below): a cached value must not pin, or change with, a socket chunk.
   const packr = new Packr({ useRecords: false, copyBuffers: true });
   const serializer: Serializer = Object.freeze({
     serialize(value: unknown): Uint8Array {

@@ -166,6 +166,13 @@ describe('decodeEntries and decodeEntry with msgpackSerializer (payloads read th
     expect(failedAlone).toBe(payload.length);
   });
 
+  it('a payload larger than the reused buffer, among small ones, decodes the same', () => {
+    const raws = [good({ a: 1 }), good({ text: 'x'.repeat(20_000), n: [1, 2] }), good('after'), good({ text: 'y'.repeat(9_000) })];
+    const got = batch(raws, mp);
+    expect(got).toEqual(oneByOne(raws, plain));
+    expect(got.map((g) => g.entry?.value)).toEqual([{ a: 1 }, { text: 'x'.repeat(20_000), n: [1, 2] }, 'after', { text: 'y'.repeat(9_000) }]);
+  });
+
   it('a decode from inside a decode (an extension reading a cache value) leaves the outer one intact', () => {
     // The msgpackr the serializer uses (its extensions are global to it).
     const msgpackr = loadMsgpackr() as unknown as { addExtension(e: object): void };
