@@ -266,8 +266,8 @@ export class RedisCluster {
 
   /**
    * Resolves when every running node's `CLUSTER NODES` agrees, all slots are covered by live
-   * masters, no slot is mid-migration, `cluster_state:ok` everywhere and every running replica
-   * has `master_link_status:up`.
+   * masters, no slot is mid-migration, `cluster_state:ok` everywhere, every running replica
+   * has `master_link_status:up` and every master lists its running replicas as online.
    */
   async waitReady(timeoutMs = this.#opts.readyTimeoutMs): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -315,6 +315,15 @@ export class RedisCluster {
       if (!state.includes('cluster_state:ok')) return `${n.port} cluster_state not ok`;
       if (info.get('role') === 'slave' && info.get('master_link_status') !== 'up') return `${n.port} replica link down`;
       if (info.get('role') === 'slave' && info.get('master_sync_in_progress') === '1') return `${n.port} replica syncing`;
+      if (info.get('role') === 'master') {
+        // The master's side too: a replica counts for WAIT only once its master lists it as
+        // online, which can come after the replica reports its link up.
+        const id = view.find((x) => x.port === n.port)?.id;
+        const expected = view.filter((x) => x.role === 'replica' && x.masterId === id && runningPorts.has(x.port) && !x.failed).length;
+        let online = 0;
+        for (const [k, v] of info) if (/^slave\d+$/.test(k) && v.includes('state=online')) online++;
+        if (online < expected) return `${n.port} lists ${online} of ${expected} replicas online`;
+      }
     }
     return '';
   }

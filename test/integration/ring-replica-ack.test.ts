@@ -13,22 +13,30 @@ import { notDefaultProject } from '../helpers/project';
 describe.skipIf(notDefaultProject)('RingStore replicaAck', () => {
   let master: RedisServer;
   let replica: RedisServer;
+  /** WAIT up to 5 s: writes the live replica must acknowledge (room for a loaded CI machine). */
   let acked: RingStore;
+  /** WAIT up to 300 ms: writes no replica can acknowledge, rejected quickly. */
+  let short: RingStore;
   let plain: RingStore;
 
   beforeAll(async () => {
     master = await RedisServer.start();
     replica = await RedisServer.start({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
-    for (let i = 0; (await redisInfo(replica.port, 'replication')).get('master_link_status') !== 'up'; i++) {
+    // Synced on both sides: WAIT counts a replica only once its master lists it as online.
+    for (let i = 0; ; i++) {
+      const linked = (await redisInfo(replica.port, 'replication')).get('master_link_status') === 'up';
+      if (linked && (await redisInfo(master.port, 'replication')).get('slave0')?.includes('state=online')) break;
       if (i > 200) throw new Error('the replica did not sync');
       await sleep(50);
     }
-    acked = new RingStore([{ node: `127.0.0.1:${master.port}`, replicaAck: { replicas: 1, timeoutMs: 300 } }]);
+    acked = new RingStore([{ node: `127.0.0.1:${master.port}`, replicaAck: { replicas: 1, timeoutMs: 5000 } }]);
+    short = new RingStore([{ node: `127.0.0.1:${master.port}`, replicaAck: { replicas: 1, timeoutMs: 300 } }]);
     plain = new RingStore([`127.0.0.1:${master.port}`]);
   });
 
   afterAll(async () => {
     await acked?.close();
+    await short?.close();
     await plain?.close();
     await replica?.stop();
     await master?.stop();
@@ -49,17 +57,17 @@ describe.skipIf(notDefaultProject)('RingStore replicaAck', () => {
     await replica.kill9();
     try {
       await expect(plain.set('lonely', 'x')).resolves.toBeUndefined();
-      const err = await acked.set('lonely', 'y').then(
+      const err = await short.set('lonely', 'y').then(
         () => undefined,
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(NodeUnavailableError);
       expect((err as Error).message).toMatch(/^SET was not acknowledged by 1 replica\(s\) of 127\.0\.0\.1:\d+ within 300 ms: 0 acknowledged$/);
-      await expect(acked.mset([['a', '1'], ['b', '2']])).rejects.toThrow(/^MSET was not acknowledged/);
-      await expect(acked.mdel(['a', 'b'])).rejects.toThrow(/^DEL was not acknowledged/);
-      expect(acked.nodes.map((n) => [n.state, n.failures])).toEqual([['up', 0]]);
+      await expect(short.mset([['a', '1'], ['b', '2']])).rejects.toThrow(/^MSET was not acknowledged/);
+      await expect(short.mdel(['a', 'b'])).rejects.toThrow(/^DEL was not acknowledged/);
+      expect(short.nodes.map((n) => [n.state, n.failures])).toEqual([['up', 0]]);
       // Reads never wait.
-      expect(await acked.get('lonely')).toBe('y');
+      expect(await short.get('lonely')).toBe('y');
     } finally {
       await replica.restart();
     }
