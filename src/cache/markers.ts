@@ -72,11 +72,6 @@ export class Markers {
     return m === undefined || now - m.fetchedAt >= this.#cacheMs;
   }
 
-  /** Whether `name`'s time is known at all (fresh or not). */
-  isKnown(name: string): boolean {
-    return this.#known(name).has(name);
-  }
-
   /** The names (of `names`) to read from L2, or undefined when all are fresh. */
   stale(names: readonly string[], now: number): string[] | undefined {
     let out: string[] | undefined;

@@ -242,13 +242,12 @@ export class ReadPath {
       }
     }
     // In place: the decoded entries become the answer (null: missing, foreign, or cleared).
-    const out = decoded as unknown as (DecodedEntry | null)[];
     const floor = markers.floor(view.markers);
-    for (let i = 0; i < out.length; i++) {
+    for (let i = 0; i < decoded.length; i++) {
       const d = decoded[i];
-      out[i] = d !== undefined && d.createdAt > floor && (d.tags === undefined || markers.tagsPass(d.tags, d.createdAt)) ? d : null;
+      if (d === undefined || !(d.createdAt > floor && (d.tags === undefined || markers.tagsPass(d.tags, d.createdAt)))) (decoded as (DecodedEntry | null | undefined)[])[i] = null;
     }
-    return out;
+    return decoded as (DecodedEntry | null)[];
   }
 
   /** A read's outcome for one key: a fresh L2 entry is promoted and returned; else a miss. */

@@ -223,7 +223,6 @@ export class ClusterSender {
     withCorked(this.#cluster.nodes(this.#selector === undefined ? 'master' : 'all'), send);
   }
 
-
   /**
    * The ready master connection for `host:port`, if any. Never a connection in READONLY mode:
    * there a replica would answer a script from its possibly lagging copy; a plain master

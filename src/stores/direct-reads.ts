@@ -28,14 +28,14 @@ export function directReads(redis: Redis): DirectReads {
   }
   const { Command } = io;
   type Sendable = Parameters<Redis['sendCommand']>[0];
-  const now = (name: string, args: string[]): Promise<unknown> => {
+  const sendNow = (name: string, args: string[]): Promise<unknown> => {
     const o = redis.options;
     const cmd = new Command(name, args, { keyPrefix: o.keyPrefix, replyEncoding: null, errorStack: o.showFriendlyErrorStack === true ? new Error() : undefined });
     return redis.sendCommand(cmd as unknown as Sendable) as Promise<unknown>;
   };
   const queued = (): boolean => redis.options.enableAutoPipelining === true && redis.autoPipelineQueueSize > 0;
   return {
-    getBuffer: (k) => (queued() ? redis.getBuffer(k) : (now('get', [k]) as Promise<Buffer | null>)),
-    mgetBuffer: (ks) => (queued() ? redis.mgetBuffer(ks) : (now('mget', ks) as Promise<(Buffer | null)[]>)),
+    getBuffer: (k) => (queued() ? redis.getBuffer(k) : (sendNow('get', [k]) as Promise<Buffer | null>)),
+    mgetBuffer: (ks) => (queued() ? redis.mgetBuffer(ks) : (sendNow('mget', ks) as Promise<(Buffer | null)[]>)),
   };
 }
